@@ -1,0 +1,46 @@
+# The two commands of the README. Both set up everything a fresh machine lacks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export OCOP_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: run test lint bench clean
+
+MO := $(patsubst %.po,%.mo,$(wildcard verify_web/translations/*/LC_MESSAGES/messages.po))
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+## make run: migrate a SQLite database, make a signing key and demo data, serve on 127.0.0.1:$(PORT)
+run: $(VENV)/.installed $(MO)
+	@PORT=$(PORT) $(BIN)/python -m verify_web.devserver
+
+## make test: the whole suite (SQLite and PostgreSQL, browser tests, label decoding), then lint
+test: $(VENV)/.installed-test $(MO)
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_code.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,147 @@
+"""The one verification function. Web pages, the JSON API, inspectors and the CLI all call
+:func:`verify_scan` (or :func:`verify_short_code` for a code typed by hand)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from keys import Keyring, KeyStatus, PublicKey
+from traceability.enums import CertificationStatus, RecordStatus
+from traceability.services.labels import LabelFacts, label_facts
+
+from .encoding import parse_short_code
+from .exc import DecodeError, LabelError, Reason, SignatureError
+from .payload import LabelPayload
+from .serializer import parse
+from .signer import open_code
+
+
+class Status(StrEnum):
+    GENUINE = "genuine"
+    EXPIRED = "expired"  # certification past its date or withdrawn
+    REVOKED = "revoked"
+    INVALID = "invalid"  # not a genuine label
+
+
+class Warning(StrEnum):  # noqa: A001 - a domain word, never used with the builtin
+    FOREIGN_DOMAIN = "foreign_domain"  # the QR points to a site that is not ours
+    PAST_BEST_BEFORE = "past_best_before"  # the product itself is past its hạn sử dụng
+    RE_RATED = "re_rated"  # this label's certificate ended but the product holds a newer one
+    OFFLINE = "offline"  # judged from the code alone, without the registry
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer to "is this a genuine OCOP label?" and the facts behind it.
+
+    ``reason`` is machine-readable: for ``invalid`` a :class:`labels.exc.Reason` value or
+    ``unknown_serial``/``registry_mismatch``; for ``revoked`` the revocation reason; for
+    ``expired`` ``past_date`` or ``withdrawn``.
+    """
+
+    status: Status
+    checked_on: date
+    reason: str | None = None
+    payload: LabelPayload | None = None
+    key: PublicKey | None = None
+    facts: LabelFacts | None = None
+    scanned_base_url: str | None = None
+    warnings: tuple[Warning, ...] = field(default=())
+
+    @property
+    def is_genuine(self) -> bool:
+        return self.status is Status.GENUINE
+
+
+def verify_scan(
+    text: object,
+    *,
+    keyring: Keyring,
+    today: date,
+    session: Session | None = None,
+    our_base_url: str | None = None,
+) -> Verdict:
+    """Judge scanned QR text. Never raises for any input: a bad code is an ``invalid`` verdict.
+
+    With ``session`` the registry adds names, lot and live status (revocations, withdrawals);
+    without it the verdict rests on the code and ``keyring`` alone (offline). With
+    ``our_base_url`` a code under any other host gets the ``foreign_domain`` warning.
+    """
+    try:
+        scanned = parse(text)
+        payload, key = open_code(scanned.code, keyring)
+    except (DecodeError, SignatureError) as e:
+        return Verdict(Status.INVALID, today, reason=e.reason.value)
+    warnings: list[Warning] = []
+    if our_base_url and scanned.base_url and not same_site(scanned.base_url, our_base_url):
+        warnings.append(Warning.FOREIGN_DOMAIN)
+    common = {"payload": payload, "key": key, "scanned_base_url": scanned.base_url}
+    if key.status is KeyStatus.COMPROMISED:
+        return Verdict(Status.REVOKED, today, reason="key_compromised", warnings=tuple(warnings), **common)
+    if session is None:
+        warnings.append(Warning.OFFLINE)
+        status = Status.EXPIRED if today > payload.certified_until else Status.GENUINE
+        reason = "past_date" if status is Status.EXPIRED else None
+        return Verdict(status, today, reason=reason, warnings=tuple(warnings), **common)
+    facts = label_facts(session, payload.serial)
+    if facts is None:
+        return Verdict(Status.INVALID, today, reason="unknown_serial", warnings=tuple(warnings), **common)
+    if (facts.stars, facts.certified_until, facts.key_id) != (payload.stars, payload.certified_until, payload.kid):
+        # Signed by us yet disagreeing with the registry: never show it as genuine.
+        return Verdict(Status.INVALID, today, reason="registry_mismatch", warnings=tuple(warnings), **common)
+    return _judge(facts, today, warnings, **common)
+
+
+def verify_short_code(text: str, *, session: Session, keyring: Keyring, today: date) -> Verdict:
+    """Judge a short code typed by hand (when the QR is damaged). Registry only: there is no
+    signature to check, so the verdict says what the registry knows about that serial."""
+    try:
+        serial = parse_short_code(text)
+    except DecodeError as e:
+        return Verdict(Status.INVALID, today, reason=e.reason.value)
+    facts = label_facts(session, serial)
+    if facts is None:
+        return Verdict(Status.INVALID, today, reason="unknown_serial")
+    key = keyring.get(facts.key_id) if facts.key_id in keyring else None
+    if key is not None and key.status is KeyStatus.COMPROMISED:
+        return Verdict(Status.REVOKED, today, reason="key_compromised", key=key, facts=facts)
+    return _judge(facts, today, [], payload=None, key=key, scanned_base_url=None)
+
+
+def _judge(
+    facts: LabelFacts,
+    today: date,
+    warnings: list[Warning],
+    *,
+    payload: LabelPayload | None,
+    key: PublicKey | None,
+    scanned_base_url: str | None,
+) -> Verdict:
+    if facts.best_before is not None and today > facts.best_before:
+        warnings.append(Warning.PAST_BEST_BEFORE)
+    common = {"payload": payload, "key": key, "facts": facts, "scanned_base_url": scanned_base_url}
+    if facts.status is RecordStatus.REVOKED:
+        reason = facts.revocation.reason.value if facts.revocation else "other"
+        return Verdict(Status.REVOKED, today, reason=reason, warnings=tuple(warnings), **common)
+    if facts.certification_status is CertificationStatus.WITHDRAWN:
+        return Verdict(Status.EXPIRED, today, reason="withdrawn", warnings=tuple(warnings), **common)
+    if today > facts.certified_until:
+        return Verdict(Status.EXPIRED, today, reason="past_date", warnings=tuple(warnings), **common)
+    return Verdict(Status.GENUINE, today, warnings=tuple(warnings), **common)
+
+
+def same_site(scanned_base: str, ours: str) -> bool:
+    """True if two base URLs name the same host and port (scheme and case aside)."""
+    try:
+        a, b = urlsplit(scanned_base.lower()), urlsplit(ours.lower())
+        return (a.hostname, a.port) == (b.hostname, b.port)
+    except ValueError:
+        return False
+
+
+__all__ = ["LabelError", "Reason", "Status", "Verdict", "Warning", "same_site", "verify_scan", "verify_short_code"]

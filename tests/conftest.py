@@ -1,0 +1,147 @@
+"""Shared fixtures. Database tests run on a real SQLite file and on a real PostgreSQL server
+that this suite starts; each test gets a fresh database cloned from a migrated template."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from keys import Keyring, KeyStatus, PrivateKey, PublicKey, private_key_from_seed
+from labels import LabelSerializer
+from tests.support import require
+from tests.support.pg import PostgresServer, find_bindir
+from traceability import make_engine, upgrade
+from verify_web import create_app
+
+PASSPHRASE = "test-only passphrase, never used elsewhere"
+BASE_URL = "https://xacthuc.ocop.vn"
+TEST_SECRET = "test-only-secret-key-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    bindir = find_bindir()
+    require(bindir is not None, "PostgreSQL", "install Debian's 'postgresql' package")
+    assert bindir is not None
+    server = PostgresServer(bindir)
+    server.start()
+    template = make_engine(server.url())
+    with template.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("CREATE DATABASE ocop_template"))
+    template.dispose()
+    migrated = make_engine(server.url("ocop_template"))
+    upgrade(migrated)
+    migrated.dispose()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "ocop.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "ocop.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(server.url())
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE ocop_template'))
+    yield server.url(name)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def test_key() -> PrivateKey:
+    """The fixed test key of docs/vectors (seed 0x00..0x1f). Never a production key."""
+    return private_key_from_seed(bytes(range(32)))
+
+
+@pytest.fixture(scope="session")
+def keyring(test_key: PrivateKey) -> Keyring:
+    return Keyring([PublicKey(test_key.kid, test_key.public_key, KeyStatus.ACTIVE, datetime(2026, 1, 1, tzinfo=UTC))])
+
+
+@pytest.fixture(scope="session")
+def serializer(keyring: Keyring) -> LabelSerializer:
+    return LabelSerializer(BASE_URL, keyring)
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app on a fresh database with a freshly generated signing key."""
+    monkeypatch.setenv("OCOP_KEY_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("OCOP_KEY_PASSPHRASE_FILE", raising=False)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": TEST_SECRET,
+            "OCOP_BASE_URL": BASE_URL,
+            "OCOP_INSTANCE": str(tmp_path / "instance"),
+            "OCOP_KEYS_DIR": str(tmp_path / "keys"),
+        }
+    )
+    app.extensions["ocop.keystore"].generate(PASSPHRASE.encode())
+    yield app
+    app.extensions["ocop.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_session(app: Flask) -> Iterator[Session]:
+    """A session on the app's database, for arranging and checking what requests did."""
+    with Session(app.extensions["ocop.engine"], expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def app_signer(app: Flask) -> PrivateKey:
+    key: PrivateKey = app.extensions["ocop.keystore"].signer(PASSPHRASE.encode())
+    return key

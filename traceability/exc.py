@@ -1,0 +1,43 @@
+"""The one error hierarchy of :mod:`traceability`. Errors carry the data behind the message."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base class of every error raised by the registry services."""
+
+
+class NotFound(RegistryError):
+    """No ``entity`` with this ``key`` exists."""
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(f"{entity} {key!r} not found")
+        self.entity = entity
+        self.key = key
+
+
+class ValidationError(RegistryError, ValueError):
+    """An input value is not acceptable. ``field`` names it for forms and the CLI."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class Conflict(RegistryError):
+    """The change would break a uniqueness rule (e.g. a lot code used twice for one product)."""
+
+    def __init__(self, entity: str, key: object, message: str) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.key = key
+
+
+class StateError(RegistryError):
+    """The record's current state forbids the change (e.g. withdrawing a withdrawn certificate)."""
+
+    def __init__(self, entity: str, key: object, message: str) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.key = key

@@ -1,0 +1,23 @@
+"""The registry's tables, as SQLAlchemy 2 typed models."""
+
+from .activity import AuditEntry, RateHit, Report, Scan, User
+from .base import Base, utcnow
+from .labels import Label, Revocation
+from .registry import Certification, Lot, LotEvent, Producer, Product
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Certification",
+    "Label",
+    "Lot",
+    "LotEvent",
+    "Producer",
+    "RateHit",
+    "Product",
+    "Report",
+    "Revocation",
+    "Scan",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,64 @@
+"""Issued labels and revocations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..enums import RecordStatus, RevocationReason, RevocationTarget
+from .base import Base, str_enum, utcnow
+from .registry import Certification, Lot
+
+
+class Label(Base):
+    """One printed label. ``serial`` is the random 60-bit id inside the signed code; ``number``
+    is its place in the lot (1, 2, …), used for print runs and serial ranges."""
+
+    __tablename__ = "labels"
+    __table_args__ = (
+        UniqueConstraint("lot_id", "number", name="uq_labels_lot_number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("serial >= 0", name="serial_nonnegative"),
+        Index("ix_labels_revocation", "revocation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[int] = mapped_column(BigInteger, unique=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    number: Mapped[int]
+    certification_id: Mapped[int] = mapped_column(ForeignKey("certifications.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(8), index=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[RecordStatus] = mapped_column(
+        str_enum(RecordStatus, "record_status"), default=RecordStatus.ACTIVE
+    )
+    revocation_id: Mapped[int | None] = mapped_column(ForeignKey("revocations.id"))
+    # Scratch-off secret: only a salted hash is stored (see labels issuance).
+    secret_hash: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None]
+    claim_attempts: Mapped[int] = mapped_column(default=0)
+
+    lot: Mapped[Lot] = relationship()
+    certification: Mapped[Certification] = relationship()
+    revocation: Mapped[Revocation | None] = relationship()
+
+
+class Revocation(Base):
+    """A decision to revoke labels: what, why, who, when. Reinstating keeps the row."""
+
+    __tablename__ = "revocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[RevocationTarget] = mapped_column(str_enum(RevocationTarget, "revocation_target"))
+    # What was hit, readable: a serial, "lot 7 #10-20", a product id, a key id …
+    target_ref: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[RevocationReason] = mapped_column(str_enum(RevocationReason, "revocation_reason"))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    label_count: Mapped[int] = mapped_column(default=0)
+    reinstated_at: Mapped[datetime | None]
+    reinstated_by: Mapped[str | None] = mapped_column(String(100))
+    reinstated_note: Mapped[str | None] = mapped_column(Text)

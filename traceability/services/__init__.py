@@ -1,0 +1,2 @@
+"""Registry services. Each takes a ``Session``, never creates or commits one, and raises
+:mod:`traceability.exc` errors."""

@@ -1,0 +1,184 @@
+"""Issued labels: recording a print run, and everything the verifier needs about one label."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ..enums import CertificationStatus, RecordStatus, RevocationReason, RevocationTarget
+from ..models import Certification, Label, Lot, Producer, Product, Revocation, utcnow
+from . import audit
+
+SERIAL_BITS = 60
+
+
+def new_serials(count: int) -> list[int]:
+    """Return ``count`` distinct random 60-bit serials (unguessable; the label code's id)."""
+    serials: set[int] = set()
+    while len(serials) < count:
+        serials.add(secrets.randbits(SERIAL_BITS))
+    return list(serials)
+
+
+def next_number(session: Session, lot_id: int) -> int:
+    """Return the next free label number in the lot (1 for a new lot)."""
+    highest = session.scalar(select(func.max(Label.number)).where(Label.lot_id == lot_id))
+    return (highest or 0) + 1
+
+
+def serials_in_use(session: Session, serials: Sequence[int]) -> set[int]:
+    """Return which of ``serials`` already belong to a label."""
+    found: set[int] = set()
+    for start in range(0, len(serials), 500):
+        chunk = serials[start : start + 500]
+        found.update(session.scalars(select(Label.serial).where(Label.serial.in_(chunk))))
+    return found
+
+
+def record_labels(
+    session: Session,
+    *,
+    actor: str,
+    lot: Lot,
+    certification: Certification,
+    key_id: str,
+    serials: Sequence[int],
+    first_number: int,
+    secret_hashes: Sequence[str | None] | None = None,
+) -> None:
+    """Insert one row per serial, numbered from ``first_number``, plus one audit entry.
+
+    A bulk insert: no ORM objects are built, so a 100,000-label run stays light. Uniqueness of
+    serials and numbers is enforced by the database; the caller's transaction decides.
+    """
+    issued_at = utcnow()
+    hashes = secret_hashes or [None] * len(serials)
+    rows = [
+        {
+            "serial": serial,
+            "lot_id": lot.id,
+            "number": first_number + i,
+            "certification_id": certification.id,
+            "key_id": key_id,
+            "issued_at": issued_at,
+            "status": RecordStatus.ACTIVE,
+            "secret_hash": hashes[i],
+            "claim_attempts": 0,
+        }
+        for i, serial in enumerate(serials)
+    ]
+    for start in range(0, len(rows), 2000):
+        session.execute(insert(Label), rows[start : start + 2000])
+    audit.record(
+        session,
+        actor=actor,
+        action="labels.issue",
+        entity="lot",
+        entity_id=lot.id,
+        summary=f"Issued {len(serials)} labels for lot {lot.code}, numbers {first_number}–{first_number + len(serials) - 1}",
+        detail={"count": len(serials), "first_number": first_number, "key_id": key_id, "certification_id": certification.id},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationFacts:
+    id: int
+    target: RevocationTarget
+    reason: RevocationReason
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LabelFacts:
+    """Everything the registry knows about one label, read in one query."""
+
+    label_id: int
+    serial: int
+    number: int
+    status: RecordStatus
+    issued_at: datetime
+    key_id: str
+    has_secret: bool
+    claimed_at: datetime | None
+    revocation: RevocationFacts | None
+    lot_id: int
+    lot_code: str
+    produced_on: date
+    best_before: date | None
+    product_id: int
+    product_name: str
+    product_group: str
+    gtin: str | None
+    producer_id: int
+    producer_name: str
+    producer_kind: str
+    commune: str
+    district: str | None
+    province: str
+    certification_id: int
+    stars: int
+    certificate_number: str
+    issuing_level: str
+    certified_on: date
+    certified_until: date
+    certification_status: CertificationStatus
+    withdrawn_on: date | None
+
+
+def label_facts(session: Session, serial: int) -> LabelFacts | None:
+    """Return the registry's facts about the label with ``serial``, or ``None`` if unknown."""
+    row = session.execute(
+        select(Label, Lot, Product, Producer, Certification, Revocation)
+        .join(Lot, Label.lot_id == Lot.id)
+        .join(Product, Lot.product_id == Product.id)
+        .join(Producer, Product.producer_id == Producer.id)
+        .join(Certification, Label.certification_id == Certification.id)
+        .outerjoin(Revocation, Label.revocation_id == Revocation.id)
+        .where(Label.serial == serial)
+    ).first()
+    if row is None:
+        return None
+    label, lot, product, producer, cert, revocation = row
+    return LabelFacts(
+        label_id=label.id,
+        serial=label.serial,
+        number=label.number,
+        status=label.status,
+        issued_at=label.issued_at,
+        key_id=label.key_id,
+        has_secret=label.secret_hash is not None,
+        claimed_at=label.claimed_at,
+        revocation=(
+            RevocationFacts(revocation.id, revocation.target, revocation.reason, revocation.note, revocation.created_at)
+            if revocation is not None
+            else None
+        ),
+        lot_id=lot.id,
+        lot_code=lot.code,
+        produced_on=lot.produced_on,
+        best_before=lot.best_before,
+        product_id=product.id,
+        product_name=product.name,
+        product_group=product.group.value,
+        gtin=product.gtin,
+        producer_id=producer.id,
+        producer_name=producer.legal_name,
+        producer_kind=producer.kind.value,
+        commune=producer.commune,
+        district=producer.district,
+        province=producer.province,
+        certification_id=cert.id,
+        stars=cert.stars,
+        certificate_number=cert.number,
+        issuing_level=cert.level.value,
+        certified_on=cert.issued_on,
+        certified_until=cert.valid_until,
+        certification_status=cert.status,
+        withdrawn_on=cert.withdrawn_on,
+    )

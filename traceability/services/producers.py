@@ -1,0 +1,116 @@
+"""Producers and their products."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import validate
+from ..enums import ProducerKind, ProductGroup, RecordStatus
+from ..exc import Conflict, NotFound
+from ..models import Producer, Product
+from . import audit
+
+
+def create_producer(
+    session: Session,
+    *,
+    actor: str,
+    legal_name: str,
+    kind: ProducerKind | str,
+    commune: str,
+    province: str,
+    district: str | None = None,
+    contact: str | None = None,
+    tax_code: str | None = None,
+) -> Producer:
+    """Add a producer and return it (flushed, with its id).
+
+    Raises :class:`ValidationError` for bad fields, :class:`Conflict` for a tax code in use.
+    """
+    producer = Producer(
+        legal_name=validate.required_text("legal_name", legal_name, max_length=200),
+        kind=validate.choice("kind", kind, ProducerKind),
+        commune=validate.required_text("commune", commune, max_length=100),
+        district=validate.text("district", district, max_length=100, required=False),
+        province=validate.required_text("province", province, max_length=100),
+        contact=validate.text("contact", contact, max_length=200, required=False),
+        tax_code=validate.tax_code(tax_code),
+    )
+    if producer.tax_code and session.scalar(select(Producer.id).where(Producer.tax_code == producer.tax_code)):
+        raise Conflict("producer", producer.tax_code, f"tax code {producer.tax_code} is already registered")
+    session.add(producer)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="producer.create",
+        entity="producer",
+        entity_id=producer.id,
+        summary=f"Registered producer {producer.legal_name}",
+        detail={"kind": producer.kind.value, "province": producer.province},
+    )
+    return producer
+
+
+def get_producer(session: Session, producer_id: int) -> Producer:
+    """Return the producer. Raises :class:`NotFound`."""
+    producer = session.get(Producer, producer_id)
+    if producer is None:
+        raise NotFound("producer", producer_id)
+    return producer
+
+
+def list_producers(session: Session) -> Sequence[Producer]:
+    """Return every producer, by name."""
+    return session.scalars(select(Producer).order_by(Producer.legal_name)).all()
+
+
+def create_product(
+    session: Session,
+    *,
+    actor: str,
+    producer_id: int,
+    name: str,
+    group: ProductGroup | str,
+    gtin: str | None = None,
+) -> Product:
+    """Add a product of a producer and return it.
+
+    Raises :class:`NotFound` (producer), :class:`ValidationError`, :class:`Conflict` (GTIN in
+    use).
+    """
+    producer = get_producer(session, producer_id)
+    clean_name = validate.required_text("name", name, max_length=200)
+    clean_group = validate.choice("group", group, ProductGroup)
+    clean_gtin = validate.gtin(gtin)
+    if clean_gtin and session.scalar(select(Product.id).where(Product.gtin == clean_gtin)):
+        raise Conflict("product", clean_gtin, f"GTIN {clean_gtin} is already registered")
+    product = Product(producer=producer, name=clean_name, group=clean_group, gtin=clean_gtin)
+    session.add(product)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="product.create",
+        entity="product",
+        entity_id=product.id,
+        summary=f"Registered product {product.name} of {producer.legal_name}",
+        detail={"group": product.group.value, "gtin": product.gtin},
+    )
+    return product
+
+
+def get_product(session: Session, product_id: int) -> Product:
+    """Return the product. Raises :class:`NotFound`."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("product", product_id)
+    return product
+
+
+def is_revoked(product: Product) -> bool:
+    """True if the product or its producer is revoked (no new labels may be issued)."""
+    return product.status is RecordStatus.REVOKED or product.producer.status is RecordStatus.REVOKED

@@ -1,0 +1,82 @@
+"""Input checks shared by the services. Each returns the cleaned value or raises
+:class:`ValidationError` naming the field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+from typing import TypeVar
+
+from .exc import ValidationError
+
+E = TypeVar("E", bound=StrEnum)
+_TAX_CODE = re.compile(r"\d{10}(-\d{3})?")
+
+
+def text(field: str, value: object, *, max_length: int, required: bool = True) -> str | None:
+    """Return ``value`` NFC-normalized and stripped; ``None`` for an empty optional value.
+
+    NFC matters for Vietnamese: the same word typed on two keyboards can arrive as composed or
+    decomposed diacritics, and must compare and sort as one.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be text")
+    cleaned = unicodedata.normalize("NFC", " ".join(value.split()))
+    if len(cleaned) > max_length:
+        raise ValidationError(field, f"is longer than {max_length} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        raise ValidationError(field, "contains control characters")
+    return cleaned
+
+
+def required_text(field: str, value: object, *, max_length: int) -> str:
+    result = text(field, value, max_length=max_length, required=True)
+    assert result is not None
+    return result
+
+
+def choice(field: str, value: object, enum: type[E]) -> E:
+    """Return the enum member named by ``value`` (its value string or the member itself)."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise ValidationError(field, f"must be one of: {allowed}") from None
+
+
+def gtin(value: object) -> str | None:
+    """Return a GTIN as 14 digits (GTIN-8/12/13 are left-padded), or ``None`` if empty.
+
+    Raises :class:`ValidationError` for a wrong length, non-digits or a bad check digit.
+    """
+    raw = text("gtin", value, max_length=20, required=False)
+    if raw is None:
+        return None
+    digits = raw.replace(" ", "")
+    if not digits.isascii() or not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
+        raise ValidationError("gtin", "must be 8, 12, 13 or 14 digits")
+    digits = digits.zfill(14)
+    if gtin_check_digit(digits[:13]) != int(digits[13]):
+        raise ValidationError("gtin", "check digit is wrong")
+    return digits
+
+
+def gtin_check_digit(body: str) -> int:
+    """Return the GS1 mod-10 check digit for the 13 digits before it."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def tax_code(value: object) -> str | None:
+    """Return a Vietnamese tax code (mã số thuế: 10 digits, or 10-3 for a branch) or ``None``."""
+    raw = text("tax_code", value, max_length=20, required=False)
+    if raw is None:
+        return None
+    if not _TAX_CODE.fullmatch(raw):
+        raise ValidationError("tax_code", "must be 10 digits, or 10 digits, '-' and 3 digits")
+    return raw

@@ -1,0 +1,45 @@
+"""The OCOP verify site: the page a label's QR opens, its JSON API, and the staff tools.
+
+``create_app(config=None)`` is the only way to build the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from keys import Keystore
+
+from . import config as config_module
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment (tests pass their own).
+
+    Raises :class:`verify_web.config.ConfigError` with a one-line message for a missing or bad
+    setting.
+    """
+    environ = config_module.environment()
+    instance = (config or {}).get("OCOP_INSTANCE") or config_module.instance_path_from(environ)
+    app = Flask(__name__, instance_path=str(instance) if instance else None, instance_relative_config=False)
+    app.config.from_mapping(config_module.load(config, environ, Path(app.instance_path)))
+    app.extensions["ocop.keystore"] = Keystore(app.config["OCOP_KEYS_DIR"])
+
+    from . import db, errors, i18n, security
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from . import health
+
+    app.register_blueprint(health.bp)
+
+    from .cli import register
+
+    register(app)
+    return app

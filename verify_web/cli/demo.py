@@ -1,0 +1,142 @@
+"""``ocop demo``: the real examples from the domain notes, as a registry to try the site on.
+
+Loads three products with a genuine, an expired and a revoked label. Running it again changes
+nothing and prints the same URLs (Ed25519 signatures are deterministic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from keys import PrivateKey
+from labels import LabelPayload, LabelSerializer
+from traceability.enums import EventKind, ProducerKind, ProductGroup, RevocationReason, RevocationTarget
+from traceability.models import Label, Lot, Producer
+from traceability.services import certifications, labels, lots, producers, revocations
+
+from .common import domain_errors, keystore, passphrase, transaction
+
+DEMO_ACTOR = "demo"
+LABELS_PER_LOT = 12
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    key: str
+    producer: dict[str, str | None]
+    product: dict[str, str | None]
+    stars: int
+    decision: str
+    issued_on: date
+    lot_code: str
+    produced_on: date
+    best_before: date | None
+    place: str
+
+
+# Facts from ../shared/domain.md; ratings, decision numbers and dates where the notes give
+# none are illustrative, and marked so on the producer's contact line.
+DEMO = (
+    DemoProduct(
+        key="genuine",
+        producer={"legal_name": "HTX Dịch vụ tổng hợp Đông Cao", "kind": ProducerKind.COOPERATIVE,
+                  "commune": "xã Tráng Việt", "district": "huyện Mê Linh", "province": "Hà Nội",
+                  "contact": "Dữ liệu mẫu (demo)"},
+        product={"name": "Củ cải trắng", "group": ProductGroup.FOOD, "gtin": "08938600000019"},
+        stars=4, decision="QĐ 1234/QĐ-UBND (mẫu)", issued_on=date(2025, 3, 10),
+        lot_code="DC-2026-11", produced_on=date(2026, 11, 2), best_before=date(2026, 12, 15),
+        place="Đông Cao, Mê Linh, Hà Nội",
+    ),
+    DemoProduct(
+        key="expired",
+        producer={"legal_name": "Công ty TNHH MTV Newstar", "kind": ProducerKind.ENTERPRISE,
+                  "commune": "phường Hồng Hà", "district": "thành phố Hạ Long", "province": "Quảng Ninh",
+                  "contact": "Dữ liệu mẫu (demo)"},
+        product={"name": "Nước mắm sá sùng", "group": ProductGroup.FOOD, "gtin": None},
+        stars=3, decision="QĐ 567/QĐ-UBND (mẫu)", issued_on=date(2021, 6, 15),
+        lot_code="NS-2024-05", produced_on=date(2024, 5, 20), best_before=date(2027, 5, 20),
+        place="Hạ Long, Quảng Ninh",
+    ),
+    DemoProduct(
+        key="revoked",
+        producer={"legal_name": "Hộ kinh doanh Rượu mơ Yên Tử (mẫu)", "kind": ProducerKind.HOUSEHOLD,
+                  "commune": "xã Thượng Yên Công", "district": "thành phố Uông Bí", "province": "Quảng Ninh",
+                  "contact": "Dữ liệu mẫu (demo)"},
+        product={"name": "Rượu mơ Yên Tử", "group": ProductGroup.BEVERAGE, "gtin": None},
+        stars=5, decision="QĐ 89/QĐ-BNN (mẫu)", issued_on=date(2024, 9, 1),
+        lot_code="YT-2026-01", produced_on=date(2026, 1, 15), best_before=date(2031, 1, 15),
+        place="Yên Tử, Quảng Ninh",
+    ),
+)
+
+
+def label_url(label: Label, key: PrivateKey, serializer: LabelSerializer) -> str:
+    """Return the QR text of a recorded label (re-signed: same key, same bytes)."""
+    payload = LabelPayload(kid=label.key_id, serial=label.serial, stars=label.certification.stars,
+                           certified_until=label.certification.valid_until)
+    return serializer.dumps(payload, key)
+
+
+def load(session: Session, signer: PrivateKey) -> dict[str, list[Label]]:
+    """Create the demo registry if absent. Returns the labels of each demo product."""
+    out: dict[str, list[Label]] = {}
+    for demo in DEMO:
+        producer = session.scalar(select(Producer).where(Producer.legal_name == demo.producer["legal_name"]))
+        if producer is None:
+            producer = producers.create_producer(session, actor=DEMO_ACTOR, **demo.producer)  # type: ignore[arg-type]
+            product = producers.create_product(session, actor=DEMO_ACTOR, producer_id=producer.id, **demo.product)  # type: ignore[arg-type]
+            cert = certifications.certify(session, actor=DEMO_ACTOR, product_id=product.id, stars=demo.stars,
+                                          number=demo.decision, issued_on=demo.issued_on)
+            lot = lots.create_lot(session, actor=DEMO_ACTOR, product_id=product.id, code=demo.lot_code,
+                                  produced_on=demo.produced_on, best_before=demo.best_before)
+            _journey(session, lot, demo)
+            labels.record_labels(session, actor=DEMO_ACTOR, lot=lot, certification=cert, key_id=signer.kid,
+                                 serials=labels.new_serials(LABELS_PER_LOT), first_number=1)
+            if demo.key == "revoked":
+                first = session.scalar(select(Label.serial).where(Label.lot_id == lot.id, Label.number == 1))
+                revocations.revoke(session, actor=DEMO_ACTOR, target=RevocationTarget.LABEL, ref={"serial": first},
+                                   reason=RevocationReason.COUNTERFEIT,
+                                   note="Tem sao chép phát hiện tại chợ Hạ Long (dữ liệu mẫu)")
+            session.flush()
+        lot_ids = select(Lot.id).where(Lot.product_id.in_([p.id for p in producer.products]))
+        out[demo.key] = list(session.scalars(select(Label).where(Label.lot_id.in_(lot_ids)).order_by(Label.number)))
+    return out
+
+
+def _journey(session: Session, lot: Lot, demo: DemoProduct) -> None:
+    base = datetime.combine(demo.produced_on, datetime.min.time(), UTC)
+    steps = [(EventKind.HARVESTED, 6), (EventKind.PROCESSED, 9), (EventKind.PACKED, 14), (EventKind.INSPECTED, 16)]
+    for kind, hour in steps:
+        lots.add_event(session, actor=DEMO_ACTOR, lot_id=lot.id, kind=kind, occurred_at=base.replace(hour=hour),
+                       place=demo.place)
+
+
+@click.command("demo")
+@with_appcontext
+@domain_errors
+def demo() -> None:
+    """Load the demo registry and print a genuine, an expired and a revoked label URL."""
+    for line in demo_urls():
+        click.echo(line)
+
+
+def demo_urls() -> list[str]:
+    """Load the demo data (needs a signing key and its passphrase) and return lines to print."""
+    signer = keystore().signer(passphrase())
+    serializer = LabelSerializer(current_app.config["OCOP_BASE_URL"], keystore().keyring())
+    with transaction() as session:
+        loaded = load(session, signer)
+        lines = []
+        for kind in ("genuine", "expired", "revoked"):
+            demo_labels = loaded[kind]
+            label = demo_labels[0]
+            key = signer if label.key_id == signer.kid else keystore().signer(passphrase(), label.key_id)
+            lines.append(f"  {kind:<8} {label_url(label, key, serializer)}")
+    return lines

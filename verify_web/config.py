@@ -1,0 +1,95 @@
+"""Configuration, read when the app is built — never at import time.
+
+Every value comes from ``create_app(config)`` first, then the environment. Nothing secret has
+a default: a missing secret is a :class:`ConfigError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from labels import BaseURLError, normalize_base_url
+from traceability import ValidationError, parse_database_url
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong. ``name`` is the setting."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Return the validated settings. Raises :class:`ConfigError`."""
+    given = dict(overrides or {})
+
+    def get(name: str, default: Any = None) -> Any:
+        return given[name] if name in given else environ.get(name, default)
+
+    settings: dict[str, Any] = {}
+    database_url = get("DATABASE_URL") or f"sqlite:///{instance_path / 'ocop.db'}"
+    try:
+        settings["DATABASE_URL"] = parse_database_url(str(database_url))
+    except ValidationError as e:
+        raise ConfigError("DATABASE_URL", e.message) from e
+    try:
+        settings["OCOP_BASE_URL"] = normalize_base_url(str(get("OCOP_BASE_URL", DEFAULT_BASE_URL)))
+    except BaseURLError as e:
+        raise ConfigError("OCOP_BASE_URL", str(e)) from e
+    # The CLI serves no sessions, so it may run without the web secret.
+    settings["SECRET_KEY"] = None if given.get("OCOP_CLI") else _secret_key(given, environ)
+    settings["OCOP_KEYS_DIR"] = Path(get("OCOP_KEYS_DIR") or instance_path / "keys")
+    settings["OCOP_UPLOAD_DIR"] = Path(get("OCOP_UPLOAD_DIR") or instance_path / "uploads")
+    settings["OCOP_TIMEZONE"] = str(get("OCOP_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    settings["SESSION_COOKIE_SECURE"] = settings["OCOP_BASE_URL"].startswith("HTTPS://")
+    settings["SESSION_COOKIE_HTTPONLY"] = True
+    settings["SESSION_COOKIE_SAMESITE"] = "Lax"
+    settings["MAX_CONTENT_LENGTH"] = _int(get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024), "MAX_CONTENT_LENGTH")
+    settings["TESTING"] = bool(given.get("TESTING", False))
+    for name, value in given.items():  # extra keys used by tests and blueprints
+        settings.setdefault(name, value)
+    return settings
+
+
+def _secret_key(given: Mapping[str, Any], environ: Mapping[str, str]) -> str:
+    if given.get("SECRET_KEY"):
+        return str(given["SECRET_KEY"])
+    value, file_name = environ.get("OCOP_SECRET_KEY"), environ.get("OCOP_SECRET_KEY_FILE")
+    if file_name:
+        path = Path(file_name)
+        try:
+            if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                raise ConfigError("OCOP_SECRET_KEY_FILE", f"{path} is readable by others; run: chmod 600 {path}")
+            value = path.read_text("utf-8").strip()
+        except OSError as e:
+            raise ConfigError("OCOP_SECRET_KEY_FILE", f"cannot read {path}: {e.strerror}") from e
+    if not value:
+        raise ConfigError("OCOP_SECRET_KEY", "not set; set OCOP_SECRET_KEY_FILE (a file only you can read) or OCOP_SECRET_KEY")
+    if len(value) < 32:
+        raise ConfigError("OCOP_SECRET_KEY", "must be at least 32 characters of random text")
+    return value
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(name, f"must be a whole number, not {value!r}") from None
+
+
+def instance_path_from(environ: Mapping[str, str]) -> Path | None:
+    """Return the instance folder named by ``OCOP_INSTANCE``, if set."""
+    value = environ.get("OCOP_INSTANCE")
+    return Path(value).resolve() if value else None
+
+
+def environment() -> Mapping[str, str]:
+    return os.environ

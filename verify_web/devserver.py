@@ -1,0 +1,62 @@
+"""What ``make run`` does: prepare a local instance, load demo data, and serve with gunicorn.
+
+Local secrets (the session key, the key passphrase) are generated once into ``instance/`` with
+owner-only permissions. They exist only on this machine and are never a default of the app.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+
+def _local_secret(path: Path, nbytes: int) -> Path:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(nbytes) + "\n")
+    return path
+
+
+def main() -> int:
+    port = os.environ.get("PORT", "8000")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        click.echo(f"Error: PORT must be a number from 1 to 65535, not {port!r}", err=True)
+        return 2
+    instance = Path(os.environ.get("OCOP_INSTANCE") or Path.cwd() / "instance").resolve()
+    os.environ["OCOP_INSTANCE"] = str(instance)
+    os.environ.setdefault("OCOP_BASE_URL", f"http://127.0.0.1:{port}")
+    if not os.environ.get("OCOP_SECRET_KEY"):
+        os.environ.setdefault("OCOP_SECRET_KEY_FILE", str(_local_secret(instance / "secret_key", 48)))
+    if not os.environ.get("OCOP_KEY_PASSPHRASE"):
+        os.environ.setdefault("OCOP_KEY_PASSPHRASE_FILE", str(_local_secret(instance / "key_passphrase", 24)))
+
+    from .cli import main as ocop
+
+    for step in (["db", "upgrade"],):
+        if ocop(step) != 0:
+            return 1
+    if ocop(["keys", "list"]) != 0:
+        return 1
+    from keys import Keystore
+
+    if not len(Keystore(os.environ.get("OCOP_KEYS_DIR") or instance / "keys").keyring()):
+        if ocop(["keys", "generate"]) != 0:
+            return 1
+    base = os.environ["OCOP_BASE_URL"].rstrip("/")
+    click.echo("\nDemo labels (open in a browser, or print and scan):")
+    if ocop(["demo"]) != 0:
+        return 1
+    click.echo(f"\nServing on {base}/\n  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json\n")
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    os.execv(gunicorn, [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

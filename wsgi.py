@@ -1,0 +1,3 @@
+from verify_web import create_app
+
+app = create_app()
