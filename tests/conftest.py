@@ -145,3 +145,6 @@ def app_session(app: Flask) -> Iterator[Session]:
 def app_signer(app: Flask) -> PrivateKey:
     key: PrivateKey = app.extensions["ocop.keystore"].signer(PASSPHRASE.encode())
     return key
+
+
+from tests.support.browser import browser, live_server, page  # noqa: E402,F401 - fixtures
