@@ -34,7 +34,7 @@ def key_id(public_key: bytes) -> str:
 class PrivateKey:
     """An Ed25519 private key. ``repr`` never shows key material."""
 
-    __slots__ = ("_key", "public_key", "kid")
+    __slots__ = ("_key", "kid", "public_key")
 
     def __init__(self, key: Ed25519PrivateKey) -> None:
         self._key = key

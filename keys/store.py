@@ -54,7 +54,9 @@ class Keystore:
         except FileNotFoundError:
             return Keyring()
         except OSError as e:
-            raise KeystoreError(f"cannot read {self.keyring_path}: {e.strerror}", path=self.keyring_path) from e
+            raise KeystoreError(
+                f"cannot read {self.keyring_path}: {e.strerror}", path=self.keyring_path
+            ) from e
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         if self._cache and self._cache[0] == stamp:
             return self._cache[1]
@@ -68,7 +70,9 @@ class Keystore:
         except FileNotFoundError:
             return Keyring()
         except (OSError, ValueError) as e:
-            raise KeystoreError(f"key set {self.keyring_path} is unreadable: {e}", path=self.keyring_path) from e
+            raise KeystoreError(
+                f"key set {self.keyring_path} is unreadable: {e}", path=self.keyring_path
+            ) from e
         return Keyring.from_jwks(document)
 
     def active(self) -> PublicKey:
@@ -174,7 +178,9 @@ class Keystore:
                 f.write(pem)
         except OSError as e:
             raise KeystoreError(f"cannot write private key {path}: {e.strerror}", path=path) from e
-        return PublicKey(kid=private.kid, public_key=private.public_key, status=KeyStatus.ACTIVE, created_at=_now())
+        return PublicKey(
+            kid=private.kid, public_key=private.public_key, status=KeyStatus.ACTIVE, created_at=_now()
+        )
 
     @contextmanager
     def _locked(self) -> Iterator[list[PublicKey]]:
@@ -182,7 +188,9 @@ class Keystore:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             lock = open(self.directory / ".lock", "a")  # noqa: SIM115 - held for the block
         except OSError as e:
-            raise KeystoreError(f"cannot use key directory {self.directory}: {e.strerror}", path=self.directory) from e
+            raise KeystoreError(
+                f"cannot use key directory {self.directory}: {e.strerror}", path=self.directory
+            ) from e
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield list(self._read())
@@ -194,7 +202,9 @@ class Keystore:
             tmp.write_text(json.dumps(document, indent=2) + "\n", "utf-8")
             os.replace(tmp, self.keyring_path)
         except OSError as e:
-            raise KeystoreError(f"cannot write {self.keyring_path}: {e.strerror}", path=self.keyring_path) from e
+            raise KeystoreError(
+                f"cannot write {self.keyring_path}: {e.strerror}", path=self.keyring_path
+            ) from e
         self._cache = None
 
 

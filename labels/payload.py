@@ -56,7 +56,9 @@ class LabelPayload:
             raise PayloadError("stars", self.stars, "OCOP labels carry 3, 4 or 5 stars")
         days = (self.certified_until - EPOCH).days
         if not 0 <= days <= MAX_DAYS:
-            raise PayloadError("certified_until", self.certified_until, "must be within 2020-01-01..2064-11-09")
+            raise PayloadError(
+                "certified_until", self.certified_until, "must be within 2020-01-01..2064-11-09"
+            )
         return _LAYOUT.pack(self.version, kid, self.serial, (self.stars - 3) << 14 | days)
 
     @classmethod

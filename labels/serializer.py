@@ -26,7 +26,9 @@ MAX_TEXT = 512
 # Longest base URL whose QR content still fits version 6-M (see docs/label-code.md).
 MAX_BASE_URL = 33
 _QR_ALNUM = re.compile(r"[0-9A-Z $%*+\-./:]*")
-_URL_FORM = re.compile(r"(?P<base>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s]+(?:/[^?#\s]*?)?)/[Vv]/(?P<digits>[^/?#]*)")
+_URL_FORM = re.compile(
+    r"(?P<base>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s]+(?:/[^?#\s]*?)?)/[Vv]/(?P<digits>[^/?#]*)"
+)
 
 
 def normalize_base_url(url: str) -> str:
@@ -48,7 +50,9 @@ def normalize_base_url(url: str) -> str:
     if not _QR_ALNUM.fullmatch(upper):
         raise BaseURLError(url, "may use only letters, digits and . - : / (QR alphanumeric mode)")
     if len(upper) > MAX_BASE_URL:
-        raise BaseURLError(url, f"is {len(upper)} characters; at most {MAX_BASE_URL} keep the QR at version 6")
+        raise BaseURLError(
+            url, f"is {len(upper)} characters; at most {MAX_BASE_URL} keep the QR at version 6"
+        )
     return upper
 
 

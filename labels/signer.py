@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from keys import BadSignature, Keyring, KeyNotFound, PublicKey
+from keys import BadSignature, KeyNotFound, Keyring, PublicKey
 
 from .exc import DecodeError, PayloadError, Reason, SignatureError
 from .payload import BODY_SIZE, LabelPayload
@@ -51,5 +51,7 @@ def open_code(code: bytes, keyring: Keyring) -> tuple[LabelPayload, PublicKey]:
     except KeyNotFound as e:
         raise SignatureError(Reason.UNKNOWN_KEY, payload.kid, f"signed by unknown key {payload.kid}") from e
     except BadSignature as e:
-        raise SignatureError(Reason.BAD_SIGNATURE, payload.kid, "the signature does not match the code") from e
+        raise SignatureError(
+            Reason.BAD_SIGNATURE, payload.kid, "the signature does not match the code"
+        ) from e
     return payload, key

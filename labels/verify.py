@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -28,7 +28,7 @@ class Status(StrEnum):
     INVALID = "invalid"  # not a genuine label
 
 
-class Warning(StrEnum):  # noqa: A001 - a domain word, never used with the builtin
+class Warning(StrEnum):
     FOREIGN_DOMAIN = "foreign_domain"  # the QR points to a site that is not ours
     PAST_BEST_BEFORE = "past_best_before"  # the product itself is past its hạn sử dụng
     RE_RATED = "re_rated"  # this label's certificate ended but the product holds a newer one
@@ -80,21 +80,25 @@ def verify_scan(
     warnings: list[Warning] = []
     if our_base_url and scanned.base_url and not same_site(scanned.base_url, our_base_url):
         warnings.append(Warning.FOREIGN_DOMAIN)
-    common = {"payload": payload, "key": key, "scanned_base_url": scanned.base_url}
+    opened = Verdict(Status.INVALID, today, payload=payload, key=key, scanned_base_url=scanned.base_url)
     if key.status is KeyStatus.COMPROMISED:
-        return Verdict(Status.REVOKED, today, reason="key_compromised", warnings=tuple(warnings), **common)
+        return replace(opened, status=Status.REVOKED, reason="key_compromised", warnings=tuple(warnings))
     if session is None:
         warnings.append(Warning.OFFLINE)
-        status = Status.EXPIRED if today > payload.certified_until else Status.GENUINE
-        reason = "past_date" if status is Status.EXPIRED else None
-        return Verdict(status, today, reason=reason, warnings=tuple(warnings), **common)
+        if today > payload.certified_until:
+            return replace(opened, status=Status.EXPIRED, reason="past_date", warnings=tuple(warnings))
+        return replace(opened, status=Status.GENUINE, warnings=tuple(warnings))
     facts = label_facts(session, payload.serial)
     if facts is None:
-        return Verdict(Status.INVALID, today, reason="unknown_serial", warnings=tuple(warnings), **common)
-    if (facts.stars, facts.certified_until, facts.key_id) != (payload.stars, payload.certified_until, payload.kid):
+        return replace(opened, reason="unknown_serial", warnings=tuple(warnings))
+    if (facts.stars, facts.certified_until, facts.key_id) != (
+        payload.stars,
+        payload.certified_until,
+        payload.kid,
+    ):
         # Signed by us yet disagreeing with the registry: never show it as genuine.
-        return Verdict(Status.INVALID, today, reason="registry_mismatch", warnings=tuple(warnings), **common)
-    return _judge(facts, today, warnings, **common)
+        return replace(opened, reason="registry_mismatch", facts=facts, warnings=tuple(warnings))
+    return _judge(replace(opened, facts=facts), facts, warnings)
 
 
 def verify_short_code(text: str, *, session: Session, keyring: Keyring, today: date) -> Verdict:
@@ -108,31 +112,24 @@ def verify_short_code(text: str, *, session: Session, keyring: Keyring, today: d
     if facts is None:
         return Verdict(Status.INVALID, today, reason="unknown_serial")
     key = keyring.get(facts.key_id) if facts.key_id in keyring else None
+    found = Verdict(Status.INVALID, today, key=key, facts=facts)
     if key is not None and key.status is KeyStatus.COMPROMISED:
-        return Verdict(Status.REVOKED, today, reason="key_compromised", key=key, facts=facts)
-    return _judge(facts, today, [], payload=None, key=key, scanned_base_url=None)
+        return replace(found, status=Status.REVOKED, reason="key_compromised")
+    return _judge(found, facts, [])
 
 
-def _judge(
-    facts: LabelFacts,
-    today: date,
-    warnings: list[Warning],
-    *,
-    payload: LabelPayload | None,
-    key: PublicKey | None,
-    scanned_base_url: str | None,
-) -> Verdict:
-    if facts.best_before is not None and today > facts.best_before:
+def _judge(found: Verdict, facts: LabelFacts, warnings: list[Warning]) -> Verdict:
+    """The registry's verdict on a known label: revoked, expired or genuine."""
+    if facts.best_before is not None and found.checked_on > facts.best_before:
         warnings.append(Warning.PAST_BEST_BEFORE)
-    common = {"payload": payload, "key": key, "facts": facts, "scanned_base_url": scanned_base_url}
     if facts.status is RecordStatus.REVOKED:
         reason = facts.revocation.reason.value if facts.revocation else "other"
-        return Verdict(Status.REVOKED, today, reason=reason, warnings=tuple(warnings), **common)
+        return replace(found, status=Status.REVOKED, reason=reason, warnings=tuple(warnings))
     if facts.certification_status is CertificationStatus.WITHDRAWN:
-        return Verdict(Status.EXPIRED, today, reason="withdrawn", warnings=tuple(warnings), **common)
-    if today > facts.certified_until:
-        return Verdict(Status.EXPIRED, today, reason="past_date", warnings=tuple(warnings), **common)
-    return Verdict(Status.GENUINE, today, warnings=tuple(warnings), **common)
+        return replace(found, status=Status.EXPIRED, reason="withdrawn", warnings=tuple(warnings))
+    if found.checked_on > facts.certified_until:
+        return replace(found, status=Status.EXPIRED, reason="past_date", warnings=tuple(warnings))
+    return replace(found, status=Status.GENUINE, reason=None, warnings=tuple(warnings))
 
 
 def same_site(scanned_base: str, ours: str) -> bool:
@@ -144,4 +141,13 @@ def same_site(scanned_base: str, ours: str) -> bool:
         return False
 
 
-__all__ = ["LabelError", "Reason", "Status", "Verdict", "Warning", "same_site", "verify_scan", "verify_short_code"]
+__all__ = [
+    "LabelError",
+    "Reason",
+    "Status",
+    "Verdict",
+    "Warning",
+    "same_site",
+    "verify_scan",
+    "verify_short_code",
+]

@@ -96,7 +96,9 @@ def test_key() -> PrivateKey:
 
 @pytest.fixture(scope="session")
 def keyring(test_key: PrivateKey) -> Keyring:
-    return Keyring([PublicKey(test_key.kid, test_key.public_key, KeyStatus.ACTIVE, datetime(2026, 1, 1, tzinfo=UTC))])
+    return Keyring(
+        [PublicKey(test_key.kid, test_key.public_key, KeyStatus.ACTIVE, datetime(2026, 1, 1, tzinfo=UTC))]
+    )
 
 
 @pytest.fixture(scope="session")

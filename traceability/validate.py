@@ -42,8 +42,10 @@ def required_text(field: str, value: object, *, max_length: int) -> str:
 
 def choice(field: str, value: object, enum: type[E]) -> E:
     """Return the enum member named by ``value`` (its value string or the member itself)."""
+    if isinstance(value, enum):
+        return value
     try:
-        return enum(value)
+        return enum(str(value))
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
         raise ValidationError(field, f"must be one of: {allowed}") from None

@@ -27,7 +27,9 @@ class ConfigError(Exception):
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
-def load(overrides: Mapping[str, Any] | None, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+def load(
+    overrides: Mapping[str, Any] | None, environ: Mapping[str, str], instance_path: Path
+) -> dict[str, Any]:
     """Return the validated settings. Raises :class:`ConfigError`."""
     given = dict(overrides or {})
 
@@ -67,12 +69,17 @@ def _secret_key(given: Mapping[str, Any], environ: Mapping[str, str]) -> str:
         path = Path(file_name)
         try:
             if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise ConfigError("OCOP_SECRET_KEY_FILE", f"{path} is readable by others; run: chmod 600 {path}")
+                raise ConfigError(
+                    "OCOP_SECRET_KEY_FILE", f"{path} is readable by others; run: chmod 600 {path}"
+                )
             value = path.read_text("utf-8").strip()
         except OSError as e:
             raise ConfigError("OCOP_SECRET_KEY_FILE", f"cannot read {path}: {e.strerror}") from e
     if not value:
-        raise ConfigError("OCOP_SECRET_KEY", "not set; set OCOP_SECRET_KEY_FILE (a file only you can read) or OCOP_SECRET_KEY")
+        raise ConfigError(
+            "OCOP_SECRET_KEY",
+            "not set; set OCOP_SECRET_KEY_FILE (a file only you can read) or OCOP_SECRET_KEY",
+        )
     if len(value) < 32:
         raise ConfigError("OCOP_SECRET_KEY", "must be at least 32 characters of random text")
     return value

@@ -46,16 +46,18 @@ def main() -> int:
         return 1
     from keys import Keystore
 
-    if not len(Keystore(os.environ.get("OCOP_KEYS_DIR") or instance / "keys").keyring()):
-        if ocop(["keys", "generate"]) != 0:
-            return 1
+    keystore = Keystore(os.environ.get("OCOP_KEYS_DIR") or instance / "keys")
+    if not len(keystore.keyring()) and ocop(["keys", "generate"]) != 0:
+        return 1
     base = os.environ["OCOP_BASE_URL"].rstrip("/")
     click.echo("\nDemo labels (open in a browser, or print and scan):")
     if ocop(["demo"]) != 0:
         return 1
-    click.echo(f"\nServing on {base}/\n  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json\n")
+    click.echo(f"\nServing on {base}/")
+    click.echo(f"  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json\n")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    os.execv(gunicorn, [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"])
+    command = [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"]
+    os.execv(gunicorn, command)  # noqa: S606 - a fixed program path and arguments, no shell
 
 
 if __name__ == "__main__":

@@ -37,7 +37,9 @@ def _messages() -> dict[int, str]:
 def _http_error(error: HTTPException) -> tuple[Response | str, int]:
     code = error.code or 500
     if error.description == "csrf":
-        message = gettext("Your form expired or came from another site. Please reload the page and try again.")
+        message = gettext(
+            "Your form expired or came from another site. Please reload the page and try again."
+        )
     else:
         message = _messages().get(code, error.name)
     if wants_json():

@@ -92,7 +92,9 @@ class Lot(Base):
     __tablename__ = "lots"
     __table_args__ = (
         UniqueConstraint("product_id", "code", name="uq_lots_product_code"),
-        CheckConstraint("best_before IS NULL OR best_before >= produced_on", name="best_before_after_production"),
+        CheckConstraint(
+            "best_before IS NULL OR best_before >= produced_on", name="best_before_after_production"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

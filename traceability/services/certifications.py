@@ -53,7 +53,9 @@ def certify(
     expected = LEVEL_FOR_STARS[stars]
     chosen = expected if level is None else validate.choice("level", level, IssuingLevel)
     if chosen is not expected:
-        raise ValidationError("level", f"{stars}★ is awarded by the {expected.value} council, not {chosen.value}")
+        raise ValidationError(
+            "level", f"{stars}★ is awarded by the {expected.value} council, not {chosen.value}"
+        )
     if not isinstance(issued_on, date):
         raise ValidationError("issued_on", "must be a date")
     until = valid_until or default_valid_until(issued_on)
@@ -65,7 +67,9 @@ def certify(
             Certification.product_id == product.id, Certification.number == clean_number
         )
     ):
-        raise Conflict("certification", clean_number, f"decision {clean_number} is already recorded for this product")
+        raise Conflict(
+            "certification", clean_number, f"decision {clean_number} is already recorded for this product"
+        )
     certification = Certification(
         product=product,
         stars=stars,
@@ -115,7 +119,10 @@ def withdraw(session: Session, *, actor: str, certification_id: int, reason: str
 
 def is_valid_on(certification: Certification, day: date) -> bool:
     """True if the certification is active and ``day`` is within its validity."""
-    return certification.status is CertificationStatus.ACTIVE and certification.issued_on <= day <= certification.valid_until
+    return (
+        certification.status is CertificationStatus.ACTIVE
+        and certification.issued_on <= day <= certification.valid_until
+    )
 
 
 def current_certification(session: Session, product_id: int, day: date) -> Certification | None:

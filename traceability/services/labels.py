@@ -72,6 +72,7 @@ def record_labels(
         }
         for i, serial in enumerate(serials)
     ]
+    last_number = first_number + len(serials) - 1
     for start in range(0, len(rows), 2000):
         session.execute(insert(Label), rows[start : start + 2000])
     audit.record(
@@ -80,8 +81,13 @@ def record_labels(
         action="labels.issue",
         entity="lot",
         entity_id=lot.id,
-        summary=f"Issued {len(serials)} labels for lot {lot.code}, numbers {first_number}–{first_number + len(serials) - 1}",
-        detail={"count": len(serials), "first_number": first_number, "key_id": key_id, "certification_id": certification.id},
+        summary=f"Issued {len(serials)} labels for lot {lot.code}, numbers {first_number}–{last_number}",
+        detail={
+            "count": len(serials),
+            "first_number": first_number,
+            "key_id": key_id,
+            "certification_id": certification.id,
+        },
     )
 
 
@@ -155,7 +161,9 @@ def label_facts(session: Session, serial: int) -> LabelFacts | None:
         has_secret=label.secret_hash is not None,
         claimed_at=label.claimed_at,
         revocation=(
-            RevocationFacts(revocation.id, revocation.target, revocation.reason, revocation.note, revocation.created_at)
+            RevocationFacts(
+                revocation.id, revocation.target, revocation.reason, revocation.note, revocation.created_at
+            )
             if revocation is not None
             else None
         ),

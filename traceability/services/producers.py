@@ -39,7 +39,9 @@ def create_producer(
         contact=validate.text("contact", contact, max_length=200, required=False),
         tax_code=validate.tax_code(tax_code),
     )
-    if producer.tax_code and session.scalar(select(Producer.id).where(Producer.tax_code == producer.tax_code)):
+    if producer.tax_code and session.scalar(
+        select(Producer.id).where(Producer.tax_code == producer.tax_code)
+    ):
         raise Conflict("producer", producer.tax_code, f"tax code {producer.tax_code} is already registered")
     session.add(producer)
     session.flush()

@@ -163,14 +163,14 @@ def _ref_of(revocation: Revocation) -> dict[str, Any] | None:
 
 
 def _mark_record(session: Session, kind: RevocationTarget, ref: dict[str, Any], status: RecordStatus) -> None:
-    model: type[Lot] | type[Product] | type[Producer] | None = {
-        RevocationTarget.LOT: Lot,
-        RevocationTarget.PRODUCT: Product,
-        RevocationTarget.PRODUCER: Producer,
-    }.get(kind)
-    if model is None:
+    record: Lot | Product | Producer | None
+    if kind is RevocationTarget.LOT:
+        record = session.get(Lot, int(ref["lot_id"]))
+    elif kind is RevocationTarget.PRODUCT:
+        record = session.get(Product, int(ref["product_id"]))
+    elif kind is RevocationTarget.PRODUCER:
+        record = session.get(Producer, int(ref["producer_id"]))
+    else:
         return
-    key = f"{kind.value}_id"
-    record = session.get(model, int(ref[key]))
     if record is not None:
         record.status = status

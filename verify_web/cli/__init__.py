@@ -52,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"Error: {e}", err=True)
         return 1
     except SQLAlchemyError as e:
-        detail = str(e.orig if getattr(e, "orig", None) else e).strip().splitlines()[0]
+        origin = getattr(e, "orig", None) or e
+        detail = (str(origin).strip().splitlines() or [type(e).__name__])[0]
         click.echo(f"Error: database: {detail}", err=True)
         return 1
     except Exception as e:

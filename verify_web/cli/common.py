@@ -13,7 +13,7 @@ import click
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from keys import Keystore, KeysError, load_passphrase
+from keys import KeysError, Keystore, load_passphrase
 from labels import LabelError
 from traceability import RegistryError
 

@@ -91,31 +91,44 @@ def load(session: Session, signer: PrivateKey) -> dict[str, list[Label]]:
         producer = session.scalar(select(Producer).where(Producer.legal_name == demo.producer["legal_name"]))
         if producer is None:
             producer = producers.create_producer(session, actor=DEMO_ACTOR, **demo.producer)  # type: ignore[arg-type]
-            product = producers.create_product(session, actor=DEMO_ACTOR, producer_id=producer.id, **demo.product)  # type: ignore[arg-type]
-            cert = certifications.certify(session, actor=DEMO_ACTOR, product_id=product.id, stars=demo.stars,
-                                          number=demo.decision, issued_on=demo.issued_on)
-            lot = lots.create_lot(session, actor=DEMO_ACTOR, product_id=product.id, code=demo.lot_code,
-                                  produced_on=demo.produced_on, best_before=demo.best_before)
+            product = producers.create_product(
+                session, actor=DEMO_ACTOR, producer_id=producer.id, **demo.product  # type: ignore[arg-type]
+            )
+            cert = certifications.certify(
+                session, actor=DEMO_ACTOR, product_id=product.id, stars=demo.stars,
+                number=demo.decision, issued_on=demo.issued_on,
+            )
+            lot = lots.create_lot(
+                session, actor=DEMO_ACTOR, product_id=product.id, code=demo.lot_code,
+                produced_on=demo.produced_on, best_before=demo.best_before,
+            )
             _journey(session, lot, demo)
-            labels.record_labels(session, actor=DEMO_ACTOR, lot=lot, certification=cert, key_id=signer.kid,
-                                 serials=labels.new_serials(LABELS_PER_LOT), first_number=1)
+            labels.record_labels(
+                session, actor=DEMO_ACTOR, lot=lot, certification=cert, key_id=signer.kid,
+                serials=labels.new_serials(LABELS_PER_LOT), first_number=1,
+            )
             if demo.key == "revoked":
                 first = session.scalar(select(Label.serial).where(Label.lot_id == lot.id, Label.number == 1))
-                revocations.revoke(session, actor=DEMO_ACTOR, target=RevocationTarget.LABEL, ref={"serial": first},
-                                   reason=RevocationReason.COUNTERFEIT,
-                                   note="Tem sao chép phát hiện tại chợ Hạ Long (dữ liệu mẫu)")
+                revocations.revoke(
+                    session, actor=DEMO_ACTOR, target=RevocationTarget.LABEL, ref={"serial": first},
+                    reason=RevocationReason.COUNTERFEIT,
+                    note="Tem sao chép phát hiện tại chợ Hạ Long (dữ liệu mẫu)",
+                )
             session.flush()
         lot_ids = select(Lot.id).where(Lot.product_id.in_([p.id for p in producer.products]))
-        out[demo.key] = list(session.scalars(select(Label).where(Label.lot_id.in_(lot_ids)).order_by(Label.number)))
+        found = session.scalars(select(Label).where(Label.lot_id.in_(lot_ids)).order_by(Label.number))
+        out[demo.key] = list(found)
     return out
 
 
 def _journey(session: Session, lot: Lot, demo: DemoProduct) -> None:
     base = datetime.combine(demo.produced_on, datetime.min.time(), UTC)
-    steps = [(EventKind.HARVESTED, 6), (EventKind.PROCESSED, 9), (EventKind.PACKED, 14), (EventKind.INSPECTED, 16)]
+    steps = [
+        (EventKind.HARVESTED, 6), (EventKind.PROCESSED, 9), (EventKind.PACKED, 14), (EventKind.INSPECTED, 16)
+    ]
     for kind, hour in steps:
-        lots.add_event(session, actor=DEMO_ACTOR, lot_id=lot.id, kind=kind, occurred_at=base.replace(hour=hour),
-                       place=demo.place)
+        when = base.replace(hour=hour)
+        lots.add_event(session, actor=DEMO_ACTOR, lot_id=lot.id, kind=kind, occurred_at=when, place=demo.place)
 
 
 @click.command("demo")

@@ -68,8 +68,12 @@ def compromise(kid: str, note: str | None, yes: bool) -> None:
         if not yes:
             click.confirm(f"Revoke all {count} labels signed by key {kid}? This cannot be undone", abort=True)
         revocations.revoke(
-            session, actor=CLI_ACTOR, target=RevocationTarget.KEY, ref=ref,
-            reason=RevocationReason.KEY_COMPROMISED, note=note,
+            session,
+            actor=CLI_ACTOR,
+            target=RevocationTarget.KEY,
+            ref=ref,
+            reason=RevocationReason.KEY_COMPROMISED,
+            note=note,
         )
         keystore().mark_compromised(kid)
     click.echo(f"Key {kid} is compromised; {count} labels are revoked.")

@@ -15,7 +15,7 @@ from .common import CLI_ACTOR, domain_errors, parse_date, transaction
 registry = AppGroup("registry", help="Producers, products, certifications and lots.")
 
 
-def _choice(enum: type[ProducerKind] | type[ProductGroup] | type[IssuingLevel]) -> click.Choice:
+def _choice(enum: type[ProducerKind] | type[ProductGroup] | type[IssuingLevel]) -> click.Choice[str]:
     return click.Choice([m.value for m in enum])
 
 
@@ -28,13 +28,27 @@ def _choice(enum: type[ProducerKind] | type[ProductGroup] | type[IssuingLevel]) 
 @click.option("--contact", default=None)
 @click.option("--tax-code", default=None)
 @domain_errors
-def add_producer(name: str, kind: str, commune: str, district: str | None, province: str,
-                 contact: str | None, tax_code: str | None) -> None:
+def add_producer(
+    name: str,
+    kind: str,
+    commune: str,
+    district: str | None,
+    province: str,
+    contact: str | None,
+    tax_code: str | None,
+) -> None:
     """Register a producer (chủ thể OCOP)."""
     with transaction() as session:
         producer = producers.create_producer(
-            session, actor=CLI_ACTOR, legal_name=name, kind=kind, commune=commune,
-            district=district, province=province, contact=contact, tax_code=tax_code,
+            session,
+            actor=CLI_ACTOR,
+            legal_name=name,
+            kind=kind,
+            commune=commune,
+            district=district,
+            province=province,
+            contact=contact,
+            tax_code=tax_code,
         )
         click.echo(f"Producer {producer.id}: {producer.legal_name}")
 
@@ -65,8 +79,13 @@ def certify(product_id: int, stars: int, number: str, issued_on: date, valid_unt
     """Record an OCOP rating (or re-rating) for a product."""
     with transaction() as session:
         cert = certifications.certify(
-            session, actor=CLI_ACTOR, product_id=product_id, stars=stars, number=number,
-            issued_on=issued_on, valid_until=valid_until,
+            session,
+            actor=CLI_ACTOR,
+            product_id=product_id,
+            stars=stars,
+            number=number,
+            issued_on=issued_on,
+            valid_until=valid_until,
         )
         click.echo(f"Certification {cert.id}: {cert.stars}★ valid until {cert.valid_until.isoformat()}")
 
@@ -81,7 +100,11 @@ def add_lot(product_id: int, code: str, produced_on: date, best_before: date | N
     """Register a production lot."""
     with transaction() as session:
         lot = lots.create_lot(
-            session, actor=CLI_ACTOR, product_id=product_id, code=code,
-            produced_on=produced_on, best_before=best_before,
+            session,
+            actor=CLI_ACTOR,
+            product_id=product_id,
+            code=code,
+            produced_on=produced_on,
+            best_before=best_before,
         )
         click.echo(f"Lot {lot.id}: {lot.code}")

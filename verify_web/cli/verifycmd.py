@@ -20,11 +20,19 @@ def verdict_summary(verdict: Verdict) -> dict[str, object]:
     """A plain-data view of a verdict for printing."""
     out: dict[str, object] = {"status": verdict.status.value, "reason": verdict.reason}
     if verdict.payload:
-        out.update(serial=verdict.payload.short_code, stars=verdict.payload.stars,
-                   certified_until=verdict.payload.certified_until.isoformat(), kid=verdict.payload.kid)
+        out.update(
+            serial=verdict.payload.short_code,
+            stars=verdict.payload.stars,
+            certified_until=verdict.payload.certified_until.isoformat(),
+            kid=verdict.payload.kid,
+        )
     if verdict.facts:
-        out.update(product=verdict.facts.product_name, producer=verdict.facts.producer_name,
-                   province=verdict.facts.province, lot=verdict.facts.lot_code)
+        out.update(
+            product=verdict.facts.product_name,
+            producer=verdict.facts.producer_name,
+            province=verdict.facts.province,
+            lot=verdict.facts.lot_code,
+        )
     out["warnings"] = [w.value for w in verdict.warnings]
     return out
 
@@ -37,7 +45,10 @@ def verify(text: str, offline: bool) -> None:
     """Verify scanned QR TEXT. Exit status 0 only for a genuine label."""
     session = None if offline else db.session()
     verdict = verify_scan(
-        text, keyring=keystore().keyring(), today=date.today(), session=session,
+        text,
+        keyring=keystore().keyring(),
+        today=date.today(),
+        session=session,
         our_base_url=current_app.config["OCOP_BASE_URL"],
     )
     click.echo(json.dumps(verdict_summary(verdict), ensure_ascii=False, indent=2))

@@ -2,14 +2,13 @@
 audit log (append-only, enforced by triggers), scans, reports and users.
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
