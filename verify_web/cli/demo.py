@@ -128,7 +128,9 @@ def _journey(session: Session, lot: Lot, demo: DemoProduct) -> None:
     ]
     for kind, hour in steps:
         when = base.replace(hour=hour)
-        lots.add_event(session, actor=DEMO_ACTOR, lot_id=lot.id, kind=kind, occurred_at=when, place=demo.place)
+        lots.add_event(
+            session, actor=DEMO_ACTOR, lot_id=lot.id, kind=kind, occurred_at=when, place=demo.place
+        )
 
 
 @click.command("demo")
