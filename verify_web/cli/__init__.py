@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 
 import click
@@ -64,6 +63,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     return result if isinstance(result, int) else 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
