@@ -6,8 +6,8 @@ import pytest
 
 from keys import (
     BadSignature,
-    Keyring,
     KeyNotFound,
+    Keyring,
     KeyStateError,
     KeyStatus,
     Keystore,

@@ -41,7 +41,9 @@ def test_signatures_are_deterministic(serializer, test_key, payload):
     assert serializer.dumps(payload, test_key) == serializer.dumps(payload, test_key)
 
 
-@pytest.mark.parametrize("base", ["https://xacthuc.ocop.vn", "https://verify.ocop-vietnam.vn", "HTTPS://A.VN"])
+@pytest.mark.parametrize(
+    "base", ["https://xacthuc.ocop.vn", "https://verify.ocop-vietnam.vn", "HTTPS://A.VN"]
+)
 def test_qr_fits_version_6_at_level_m(base, keyring, test_key, payload):
     assert len(normalize_base_url(base)) <= 33
     text = LabelSerializer(base, keyring).dumps(payload, test_key)
@@ -102,8 +104,11 @@ def test_unknown_and_compromised_keys(test_key, payload, serializer):
     # An impostor key that claims our key id is caught by the signature.
     impostor = LabelPayload(kid=test_key.kid, serial=1, stars=4, certified_until=date(2028, 1, 1))
     with pytest.raises(SignatureError) as info:
-        serializer.loads(code_to_text(impostor.pack() + stranger.sign(b"OCOP-LABEL\x00" + impostor.pack()),
-                                      serializer.base_url))
+        serializer.loads(
+            code_to_text(
+                impostor.pack() + stranger.sign(b"OCOP-LABEL\x00" + impostor.pack()), serializer.base_url
+            )
+        )
     assert info.value.reason.value == "bad_signature"
 
 
@@ -133,8 +138,15 @@ def test_signing_with_a_key_other_than_the_payloads_is_refused(test_key):
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://x.vn", "https://", "not a url", "https://x.vn/?q=1", "https://x.vn/#f", "https://xá.vn",
-     "https://" + "a" * 40 + ".vn"],
+    [
+        "ftp://x.vn",
+        "https://",
+        "not a url",
+        "https://x.vn/?q=1",
+        "https://x.vn/#f",
+        "https://xá.vn",
+        "https://" + "a" * 40 + ".vn",
+    ],
 )
 def test_bad_base_urls_are_refused(url):
     with pytest.raises(BaseURLError):

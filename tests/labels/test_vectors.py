@@ -16,8 +16,18 @@ FILES = sorted(p for p in VECTORS.glob("*.json") if p.name != "test-key.json")
 def test_corpus_covers_every_rejection_class():
     reasons = {json.loads(p.read_text())["expected"]["reason"] for p in FILES}
     assert {
-        "bad_signature", "unknown_key", "key_compromised", "bad_length", "bad_digits", "out_of_range",
-        "unsupported_version", "bad_field", "empty", "not_a_label", "too_long", "past_date",
+        "bad_signature",
+        "unknown_key",
+        "key_compromised",
+        "bad_length",
+        "bad_digits",
+        "out_of_range",
+        "unsupported_version",
+        "bad_field",
+        "empty",
+        "not_a_label",
+        "too_long",
+        "past_date",
     } <= reasons
 
 
@@ -26,7 +36,10 @@ def test_vector(path):
     vector = json.loads(path.read_text("utf-8"))
     keyring = Keyring.from_jwks(vector["keys"])
     verdict = verify_scan(
-        vector["qr"], keyring=keyring, today=date.fromisoformat(vector["today"]), our_base_url=vector["our_base_url"]
+        vector["qr"],
+        keyring=keyring,
+        today=date.fromisoformat(vector["today"]),
+        our_base_url=vector["our_base_url"],
     )
     expected = vector["expected"]
     assert verdict.status.value == expected["status"]

@@ -13,10 +13,16 @@ TODAY = date.today()
 def test_genuine_label_has_registry_facts(session, test_key, keyring, serializer):
     world = make_world(session, stars=4, province="Hà Nội")
     label = issue(session, world, test_key, count=2)[1]
-    verdict = verify_scan(url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session)
+    verdict = verify_scan(
+        url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session
+    )
     assert verdict.status is Status.GENUINE and verdict.reason is None
     assert verdict.facts is not None
-    assert (verdict.facts.product_name, verdict.facts.province, verdict.facts.stars) == ("Củ cải trắng", "Hà Nội", 4)
+    assert (verdict.facts.product_name, verdict.facts.province, verdict.facts.stars) == (
+        "Củ cải trắng",
+        "Hà Nội",
+        4,
+    )
     assert verdict.facts.number == 2 and verdict.facts.lot_code == world.lot.code
     assert Warning.OFFLINE not in verdict.warnings
 
@@ -24,15 +30,21 @@ def test_genuine_label_has_registry_facts(session, test_key, keyring, serializer
 def test_expired_certification(session, test_key, keyring, serializer):
     world = make_world(session, stars=3, issued_on=TODAY - timedelta(days=4 * 365))
     label = issue(session, world, test_key, count=1)[0]
-    verdict = verify_scan(url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session)
+    verdict = verify_scan(
+        url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session
+    )
     assert (verdict.status, verdict.reason) == (Status.EXPIRED, "past_date")
 
 
 def test_withdrawn_certification_is_expired(session, test_key, keyring, serializer):
     world = make_world(session)
     label = issue(session, world, test_key, count=1)[0]
-    certifications.withdraw(session, actor="t", certification_id=world.certification.id, reason="Vi phạm", on=TODAY)
-    verdict = verify_scan(url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session)
+    certifications.withdraw(
+        session, actor="t", certification_id=world.certification.id, reason="Vi phạm", on=TODAY
+    )
+    verdict = verify_scan(
+        url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session
+    )
     assert (verdict.status, verdict.reason) == (Status.EXPIRED, "withdrawn")
 
 
@@ -41,9 +53,13 @@ def test_revoked_label_carries_the_reason(session, test_key, keyring, serializer
     first, second = issue(session, world, test_key, count=2)
     revocations.revoke(session, actor="t", target="label", ref={"serial": first.serial}, reason="counterfeit")
     session.expire_all()
-    verdict = verify_scan(url_for_label(first, test_key, serializer), keyring=keyring, today=TODAY, session=session)
+    verdict = verify_scan(
+        url_for_label(first, test_key, serializer), keyring=keyring, today=TODAY, session=session
+    )
     assert (verdict.status, verdict.reason) == (Status.REVOKED, "counterfeit")
-    other = verify_scan(url_for_label(second, test_key, serializer), keyring=keyring, today=TODAY, session=session)
+    other = verify_scan(
+        url_for_label(second, test_key, serializer), keyring=keyring, today=TODAY, session=session
+    )
     assert other.status is Status.GENUINE
 
 
@@ -56,7 +72,9 @@ def test_signed_but_unknown_serial_is_invalid(session, test_key, keyring, serial
 def test_code_disagreeing_with_registry_is_invalid(session, test_key, keyring, serializer):
     world = make_world(session, stars=4)
     label = issue(session, world, test_key, count=1)[0]
-    lie = LabelPayload(kid=test_key.kid, serial=label.serial, stars=5, certified_until=world.certification.valid_until)
+    lie = LabelPayload(
+        kid=test_key.kid, serial=label.serial, stars=5, certified_until=world.certification.valid_until
+    )
     verdict = verify_scan(serializer.dumps(lie, test_key), keyring=keyring, today=TODAY, session=session)
     assert (verdict.status, verdict.reason) == (Status.INVALID, "registry_mismatch")
 
@@ -65,7 +83,9 @@ def test_compromised_key_revokes_everything_it_signed(session, test_key, seriali
     world = make_world(session)
     label = issue(session, world, test_key, count=1)[0]
     ring = Keyring([PublicKey(test_key.kid, test_key.public_key, KeyStatus.COMPROMISED, label.issued_at)])
-    verdict = verify_scan(url_for_label(label, test_key, serializer), keyring=ring, today=TODAY, session=session)
+    verdict = verify_scan(
+        url_for_label(label, test_key, serializer), keyring=ring, today=TODAY, session=session
+    )
     assert (verdict.status, verdict.reason) == (Status.REVOKED, "key_compromised")
     typed = verify_short_code(label_short(label), session=session, keyring=ring, today=TODAY)
     assert typed.status is Status.REVOKED
@@ -76,8 +96,13 @@ def test_short_code_entry(session, test_key, keyring):
     label = issue(session, world, test_key, count=1)[0]
     verdict = verify_short_code(label_short(label).lower(), session=session, keyring=keyring, today=TODAY)
     assert verdict.status is Status.GENUINE and verdict.facts and verdict.facts.serial == label.serial
-    assert verify_short_code("0000-0000-00000", session=session, keyring=keyring, today=TODAY).reason == "unknown_serial"
-    assert verify_short_code("nonsense", session=session, keyring=keyring, today=TODAY).status is Status.INVALID
+    assert (
+        verify_short_code("0000-0000-00000", session=session, keyring=keyring, today=TODAY).reason
+        == "unknown_serial"
+    )
+    assert (
+        verify_short_code("nonsense", session=session, keyring=keyring, today=TODAY).status is Status.INVALID
+    )
 
 
 def test_past_best_before_is_a_warning_not_a_verdict(session, test_key, keyring, serializer):
@@ -85,7 +110,9 @@ def test_past_best_before_is_a_warning_not_a_verdict(session, test_key, keyring,
     world.lot.best_before = TODAY - timedelta(days=1)
     session.flush()
     label = issue(session, world, test_key, count=1)[0]
-    verdict = verify_scan(url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session)
+    verdict = verify_scan(
+        url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session
+    )
     assert verdict.status is Status.GENUINE and Warning.PAST_BEST_BEFORE in verdict.warnings
 
 

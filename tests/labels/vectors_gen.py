@@ -74,7 +74,8 @@ def cases() -> list[Case]:
     expired = _signed(LabelPayload(kid=key.kid, serial=77, stars=3, certified_until=date(2024, 6, 15)))
     foreign_kid = private_key_from_seed(OTHER_SEED).kid
     stranger = _signed(
-        LabelPayload(kid=foreign_kid, serial=good.serial, stars=4, certified_until=good.certified_until), OTHER_SEED
+        LabelPayload(kid=foreign_kid, serial=good.serial, stars=4, certified_until=good.certified_until),
+        OTHER_SEED,
     )
     body = good.pack()
     v2 = _raw_signed(bytes([2]) + body[1:])
@@ -86,48 +87,158 @@ def cases() -> list[Case]:
         Case("01-genuine", "A valid code for a 4-star label, verified offline", url, "genuine", None),
         Case("02-bare-digits", "The digits alone, without the URL, are accepted", digits, "genuine", None),
         Case("03-lowercase-url", "Lower case URL (some scanners fold case)", url.lower(), "genuine", None),
-        Case("04-surrounding-space", "Leading/trailing white space is ignored", f"  {url}\n", "genuine", None),
-        Case("05-expired", "Certification ended 2024-06-15; checked on 2026-11-22",
-             code_to_text(expired, BASE), "expired", "past_date"),
-        Case("06-compromised-key", "Valid signature by a key marked compromised", url, "revoked",
-             "key_compromised", key_status="compromised", expect_warnings=()),
-        Case("07-retired-key", "A retired key still verifies what it signed", url, "genuine", None,
-             key_status="retired"),
-        Case("08-unknown-key", "Well-formed code signed by a key not in the key set",
-             code_to_text(stranger, BASE), "invalid", "unknown_key", expect_warnings=()),
-        Case("09-body-bit-flip", "One bit of the serial flipped", code_to_text(_flip(code, 60), BASE),
-             "invalid", "bad_signature", expect_warnings=()),
-        Case("10-signature-bit-flip", "One bit of the signature flipped",
-             code_to_text(_flip(code, 8 * 40 + 3), BASE), "invalid", "bad_signature", expect_warnings=()),
-        Case("11-digit-changed", "One decimal digit changed", prefix + changed_digit, "invalid",
-             "bad_signature", expect_warnings=()),
+        Case(
+            "04-surrounding-space", "Leading/trailing white space is ignored", f"  {url}\n", "genuine", None
+        ),
+        Case(
+            "05-expired",
+            "Certification ended 2024-06-15; checked on 2026-11-22",
+            code_to_text(expired, BASE),
+            "expired",
+            "past_date",
+        ),
+        Case(
+            "06-compromised-key",
+            "Valid signature by a key marked compromised",
+            url,
+            "revoked",
+            "key_compromised",
+            key_status="compromised",
+            expect_warnings=(),
+        ),
+        Case(
+            "07-retired-key",
+            "A retired key still verifies what it signed",
+            url,
+            "genuine",
+            None,
+            key_status="retired",
+        ),
+        Case(
+            "08-unknown-key",
+            "Well-formed code signed by a key not in the key set",
+            code_to_text(stranger, BASE),
+            "invalid",
+            "unknown_key",
+            expect_warnings=(),
+        ),
+        Case(
+            "09-body-bit-flip",
+            "One bit of the serial flipped",
+            code_to_text(_flip(code, 60), BASE),
+            "invalid",
+            "bad_signature",
+            expect_warnings=(),
+        ),
+        Case(
+            "10-signature-bit-flip",
+            "One bit of the signature flipped",
+            code_to_text(_flip(code, 8 * 40 + 3), BASE),
+            "invalid",
+            "bad_signature",
+            expect_warnings=(),
+        ),
+        Case(
+            "11-digit-changed",
+            "One decimal digit changed",
+            prefix + changed_digit,
+            "invalid",
+            "bad_signature",
+            expect_warnings=(),
+        ),
         Case("12-truncated", "Last digit missing", url[:-1], "invalid", "bad_length", expect_warnings=()),
         Case("13-extended", "One digit too many", url + "0", "invalid", "bad_length", expect_warnings=()),
-        Case("14-splice", "Body of one genuine code with the signature of another",
-             code_to_text(code[:15] + code_b[15:], BASE), "invalid", "bad_signature", expect_warnings=()),
-        Case("15-unsupported-version", "Correctly signed, but format version 2",
-             code_to_text(v2, BASE), "invalid", "unsupported_version", expect_warnings=()),
-        Case("16-reserved-bits", "Correctly signed, serial's reserved top bits set",
-             code_to_text(reserved, BASE), "invalid", "bad_field", expect_warnings=()),
-        Case("17-bad-stars-field", "Correctly signed, star field value 3 (would be 6 stars)",
-             code_to_text(bad_stars, BASE), "invalid", "bad_field", expect_warnings=()),
-        Case("18-out-of-range", "191 digits above 2^632-1", prefix + "9" * 191, "invalid", "out_of_range",
-             expect_warnings=()),
-        Case("19-non-digit", "A letter among the digits", prefix + digits[:50] + "A" + digits[51:], "invalid",
-             "bad_digits", expect_warnings=()),
-        Case("20-non-ascii-digits", "Arabic-Indic digit in place of a digit",
-             prefix + digits[:10] + "\u0663" + digits[11:], "invalid", "bad_digits", expect_warnings=()),
+        Case(
+            "14-splice",
+            "Body of one genuine code with the signature of another",
+            code_to_text(code[:15] + code_b[15:], BASE),
+            "invalid",
+            "bad_signature",
+            expect_warnings=(),
+        ),
+        Case(
+            "15-unsupported-version",
+            "Correctly signed, but format version 2",
+            code_to_text(v2, BASE),
+            "invalid",
+            "unsupported_version",
+            expect_warnings=(),
+        ),
+        Case(
+            "16-reserved-bits",
+            "Correctly signed, serial's reserved top bits set",
+            code_to_text(reserved, BASE),
+            "invalid",
+            "bad_field",
+            expect_warnings=(),
+        ),
+        Case(
+            "17-bad-stars-field",
+            "Correctly signed, star field value 3 (would be 6 stars)",
+            code_to_text(bad_stars, BASE),
+            "invalid",
+            "bad_field",
+            expect_warnings=(),
+        ),
+        Case(
+            "18-out-of-range",
+            "191 digits above 2^632-1",
+            prefix + "9" * 191,
+            "invalid",
+            "out_of_range",
+            expect_warnings=(),
+        ),
+        Case(
+            "19-non-digit",
+            "A letter among the digits",
+            prefix + digits[:50] + "A" + digits[51:],
+            "invalid",
+            "bad_digits",
+            expect_warnings=(),
+        ),
+        Case(
+            "20-non-ascii-digits",
+            "Arabic-Indic digit in place of a digit",
+            prefix + digits[:10] + "\u0663" + digits[11:],
+            "invalid",
+            "bad_digits",
+            expect_warnings=(),
+        ),
         Case("21-empty", "Empty scan", "", "invalid", "empty", expect_warnings=()),
-        Case("22-not-a-label", "Some other URL", "https://example.com/product/123", "invalid", "not_a_label",
-             expect_warnings=()),
-        Case("23-query-appended", "Anything after the code is refused", url + "?utm=1", "invalid",
-             "not_a_label", expect_warnings=()),
-        Case("24-inner-space", "A space inside the digits", url[:60] + " " + url[60:], "invalid", "bad_digits",
-             expect_warnings=()),
+        Case(
+            "22-not-a-label",
+            "Some other URL",
+            "https://example.com/product/123",
+            "invalid",
+            "not_a_label",
+            expect_warnings=(),
+        ),
+        Case(
+            "23-query-appended",
+            "Anything after the code is refused",
+            url + "?utm=1",
+            "invalid",
+            "not_a_label",
+            expect_warnings=(),
+        ),
+        Case(
+            "24-inner-space",
+            "A space inside the digits",
+            url[:60] + " " + url[60:],
+            "invalid",
+            "bad_digits",
+            expect_warnings=(),
+        ),
         Case("25-too-long", "4 KB of digits", prefix + "1" * 4096, "invalid", "too_long", expect_warnings=()),
-        Case("26-foreign-domain", "A genuine code under a look-alike domain (phishing)",
-             code_to_text(code, normalize_base_url("https://xacthuc-ocop.vn")), "genuine", None,
-             our_base_url=BASE, expect_warnings=("foreign_domain", "offline")),
+        Case(
+            "26-foreign-domain",
+            "A genuine code under a look-alike domain (phishing)",
+            code_to_text(code, normalize_base_url("https://xacthuc-ocop.vn")),
+            "genuine",
+            None,
+            our_base_url=BASE,
+            expect_warnings=("foreign_domain", "offline"),
+        ),
     ]
 
 
@@ -174,8 +285,12 @@ def build() -> dict[str, dict[str, Any]]:
         if verdict.payload:
             p = verdict.payload
             expected["payload"] = {
-                "version": p.version, "kid": p.kid, "serial": p.serial, "short_code": p.short_code,
-                "stars": p.stars, "certified_until": p.certified_until.isoformat(),
+                "version": p.version,
+                "kid": p.kid,
+                "serial": p.serial,
+                "short_code": p.short_code,
+                "stars": p.stars,
+                "certified_until": p.certified_until.isoformat(),
             }
         corpus[case.name] = {
             "description": case.description,
@@ -203,7 +318,7 @@ def main(target: Path = VECTORS) -> None:
     print(f"wrote {len(build())} vectors to {target}")
 
 
-assert CODE_SIZE == 79 and EPOCH == date(2020, 1, 1)
+assert CODE_SIZE == 79 and date(2020, 1, 1) == EPOCH
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else VECTORS)

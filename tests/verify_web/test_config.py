@@ -56,8 +56,9 @@ def test_defaults_put_the_database_under_instance(tmp_path):
 
 
 def test_healthz_reports_an_unreachable_database(tmp_path):
-    app = create_app(GOOD | {"OCOP_INSTANCE": str(tmp_path),
-                             "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    app = create_app(
+        GOOD | {"OCOP_INSTANCE": str(tmp_path), "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["checks"]["database"].startswith("error")

@@ -12,9 +12,11 @@ OCOP = [sys.executable, "-m", "verify_web.cli"]
 
 
 def run(args, env, tmp_path, stdin=None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OCOP_")} | {
-        "OCOP_INSTANCE": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[3])
-    } | env
+    full_env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("OCOP_")}
+        | {"OCOP_INSTANCE": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+        | env
+    )
     return subprocess.run(OCOP + args, env=full_env, capture_output=True, text=True, input=stdin, timeout=60)
 
 
@@ -55,14 +57,66 @@ def test_wrong_passphrase_is_refused_at_start(cli_env, tmp_path):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["registry", "certify", "--product", "1", "--stars", "7", "--number", "x", "--issued-on", "2025-01-01"],
-         "--stars"),
-        (["registry", "certify", "--product", "1", "--stars", "4", "--number", "x", "--issued-on", "01/02/2025"],
-         "YYYY-MM-DD"),
-        (["registry", "certify", "--product", "999", "--stars", "4", "--number", "x", "--issued-on", "2025-01-01"],
-         "not found"),
-        (["registry", "add-producer", "--name", "X", "--kind", "alien", "--commune", "c", "--province", "p"],
-         "--kind"),
+        (
+            [
+                "registry",
+                "certify",
+                "--product",
+                "1",
+                "--stars",
+                "7",
+                "--number",
+                "x",
+                "--issued-on",
+                "2025-01-01",
+            ],
+            "--stars",
+        ),
+        (
+            [
+                "registry",
+                "certify",
+                "--product",
+                "1",
+                "--stars",
+                "4",
+                "--number",
+                "x",
+                "--issued-on",
+                "01/02/2025",
+            ],
+            "YYYY-MM-DD",
+        ),
+        (
+            [
+                "registry",
+                "certify",
+                "--product",
+                "999",
+                "--stars",
+                "4",
+                "--number",
+                "x",
+                "--issued-on",
+                "2025-01-01",
+            ],
+            "not found",
+        ),
+        (
+            [
+                "registry",
+                "add-producer",
+                "--name",
+                "X",
+                "--kind",
+                "alien",
+                "--commune",
+                "c",
+                "--province",
+                "p",
+            ],
+            "--kind",
+        ),
         (["registry", "add-product", "--producer", "0", "--name", "X", "--group", "food"], "--producer"),
         (["keys", "retire", "ffffffff"], "no signing key"),
         (["keys", "compromise", "ffffffff", "--yes"], "no signing key"),
