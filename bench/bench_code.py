@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from keys import Keyring, KeyStatus, PublicKey, generate  # noqa: E402
-from keys.ed25519 import verify as bare_verify  # noqa: E402
-from labels import LabelPayload, LabelSerializer, Status, verify_scan  # noqa: E402
-from labels.signer import CONTEXT  # noqa: E402
+from keys import Keyring, KeyStatus, PublicKey, generate
+from keys.ed25519 import verify as bare_verify
+from labels import LabelPayload, LabelSerializer, Status, verify_scan
+from labels.signer import CONTEXT
 
 
 def rate(fn: Callable[[int], object], seconds: float, repeats: int = 5) -> float:
@@ -43,7 +39,9 @@ def rate(fn: Callable[[int], object], seconds: float, repeats: int = 5) -> float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement (default 2)")
     args = parser.parse_args()
     if args.seconds <= 0:
@@ -53,7 +51,9 @@ def main() -> None:
     keyring = Keyring([PublicKey(key.kid, key.public_key, KeyStatus.ACTIVE, datetime.now(UTC))])
     serializer = LabelSerializer("https://xacthuc.ocop.vn", keyring)
     payloads = [
-        LabelPayload(kid=key.kid, serial=(i * 7919) % (1 << 60), stars=3 + i % 3, certified_until=date(2028, 1, 1))
+        LabelPayload(
+            kid=key.kid, serial=(i * 7919) % (1 << 60), stars=3 + i % 3, certified_until=date(2028, 1, 1)
+        )
         for i in range(1000)
     ]
     bodies = [CONTEXT + p.pack() for p in payloads]
@@ -65,7 +65,8 @@ def main() -> None:
     bare_sign = rate(lambda i: key.sign(bodies[i % 1000]), args.seconds)
     code_sign = rate(lambda i: serializer.dumps(payloads[i % 1000], key), args.seconds)
     bare_check = rate(
-        lambda i: bare_verify(key.public_key, bodies[i % 1000], signatures[i % 1000], kid=key.kid), args.seconds
+        lambda i: bare_verify(key.public_key, bodies[i % 1000], signatures[i % 1000], kid=key.kid),
+        args.seconds,
     )
     code_check = rate(lambda i: verify_scan(texts[i % 1000], keyring=keyring, today=today), args.seconds)
 
@@ -79,7 +80,9 @@ def main() -> None:
         print(f"{name:<34}{value:>12,.0f}{1e6 / value:>10.1f}")
     sign_overhead = bare_sign / code_sign - 1
     verify_overhead = bare_check / code_check - 1
-    print(f"\nformat overhead on signing:   {sign_overhead:6.1%} (ratio code/bare throughput {code_sign / bare_sign:.2f})")
+    print(
+        f"\nformat overhead on signing:   {sign_overhead:6.1%} (ratio code/bare throughput {code_sign / bare_sign:.2f})"
+    )
     print(f"format overhead on verifying: {verify_overhead:6.1%} (ratio {code_check / bare_check:.2f})")
     print(f"goal < 20%: {'met' if max(sign_overhead, verify_overhead) < 0.2 else 'NOT met'}")
 
