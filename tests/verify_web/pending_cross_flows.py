@@ -25,17 +25,20 @@ pytestmark = pytest.mark.browser
 
 def scan_path(text: str) -> str:
     """The path part of the label URL (/V/<digits>), to open it on the live test server."""
-    return text[len(BASE_URL):]
+    return text[len(BASE_URL) :]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_admin_revokes_then_public_page_shows_revoked(app: Flask, app_session: Session, app_signer: PrivateKey,
-                                                      live_server: Any, page: Any) -> None:
+def test_admin_revokes_then_public_page_shows_revoked(
+    app: Flask, app_session: Session, app_signer: PrivateKey, live_server: Any, page: Any
+) -> None:
     world = make_world(app_session)
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
     make_user(app_session, "boss", "admin")
-    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring()))
+    text = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    )
     page.goto(live_server.url + scan_path(text))
     assert page.get_attribute("h1.verdict", "data-status") == "genuine"
     sign_in(page, live_server.url, "boss")
@@ -52,15 +55,17 @@ def test_admin_revokes_then_public_page_shows_revoked(app: Flask, app_session: S
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_inspector_confirms_report_then_public_page_shows_revoked(app: Flask, app_session: Session,
-                                                                  app_signer: PrivateKey, live_server: Any,
-                                                                  page: Any) -> None:
+def test_inspector_confirms_report_then_public_page_shows_revoked(
+    app: Flask, app_session: Session, app_signer: PrivateKey, live_server: Any, page: Any
+) -> None:
     world = make_world(app_session)
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
     report_id = add_report(app_session, label, shop="Tạp hóa Minh")
     make_user(app_session, "insp", "inspector")
-    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring()))
+    text = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    )
     sign_in(page, live_server.url, "insp")
     page.goto(live_server.url + "/inspect/reports")
     page.locator(f"#report-{report_id} button.confirm").click()

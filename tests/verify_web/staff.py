@@ -17,8 +17,9 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_user(session: Session, username: str, role: str, producer_id: int | None = None) -> int:
-    user = users.create_user(session, actor="test", username=username, password=PASSWORD, role=role,
-                             producer_id=producer_id)
+    user = users.create_user(
+        session, actor="test", username=username, password=PASSWORD, role=role, producer_id=producer_id
+    )
     session.commit()
     return user.id
 
@@ -38,17 +39,34 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> str:
     return csrf(client, "/account/password")
 
 
-def add_scan(session: Session, label: Label | None, *, verdict: str = "genuine", area: str | None = "Hà Nội",
-             source: str = "s1", at: datetime | None = None) -> None:
-    session.add(Scan(at=at or datetime.now(UTC), serial=label.serial if label else None,
-                     label_id=label.id if label else None, verdict=verdict, channel="web", area=area,
-                     device="android", source_hash=source))
+def add_scan(
+    session: Session,
+    label: Label | None,
+    *,
+    verdict: str = "genuine",
+    area: str | None = "Hà Nội",
+    source: str = "s1",
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        Scan(
+            at=at or datetime.now(UTC),
+            serial=label.serial if label else None,
+            label_id=label.id if label else None,
+            verdict=verdict,
+            channel="web",
+            area=area,
+            device="android",
+            source_hash=source,
+        )
+    )
     session.commit()
 
 
 def add_report(session: Session, label: Label | None, **fields: object) -> int:
-    report = Report(serial=label.serial if label else None, label_id=label.id if label else None, status="new",
-                    **fields)
+    report = Report(
+        serial=label.serial if label else None, label_id=label.id if label else None, status="new", **fields
+    )
     session.add(report)
     session.commit()
     return report.id

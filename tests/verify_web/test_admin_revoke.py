@@ -28,19 +28,27 @@ def admin(client: FlaskClient, app_session: Session) -> str:
 def verdict(app: Flask, session: Session, text: str) -> Status:
     session.expire_all()
     keyring = app.extensions["ocop.keystore"].keyring()
-    return verify_scan(text, keyring=keyring, today=date.today(), session=session, our_base_url=BASE_URL).status
+    return verify_scan(
+        text, keyring=keyring, today=date.today(), session=session, our_base_url=BASE_URL
+    ).status
 
 
-def test_revoke_one_code_by_qr_text(app: Flask, client: FlaskClient, app_session: Session,
-                                    app_signer: PrivateKey, admin: str) -> None:
+def test_revoke_one_code_by_qr_text(
+    app: Flask, client: FlaskClient, app_session: Session, app_signer: PrivateKey, admin: str
+) -> None:
     world = make_world(app_session)
     labels = issue(app_session, world, app_signer, 3)
     app_session.commit()
     serializer = LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
     text = url_for_label(labels[1], app_signer, serializer)
     assert verdict(app, app_session, text) is Status.GENUINE
-    form = {"target": "label", "value": text, "reason": "counterfeit", "note": "Found at Chợ Đồng Xuân",
-            "csrf_token": admin}
+    form = {
+        "target": "label",
+        "value": text,
+        "reason": "counterfeit",
+        "note": "Found at Chợ Đồng Xuân",
+        "csrf_token": admin,
+    }
     preview = client.post("/admin/revocations/preview", data=form)
     assert preview.status_code == 200
     assert 'data-count="1"' in preview.get_data(as_text=True)
@@ -56,8 +64,9 @@ def test_revoke_one_code_by_qr_text(app: Flask, client: FlaskClient, app_session
     assert "Found at Chợ Đồng Xuân" in listing and 'id="done"' in listing
 
 
-def test_revoke_by_short_code_serial_and_range(app: Flask, client: FlaskClient, app_session: Session,
-                                                app_signer: PrivateKey, admin: str) -> None:
+def test_revoke_by_short_code_serial_and_range(
+    app: Flask, client: FlaskClient, app_session: Session, app_signer: PrivateKey, admin: str
+) -> None:
     world = make_world(app_session)
     labels = issue(app_session, world, app_signer, 10)
     app_session.commit()
@@ -72,8 +81,9 @@ def test_revoke_by_short_code_serial_and_range(app: Flask, client: FlaskClient, 
     assert statuses == ["revoked"] * 6 + ["active"] * 4
 
 
-def test_revoke_lot_then_reinstate(app: Flask, client: FlaskClient, app_session: Session,
-                                   app_signer: PrivateKey, admin: str) -> None:
+def test_revoke_lot_then_reinstate(
+    app: Flask, client: FlaskClient, app_session: Session, app_signer: PrivateKey, admin: str
+) -> None:
     world = make_world(app_session)
     issue(app_session, world, app_signer, 5)
     app_session.commit()
@@ -82,15 +92,20 @@ def test_revoke_lot_then_reinstate(app: Flask, client: FlaskClient, app_session:
     revocation = app_session.scalars(select(Revocation)).one()
     assert revocation.label_count == 5
     before = counts(app_session)
-    no_note = client.post(f"/admin/revocations/{revocation.id}/reinstate", data={"note": " ", "csrf_token": admin})
+    no_note = client.post(
+        f"/admin/revocations/{revocation.id}/reinstate", data={"note": " ", "csrf_token": admin}
+    )
     assert no_note.status_code == 400
     assert counts(app_session) == before
-    ok = client.post(f"/admin/revocations/{revocation.id}/reinstate",
-                     data={"note": "Wrong lot typed", "csrf_token": admin})
+    ok = client.post(
+        f"/admin/revocations/{revocation.id}/reinstate", data={"note": "Wrong lot typed", "csrf_token": admin}
+    )
     assert ok.status_code == 302
     app_session.expire_all()
     assert {s.value for s in app_session.scalars(select(Label.status))} == {"active"}
-    again = client.post(f"/admin/revocations/{revocation.id}/reinstate", data={"note": "x", "csrf_token": admin})
+    again = client.post(
+        f"/admin/revocations/{revocation.id}/reinstate", data={"note": "x", "csrf_token": admin}
+    )
     assert again.status_code == 400
 
 
@@ -114,8 +129,15 @@ def test_revoke_lot_then_reinstate(app: Flask, client: FlaskClient, app_session:
     ],
 )
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_bad_revocation_input_changes_nothing(client: FlaskClient, app_session: Session, app_signer: PrivateKey,
-                                              admin: str, target: str, value: str, reason: str) -> None:
+def test_bad_revocation_input_changes_nothing(
+    client: FlaskClient,
+    app_session: Session,
+    app_signer: PrivateKey,
+    admin: str,
+    target: str,
+    value: str,
+    reason: str,
+) -> None:
     world = make_world(app_session)
     issue(app_session, world, app_signer, 2)
     app_session.commit()
@@ -128,25 +150,36 @@ def test_bad_revocation_input_changes_nothing(client: FlaskClient, app_session: 
     assert counts(app_session) == before
 
 
-def test_compromise_key_states_count_and_revokes(app: Flask, client: FlaskClient, app_session: Session,
-                                                 app_signer: PrivateKey, admin: str) -> None:
+def test_compromise_key_states_count_and_revokes(
+    app: Flask, client: FlaskClient, app_session: Session, app_signer: PrivateKey, admin: str
+) -> None:
     world = make_world(app_session)
     labels = issue(app_session, world, app_signer, 4)
     app_session.commit()
     page = client.get(f"/admin/keys/{app_signer.kid}/compromise").get_data(as_text=True)
     assert 'data-count="4"' in page
-    assert client.post(f"/admin/keys/{app_signer.kid}/compromise",
-                       data={"note": "Laptop stolen", "csrf_token": admin}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/keys/{app_signer.kid}/compromise", data={"note": "Laptop stolen", "csrf_token": admin}
+        ).status_code
+        == 302
+    )
     serializer = LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
     assert verdict(app, app_session, url_for_label(labels[0], app_signer, serializer)) is Status.REVOKED
     revocation = app_session.scalars(select(Revocation)).one()
     assert revocation.label_count == 4 and revocation.reason.value == "key_compromised"
     # A compromised key's revocation cannot be reinstated.
-    assert client.post(f"/admin/revocations/{revocation.id}/reinstate",
-                       data={"note": "oops", "csrf_token": admin}).status_code == 400
+    assert (
+        client.post(
+            f"/admin/revocations/{revocation.id}/reinstate", data={"note": "oops", "csrf_token": admin}
+        ).status_code
+        == 400
+    )
     # Marking it twice is refused and changes nothing.
     before = counts(app_session)
-    assert client.post(f"/admin/keys/{app_signer.kid}/compromise", data={"csrf_token": admin}).status_code == 400
+    assert (
+        client.post(f"/admin/keys/{app_signer.kid}/compromise", data={"csrf_token": admin}).status_code == 400
+    )
     assert counts(app_session) == before
 
 

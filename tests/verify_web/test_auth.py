@@ -28,8 +28,9 @@ def test_login_logout(app: Flask, client: FlaskClient, app_session: Session) -> 
     assert bad.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu" in bad.get_data(as_text=True)
     assert client.get("/admin").status_code == 302
-    good = client.post("/login?next=/admin/audit", data={"username": "BOSS ", "password": PASSWORD,
-                                                         "csrf_token": token})
+    good = client.post(
+        "/login?next=/admin/audit", data={"username": "BOSS ", "password": PASSWORD, "csrf_token": token}
+    )
     assert good.status_code == 302 and good.headers["Location"] == "/admin/audit"
     cookie = good.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie  # base URL is HTTPS
@@ -46,8 +47,9 @@ def test_next_cannot_leave_the_site(app: Flask, app_session: Session) -> None:
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         client = app.test_client()
         token = csrf(client)
-        response = client.post(f"/login?next={target}", data={"username": "boss", "password": PASSWORD,
-                                                              "csrf_token": token})
+        response = client.post(
+            f"/login?next={target}", data={"username": "boss", "password": PASSWORD, "csrf_token": token}
+        )
         assert response.headers["Location"] == "/admin", target
 
 
@@ -56,14 +58,24 @@ def test_disabled_account_cannot_sign_in(client: FlaskClient, app_session: Sessi
     users.set_active(app_session, actor="test", user_id=uid, active=False)
     app_session.commit()
     token = csrf(client)
-    assert client.post("/login", data={"username": "gone", "password": PASSWORD, "csrf_token": token}).status_code == 401
+    assert (
+        client.post(
+            "/login", data={"username": "gone", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 401
+    )
 
 
 def test_login_is_throttled_per_account(app: Flask, client: FlaskClient, app_session: Session) -> None:
     make_user(app_session, "boss", "inspector")
     token = csrf(client)
     for _ in range(auth.ACCOUNT_LIMIT):
-        assert client.post("/login", data={"username": "boss", "password": "nope nope", "csrf_token": token}).status_code == 401
+        assert (
+            client.post(
+                "/login", data={"username": "boss", "password": "nope nope", "csrf_token": token}
+            ).status_code
+            == 401
+        )
     # Even the right password is refused while the account is throttled.
     refused = client.post("/login", data={"username": "boss", "password": PASSWORD, "csrf_token": token})
     assert refused.status_code == 429
@@ -72,8 +84,12 @@ def test_login_is_throttled_per_account(app: Flask, client: FlaskClient, app_ses
 
 def test_login_is_throttled_per_source(app: Flask, client: FlaskClient, app_session: Session) -> None:
     token = csrf(client)
-    statuses = [client.post("/login", data={"username": f"user{i}", "password": "x" * 12, "csrf_token": token}).status_code
-                for i in range(auth.SOURCE_LIMIT + 1)]
+    statuses = [
+        client.post(
+            "/login", data={"username": f"user{i}", "password": "x" * 12, "csrf_token": token}
+        ).status_code
+        for i in range(auth.SOURCE_LIMIT + 1)
+    ]
     assert statuses[:-1] == [401] * auth.SOURCE_LIMIT and statuses[-1] == 429
 
 
@@ -83,35 +99,67 @@ def test_password_change(app: Flask, app_session: Session) -> None:
     token = login(first, "insp")
     login(second, "insp")
     before = counts(app_session)
-    wrong = first.post("/account/password", data={"current": "not it at all", "new": "a new long password",
-                                                  "repeat": "a new long password", "csrf_token": token})
+    wrong = first.post(
+        "/account/password",
+        data={
+            "current": "not it at all",
+            "new": "a new long password",
+            "repeat": "a new long password",
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 400
-    short = first.post("/account/password", data={"current": PASSWORD, "new": "short", "repeat": "short",
-                                                  "csrf_token": token})
+    short = first.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "short", "repeat": "short", "csrf_token": token},
+    )
     assert short.status_code == 400
-    differ = first.post("/account/password", data={"current": PASSWORD, "new": "a new long password",
-                                                   "repeat": "another long password", "csrf_token": token})
+    differ = first.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "a new long password",
+            "repeat": "another long password",
+            "csrf_token": token,
+        },
+    )
     assert differ.status_code == 400
     assert counts(app_session) == before
-    ok = first.post("/account/password", data={"current": PASSWORD, "new": "a new long password",
-                                               "repeat": "a new long password", "csrf_token": token})
+    ok = first.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "a new long password",
+            "repeat": "a new long password",
+            "csrf_token": token,
+        },
+    )
     assert ok.status_code == 200
     assert first.get("/inspect").status_code == 200  # this session stays signed in
     assert second.get("/inspect").status_code == 302  # the other one ends
     third = app.test_client()
     login(third, "insp", "a new long password")
-    assert app_session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "user.password")) == 1
+    assert (
+        app_session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "user.password")
+        )
+        == 1
+    )
 
 
 def test_post_without_csrf_is_refused(app: Flask, client: FlaskClient, app_session: Session) -> None:
     make_user(app_session, "boss", "admin")
     token = login(client, "boss")
     before = counts(app_session)
-    for path, data in [("/admin/registry/producers", {"legal_name": "X", "kind": "cooperative", "commune": "a",
-                                                        "province": "b"}),
-                       ("/admin/users", {"username": "newbie", "password": "long enough pw", "role": "inspector"}),
-                       ("/admin/revocations", {"target": "lot", "value": "1", "reason": "recalled"}),
-                       ("/logout", {})]:
+    for path, data in [
+        (
+            "/admin/registry/producers",
+            {"legal_name": "X", "kind": "cooperative", "commune": "a", "province": "b"},
+        ),
+        ("/admin/users", {"username": "newbie", "password": "long enough pw", "role": "inspector"}),
+        ("/admin/revocations", {"target": "lot", "value": "1", "reason": "recalled"}),
+        ("/logout", {}),
+    ]:
         assert client.post(path, data=data).status_code == 400, path
         assert client.post(path, data={**data, "csrf_token": "forged"}).status_code == 400, path
     assert counts(app_session) == before

@@ -18,13 +18,17 @@ from traceability.services import users
 
 
 def test_user_add(runner: FlaskCliRunner, app_session: Session) -> None:
-    result = runner.invoke(args=["user", "add", "--username", "Boss", "--role", "admin"],
-                           input="a long password!\na long password!\n")
+    result = runner.invoke(
+        args=["user", "add", "--username", "Boss", "--role", "admin"],
+        input="a long password!\na long password!\n",
+    )
     assert result.exit_code == 0, result.output
     user = app_session.scalars(select(User)).one()
     assert user.username == "boss" and users.check_password(user.password_hash, "a long password!")
-    piped = runner.invoke(args=["user", "add", "--username", "insp", "--role", "inspector", "--password-stdin"],
-                          input="another long one\n")
+    piped = runner.invoke(
+        args=["user", "add", "--username", "insp", "--role", "inspector", "--password-stdin"],
+        input="another long one\n",
+    )
     assert piped.exit_code == 0, piped.output
 
 
@@ -41,30 +45,40 @@ def test_user_add_bad_input(runner: FlaskCliRunner, app_session: Session) -> Non
         (["--username", "ok", "--role", "admin", "--producer", "zero"], "Invalid value"),
     ]
     for args, message in cases:
-        result = runner.invoke(args=["user", "add", *args, "--password-stdin"], input="long enough password\n")
+        result = runner.invoke(
+            args=["user", "add", *args, "--password-stdin"], input="long enough password\n"
+        )
         assert result.exit_code != 0 and message in result.output, (args, result.output)
-    short = runner.invoke(args=["user", "add", "--username", "ok", "--role", "admin", "--password-stdin"],
-                          input="short\n")
+    short = runner.invoke(
+        args=["user", "add", "--username", "ok", "--role", "admin", "--password-stdin"], input="short\n"
+    )
     assert short.exit_code != 0 and "at least 10" in short.output
     assert app_session.scalar(select(User.id)) is None
     assert "Traceback" not in short.output
 
 
-def test_revoke_and_reinstate(app: Flask, runner: FlaskCliRunner, app_session: Session,
-                              app_signer: PrivateKey) -> None:
+def test_revoke_and_reinstate(
+    app: Flask, runner: FlaskCliRunner, app_session: Session, app_signer: PrivateKey
+) -> None:
     world = make_world(app_session)
     labels = issue(app_session, world, app_signer, 6)
     app_session.commit()
     asked = runner.invoke(args=["revoke", "--lot", str(world.lot.id), "--reason", "recalled"], input="n\n")
     assert "This revokes 6 label(s)." in asked.output and asked.exit_code != 0
     assert app_session.scalar(select(Revocation.id)) is None
-    done = runner.invoke(args=["revoke", "--range", f"{world.lot.id}:2-3", "--reason", "damaged_or_lost",
-                               "--note", "Torn"], input="y\n")
+    done = runner.invoke(
+        args=["revoke", "--range", f"{world.lot.id}:2-3", "--reason", "damaged_or_lost", "--note", "Torn"],
+        input="y\n",
+    )
     assert done.exit_code == 0 and "2 label(s) revoked" in done.output, done.output
-    text = url_for_label(labels[0], app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring()))
+    text = url_for_label(
+        labels[0], app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    )
     by_code = runner.invoke(args=["revoke", "--code", text, "--reason", "counterfeit", "--yes"])
     assert by_code.exit_code == 0 and "1 label(s) revoked" in by_code.output
-    by_short = runner.invoke(args=["revoke", "--serial", short_code(labels[5].serial), "--reason", "other", "--yes"])
+    by_short = runner.invoke(
+        args=["revoke", "--serial", short_code(labels[5].serial), "--reason", "other", "--yes"]
+    )
     assert by_short.exit_code == 0, by_short.output
     app_session.expire_all()
     revoked = {n for n, s in app_session.execute(select(Label.number, Label.status)) if s.value == "revoked"}
@@ -77,8 +91,9 @@ def test_revoke_and_reinstate(app: Flask, runner: FlaskCliRunner, app_session: S
     assert revoked == {1, 6}
 
 
-def test_revoke_bad_input_changes_nothing(runner: FlaskCliRunner, app_session: Session,
-                                          app_signer: PrivateKey) -> None:
+def test_revoke_bad_input_changes_nothing(
+    runner: FlaskCliRunner, app_session: Session, app_signer: PrivateKey
+) -> None:
     world = make_world(app_session)
     issue(app_session, world, app_signer, 2)
     app_session.commit()

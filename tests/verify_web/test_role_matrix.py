@@ -18,8 +18,12 @@ from tests.verify_web.staff import add_report, csrf, login, make_user
 
 STAFF_PREFIXES = ("/admin", "/inspect", "/producer", "/account")
 # Who may use each area; everyone else signed in gets 403, anonymous visitors go to /login.
-ALLOWED = {"/admin": {"admin"}, "/inspect": {"admin", "inspector"}, "/producer": {"producer", "other"},
-           "/account": {"admin", "inspector", "producer", "other"}}
+ALLOWED = {
+    "/admin": {"admin"},
+    "/inspect": {"admin", "inspector"},
+    "/producer": {"producer", "other"},
+    "/account": {"admin", "inspector", "producer", "other"},
+}
 IDENTITIES = ("anonymous", "admin", "inspector", "producer", "other")
 
 
@@ -53,9 +57,16 @@ def test_role_matrix(app: Flask, app_session: Session, app_signer: PrivateKey) -
     make_user(app_session, "prod1", "producer", mine.product.producer_id)
     make_user(app_session, "prod2", "producer", theirs.product.producer_id)
     names = {"admin": "admin1", "inspector": "insp1", "producer": "prod1", "other": "prod2"}
-    values = {"revocation_id": "999", "user_id": "999", "kid": "nokey", "producer_id": str(mine.product.producer_id),
-              "certification_id": str(mine.certification.id), "lot_id": str(mine.lot.id),
-              "label_id": str(label.id), "report_id": str(report_id)}
+    values = {
+        "revocation_id": "999",
+        "user_id": "999",
+        "kid": "nokey",
+        "producer_id": str(mine.product.producer_id),
+        "certification_id": str(mine.certification.id),
+        "lot_id": str(mine.lot.id),
+        "label_id": str(label.id),
+        "report_id": str(report_id),
+    }
     rules = staff_rules(app)
     for identity in IDENTITIES:
         client = app.test_client()
@@ -64,7 +75,9 @@ def test_role_matrix(app: Flask, app_session: Session, app_signer: PrivateKey) -
         for method, rule, _endpoint in rules:
             path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule)
             area = "/" + path.split("/")[1]
-            response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
+            response = client.open(
+                path, method=method, data={"csrf_token": token} if method == "POST" else None
+            )
             where = f"{identity} {method} {path}"
             assert response.status_code < 500, where
             if identity == "anonymous":

@@ -34,18 +34,26 @@ def sign_in(page: Any, url: str, username: str) -> None:
 
 def judge(app: Flask, session: Session, text: str) -> Any:
     session.expire_all()
-    return verify_scan(text, keyring=app.extensions["ocop.keystore"].keyring(), today=date.today(),
-                       session=session, our_base_url=BASE_URL)
+    return verify_scan(
+        text,
+        keyring=app.extensions["ocop.keystore"].keyring(),
+        today=date.today(),
+        session=session,
+        our_base_url=BASE_URL,
+    )
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_admin_revokes_a_code_in_the_browser(app: Flask, app_session: Session, app_signer: PrivateKey,
-                                             live_server: Any, page: Any) -> None:
+def test_admin_revokes_a_code_in_the_browser(
+    app: Flask, app_session: Session, app_signer: PrivateKey, live_server: Any, page: Any
+) -> None:
     world = make_world(app_session)
     label = issue(app_session, world, app_signer, 2)[0]
     app_session.commit()
     make_user(app_session, "boss", "admin")
-    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring()))
+    text = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    )
     assert judge(app, app_session, text).status is Status.GENUINE
     sign_in(page, live_server.url, "boss")
     assert page.url.endswith("/admin")
@@ -65,14 +73,17 @@ def test_admin_revokes_a_code_in_the_browser(app: Flask, app_session: Session, a
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_inspector_confirms_a_report_in_the_browser(app: Flask, app_session: Session, app_signer: PrivateKey,
-                                                    live_server: Any, page: Any) -> None:
+def test_inspector_confirms_a_report_in_the_browser(
+    app: Flask, app_session: Session, app_signer: PrivateKey, live_server: Any, page: Any
+) -> None:
     world = make_world(app_session)
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
     report_id = add_report(app_session, label, shop="Tạp hóa Minh", province="Quảng Ninh")
     make_user(app_session, "insp", "inspector")
-    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring()))
+    text = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    )
     sign_in(page, live_server.url, "insp")
     page.goto(live_server.url + "/inspect/reports")
     card = page.locator(f"#report-{report_id}")
@@ -85,8 +96,9 @@ def test_inspector_confirms_a_report_in_the_browser(app: Flask, app_session: Ses
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_producer_cannot_see_another_producers_data(app: Flask, app_session: Session, app_signer: PrivateKey,
-                                                    live_server: Any, page: Any) -> None:
+def test_producer_cannot_see_another_producers_data(
+    app: Flask, app_session: Session, app_signer: PrivateKey, live_server: Any, page: Any
+) -> None:
     mine = make_world(app_session, name="Củ cải trắng")
     theirs = make_world(app_session, name="Rượu mơ Yên Tử")
     issue(app_session, mine, app_signer, 1)
