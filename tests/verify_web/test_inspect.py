@@ -253,3 +253,18 @@ def test_dashboard_draws_svg_charts(
     assert "<title>genuine: 6</title>" in page and "<title>invalid: 1</title>" in page
     assert client.get("/inspect?days=0").status_code == 400
     assert client.get("/inspect?days=abc").status_code == 400
+
+
+def test_report_photo_served_only_from_upload_folder(app: Flask, client: FlaskClient, app_session: Session,
+                                                     inspector: str) -> None:
+    uploads = app.config["OCOP_UPLOAD_DIR"]
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "r1.png").write_bytes(qr_png("photo"))
+    good = add_report(app_session, None, photo_path="r1.png")
+    sneaky = add_report(app_session, None, photo_path="../../../../etc/passwd")
+    missing = add_report(app_session, None)
+    response = client.get(f"/inspect/reports/{good}/photo")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert client.get(f"/inspect/reports/{sneaky}/photo").status_code == 404
+    assert client.get(f"/inspect/reports/{missing}/photo").status_code == 404
+    assert client.get("/inspect/reports/99999/photo").status_code == 404
