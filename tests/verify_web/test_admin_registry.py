@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from keys import PrivateKey
 from tests.support.factories import issue, make_world
 from tests.verify_web.staff import PASSWORD, add_scan, counts, login, make_user
-from traceability.models import Certification, Lot, LotEvent, Producer, Product, User
+from traceability.models import AuditEntry, Certification, Lot, LotEvent, Producer, Product, User
 from traceability.services import certifications
 
 
@@ -158,6 +158,13 @@ BAD = [
     ("{base}/lots/{lot}/events", {"kind": "packed", "occurred_at": "2999-01-01T10:00"}),
     ("{base}/lots/{lot}/events", {"kind": "packed", "occurred_at": "soon"}),
     ("{base}/lots/{other_lot}/events", {"kind": "packed", "occurred_at": "2026-01-01T10:00"}),
+    ("{base}/edit", {"legal_name": "", "kind": "cooperative", "commune": "a", "province": "b"}),
+    (
+        "{base}/edit",
+        {"legal_name": "X", "kind": "cooperative", "commune": "a", "province": "b", "tax_code": "0101234567"},
+    ),
+    ("{base}/products/{product}/edit", {"name": "X", "group": "weapons"}),
+    ("{base}/products/{other_product}/edit", {"name": "X", "group": "food"}),
     ("/admin/users", {"username": "a b", "password": PASSWORD, "role": "inspector"}),
     ("/admin/users", {"username": "boss", "password": PASSWORD, "role": "inspector"}),
     ("/admin/users", {"username": "newone", "password": "short", "role": "inspector"}),
@@ -177,6 +184,7 @@ def test_bad_input_changes_nothing(
     client: FlaskClient, app_session: Session, admin: str, path: str, form: dict[str, str]
 ) -> None:
     world, other = make_world(app_session), make_world(app_session)
+    other.product.producer.tax_code = "0101234567"
     app_session.commit()
     values = {
         "base": f"/admin/registry/producers/{world.product.producer_id}",
@@ -268,3 +276,43 @@ def test_follow_up_lists(
     )
     assert "Đã hết hạn" in ended_part and "<td>2</td>" in ended_part
     assert ending.certification.valid_until >= today and fresh.certification.valid_until > today
+
+
+def test_edit_producer_and_product(client: FlaskClient, app_session: Session, admin: str) -> None:
+    world = make_world(app_session)
+    app_session.commit()
+    base = f"/admin/registry/producers/{world.product.producer_id}"
+    form = {
+        "legal_name": "HTX Đông Cao mới",
+        "kind": "enterprise",
+        "commune": "xã Tráng Việt",
+        "province": "Thành phố Hà Nội",
+        "csrf_token": admin,
+    }
+    assert client.post(f"{base}/edit", data=form).status_code == 302
+    assert (
+        client.post(
+            f"{base}/products/{world.product.id}/edit",
+            data={
+                "name": "Củ cải trắng Mê Linh",
+                "group": "food",
+                "gtin": "8935049500018",
+                "csrf_token": admin,
+            },
+        ).status_code
+        == 302
+    )
+    app_session.expire_all()
+    producer = app_session.get(Producer, world.product.producer_id)
+    assert (
+        producer is not None
+        and producer.legal_name == "HTX Đông Cao mới"
+        and producer.kind.value == "enterprise"
+    )
+    assert producer.district is None and producer.province == "Thành phố Hà Nội"
+    product = app_session.get(Product, world.product.id)
+    assert product is not None and product.name == "Củ cải trắng Mê Linh" and product.gtin == "08935049500018"
+    entry = app_session.scalars(select(AuditEntry).where(AuditEntry.action == "producer.update")).one()
+    assert entry.detail["legal_name"]["to"] == "HTX Đông Cao mới" and entry.actor == "boss"
+    page = client.get(base).get_data(as_text=True)
+    assert 'value="HTX Đông Cao mới"' in page

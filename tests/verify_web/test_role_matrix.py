@@ -65,6 +65,7 @@ def test_role_matrix(app: Flask, app_session: Session, app_signer: PrivateKey) -
         "certification_id": str(mine.certification.id),
         "lot_id": str(mine.lot.id),
         "label_id": str(label.id),
+        "product_id": str(mine.product.id),
         "report_id": str(report_id),
     }
     rules = staff_rules(app)

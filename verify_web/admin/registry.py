@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from traceability import RegistryError, ValidationError
 from traceability.enums import EventKind, ProducerKind, ProductGroup
-from traceability.services import certifications, lots, producers
+from traceability.services import certifications, editing, lots, producers
 
 from .. import db
 from ..auth import actor, roles_required
@@ -58,6 +58,7 @@ def _detail(producer_id: int, error: str | None = None, status: int = 200) -> tu
         "staff/producer_detail.html",
         producer=producer,
         groups=list(ProductGroup),
+        kinds=list(ProducerKind),
         event_kinds=list(EventKind),
         error=error,
     ), status
@@ -212,6 +213,47 @@ def add_event(producer_id: int, lot_id: int) -> Response | tuple[str, int]:
             occurred_at=_when("occurred_at"),
             place=_text("place"),
             note=_text("note"),
+        )
+
+    return _change(producer_id, run)
+
+
+@bp.post("/producers/<int:producer_id>/edit")
+@roles_required("admin")
+def edit_producer(producer_id: int) -> Response | tuple[str, int]:
+    """Correct the producer's registered details (audited with old and new values)."""
+    return _change(
+        producer_id,
+        lambda: editing.update_producer(
+            db.session(),
+            actor=actor(),
+            producer_id=producer_id,
+            legal_name=_text("legal_name"),
+            kind=_text("kind"),
+            commune=_text("commune"),
+            district=_text("district"),
+            province=_text("province"),
+            contact=_text("contact"),
+            tax_code=_text("tax_code"),
+        ),
+    )
+
+
+@bp.post("/producers/<int:producer_id>/products/<int:product_id>/edit")
+@roles_required("admin")
+def edit_product(producer_id: int, product_id: int) -> Response | tuple[str, int]:
+    """Correct a product's name, group or GTIN."""
+
+    def run() -> object:
+        if producers.get_product(db.session(), product_id).producer_id != producer_id:
+            raise ValidationError("product_id", "this product belongs to another producer")
+        return editing.update_product(
+            db.session(),
+            actor=actor(),
+            product_id=product_id,
+            name=_text("name"),
+            group=_text("group"),
+            gtin=_text("gtin"),
         )
 
     return _change(producer_id, run)
