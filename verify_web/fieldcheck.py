@@ -33,7 +33,8 @@ def qr_texts(data: bytes) -> list[str]:
             grey = image.convert("L")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise PhotoError("not_image") from None
-    found = [r.text for r in zxingcpp.read_barcodes(grey) if r.format == zxingcpp.BarcodeFormat.QRCode and r.text]
+    results = zxingcpp.read_barcodes(grey)
+    found = [r.text for r in results if r.format == zxingcpp.BarcodeFormat.QRCode and r.text]
     if not found:
         raise PhotoError("no_code")
     return found

@@ -186,4 +186,5 @@ def label_facts(session: Session, serial: int) -> LabelFacts | None:
 
 def labels_of_lot(session: Session, lot_id: int, *, limit: int = 1000) -> Sequence[Label]:
     """Return the lot's labels by number (at most ``limit``)."""
-    return session.scalars(select(Label).where(Label.lot_id == lot_id).order_by(Label.number).limit(limit)).all()
+    query = select(Label).where(Label.lot_id == lot_id).order_by(Label.number).limit(limit)
+    return session.scalars(query).all()
