@@ -27,7 +27,7 @@ from traceability.services import casework, dashboard, suspects
 from . import charts, db
 from .auth import actor, roles_required
 from .fieldcheck import PhotoError, qr_texts
-from .staffkit import days_arg, error_message, since
+from .staffkit import days_arg, error_message, keyring, since
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 INSPECTORS = ("inspector", "admin")
@@ -78,14 +78,14 @@ def check() -> str | tuple[str, int]:
             text=text,
             error=gettext("Paste the QR content or choose a photo."),
         ), 400
-    keyring = current_app.extensions["ocop.keystore"].keyring()
+    ring = keyring()
     today = datetime.now(UTC).date()
     results = [
         (
             t,
             verify_scan(
                 t,
-                keyring=keyring,
+                keyring=ring,
                 today=today,
                 session=db.session(),
                 our_base_url=current_app.config["OCOP_BASE_URL"],

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_babel import gettext
 
+from keys import Keyring, KeysError
 from traceability import Conflict, NotFound, RegistryError, StateError, ValidationError
 
 
@@ -42,3 +43,12 @@ def since(days: int) -> datetime:
     """Return midnight UTC ``days - 1`` days ago (so ``days`` calendar days are covered)."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today - timedelta(days=days - 1)
+
+
+def keyring() -> Keyring:
+    """Return the public key set; an unreadable key set is a 503 page, never a traceback."""
+    try:
+        found: Keyring = current_app.extensions["ocop.keystore"].keyring()
+    except KeysError:
+        abort(503)
+    return found

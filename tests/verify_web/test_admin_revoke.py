@@ -190,3 +190,29 @@ def test_rotate_and_retire_keys(app: Flask, client: FlaskClient, app_signer: Pri
     assert client.post(f"/admin/keys/{app_signer.kid}/retire", data={"csrf_token": admin}).status_code == 400
     assert client.post("/admin/keys/nokey/retire", data={"csrf_token": admin}).status_code == 400
     assert client.get("/admin/keys/nokey/compromise").status_code == 404
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_unreadable_key_set_is_a_clear_page(
+    app: Flask, client: FlaskClient, app_signer: PrivateKey, admin: str
+) -> None:
+    keyring_path = app.extensions["ocop.keystore"].keyring_path
+    keyring_path.write_text("{not json", "utf-8")
+    for path in ("/admin/keys", f"/admin/keys/{app_signer.kid}/compromise"):
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        assert 'class="form-error"' in response.get_data(as_text=True)
+    assert (
+        client.post(f"/admin/keys/{app_signer.kid}/compromise", data={"csrf_token": admin}).status_code == 404
+    )
+    form = {"target": "lot", "value": "1", "reason": "recalled", "csrf_token": admin}
+    assert client.post("/admin/revocations/preview", data=form).status_code == 503
+    assert client.post("/inspect/check", data={"text": "123", "csrf_token": admin}).status_code == 503
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_staff_pages_in_english(client: FlaskClient, admin: str) -> None:
+    page = client.get("/admin/revocations?lang=en").get_data(as_text=True)
+    assert "Revoke labels" in page and "What to revoke" in page and "Thu hồi tem" not in page
+    page = client.get("/admin/revocations").get_data(as_text=True)  # the choice sticks in the cookie
+    assert "Check how many labels" in page

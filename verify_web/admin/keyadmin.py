@@ -26,6 +26,15 @@ def _store() -> Keystore:
     return store
 
 
+def _known(kid: str) -> bool:
+    """True if ``kid`` is in the key set; an unreadable key set counts as unknown (the list
+    page then says why)."""
+    try:
+        return kid in _store().keyring()
+    except KeysError:
+        return False
+
+
 def _page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     try:
         keys = list(_store().keyring())
@@ -85,7 +94,7 @@ def retire(kid: str) -> Response | tuple[str, int]:
 @roles_required("admin")
 def compromise_confirm(kid: str) -> tuple[str, int]:
     """State how many labels marking the key compromised will revoke, and ask to confirm."""
-    if kid not in _store().keyring():
+    if not _known(kid):
         return _page(gettext("No such key."), 404)
     count = revocations.count_affected(db.session(), RevocationTarget.KEY, {"kid": kid})
     return render_template("staff/key_compromise.html", kid=kid, count=count), 200
@@ -95,7 +104,7 @@ def compromise_confirm(kid: str) -> tuple[str, int]:
 @roles_required("admin")
 def compromise(kid: str) -> Response | tuple[str, int]:
     """Revoke every label the key signed, then mark it compromised (one decision, audited)."""
-    if kid not in _store().keyring():
+    if not _known(kid):
         return _page(gettext("No such key."), 404)
     try:
         revocations.revoke(

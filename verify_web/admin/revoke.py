@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from traceability import RegistryError, ValidationError, validate
@@ -13,7 +13,7 @@ from traceability.services import revocations
 
 from .. import db
 from ..auth import actor, roles_required
-from ..staffkit import error_message
+from ..staffkit import error_message, keyring
 from ..targets import parse_target
 
 bp = Blueprint("admin_revoke", __name__, url_prefix="/admin/revocations")
@@ -48,9 +48,7 @@ def index() -> tuple[str, int]:
 
 def _checked(form: dict[str, str]) -> tuple[RevocationTarget, dict[str, Any], RevocationReason]:
     """Parse the form. Raises :class:`ValidationError`."""
-    target, ref = parse_target(
-        form["target"], form["value"], current_app.extensions["ocop.keystore"].keyring()
-    )
+    target, ref = parse_target(form["target"], form["value"], keyring())
     if target is RevocationTarget.KEY:
         raise ValidationError("target", "revoke a signing key from the keys page")
     reason = validate.choice("reason", form["reason"], RevocationReason)
