@@ -114,3 +114,40 @@ def test_producer_cannot_see_another_producers_data(
     response = page.goto(f"{live_server.url}/admin/registry/producers/{theirs.product.producer_id}")
     assert response.status == 403
     assert "Rượu mơ Yên Tử" not in page.content()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_staff_pages_run_under_the_strict_csp(
+    app: Flask, app_session: Session, live_server: Any, page: Any
+) -> None:
+    """No inline script or style is blocked, no script errors, and the camera script loads."""
+    problems: list[str] = []
+    # Failed loads are checked by URL below (the favicon belongs to the public site's issue).
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    make_user(app_session, "boss", "admin")
+    sign_in(page, live_server.url, "boss")
+    loaded: list[str] = []
+    page.on("response", lambda r: loaded.append(r.url) if r.url.endswith("/camera.js") else None)
+    for path in ("/admin", "/admin/revocations", "/inspect", "/inspect/check", "/admin/keys"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+    assert loaded, "camera.js was not loaded"
+    has_detector = page.evaluate("'BarcodeDetector' in window")
+    assert page.is_hidden("#camera-start") is not has_detector
+    assert problems == []
