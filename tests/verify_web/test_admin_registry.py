@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -316,3 +317,31 @@ def test_edit_producer_and_product(client: FlaskClient, app_session: Session, ad
     assert entry.detail["legal_name"]["to"] == "HTX Đông Cao mới" and entry.actor == "boss"
     page = client.get(base).get_data(as_text=True)
     assert 'value="HTX Đông Cao mới"' in page
+
+
+def test_admin_sets_a_new_password(app: Flask, client: FlaskClient, app_session: Session, admin: str) -> None:
+    uid = make_user(app_session, "insp", "inspector")
+    theirs = app.test_client()
+    login(theirs, "insp")
+    before = rows(app_session)
+    assert (
+        client.post(
+            f"/admin/users/{uid}/password", data={"password": "short", "csrf_token": admin}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            "/admin/users/99999/password", data={"password": "long enough!", "csrf_token": admin}
+        ).status_code
+        == 400
+    )
+    assert rows(app_session) == before
+    assert (
+        client.post(
+            f"/admin/users/{uid}/password", data={"password": "a brand new password", "csrf_token": admin}
+        ).status_code
+        == 302
+    )
+    assert theirs.get("/inspect").status_code == 302  # their old session ended
+    login(app.test_client(), "insp", "a brand new password")

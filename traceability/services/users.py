@@ -177,3 +177,21 @@ def set_active(session: Session, *, actor: str, user_id: int, active: bool) -> U
 def session_stamp(user: User) -> str:
     """A short fingerprint of the password hash: a password change ends other sessions."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_password(session: Session, *, actor: str, user_id: int, new: str) -> User:
+    """Set another user's password (an admin helping someone locked out); returns the user.
+
+    Their open sessions end. Raises :class:`NotFound`, :class:`ValidationError` (weak password).
+    """
+    user = get_user(session, user_id)
+    user.password_hash = hash_password(check_new_password(new))
+    audit.record(
+        session,
+        actor=actor,
+        action="user.reset_password",
+        entity="user",
+        entity_id=user.id,
+        summary=f"{actor} set a new password for {user.username}",
+    )
+    return user

@@ -65,3 +65,16 @@ def set_active(user_id: int) -> Response | tuple[str, int]:
     except RegistryError as e:
         return _page(error_message(e), 400)
     return redirect(url_for("admin_users.index"))
+
+
+@bp.post("/<int:user_id>/password")
+@roles_required("admin")
+def reset_password(user_id: int) -> Response | tuple[str, int]:
+    """Give an account a new password (tell the person out of band); their sessions end."""
+    try:
+        users.reset_password(
+            db.session(), actor=actor(), user_id=user_id, new=request.form.get("password", "")
+        )
+    except RegistryError as e:
+        return _page(error_message(e), 400)
+    return redirect(url_for("admin_users.index"))
