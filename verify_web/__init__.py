@@ -39,6 +39,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
 
+    from . import admin, auth, inspect, producer
+
+    app.register_blueprint(auth.bp)
+    admin.init_app(app)
+    app.register_blueprint(producer.bp)
+    app.register_blueprint(inspect.bp)
+
     from .cli import register
 
     register(app)

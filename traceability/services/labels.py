@@ -190,3 +190,9 @@ def label_facts(session: Session, serial: int) -> LabelFacts | None:
         certification_status=cert.status,
         withdrawn_on=cert.withdrawn_on,
     )
+
+
+def labels_of_lot(session: Session, lot_id: int, *, limit: int = 1000) -> Sequence[Label]:
+    """Return the lot's labels by number (at most ``limit``)."""
+    query = select(Label).where(Label.lot_id == lot_id).order_by(Label.number).limit(limit)
+    return session.scalars(query).all()

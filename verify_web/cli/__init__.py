@@ -16,13 +16,16 @@ from traceability import RegistryError
 
 
 def register(app: Flask) -> None:
-    from . import dbcmd, demo, keyscmd, registrycmd, verifycmd
+    from . import dbcmd, demo, keyscmd, registrycmd, revokecmd, usercmd, verifycmd
 
     app.cli.add_command(dbcmd.group)
     app.cli.add_command(keyscmd.group)
     app.cli.add_command(registrycmd.registry)
     app.cli.add_command(verifycmd.verify)
     app.cli.add_command(demo.demo)
+    app.cli.add_command(usercmd.group)
+    app.cli.add_command(revokecmd.revoke)
+    app.cli.add_command(revokecmd.reinstate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

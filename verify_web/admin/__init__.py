@@ -1,0 +1,12 @@
+"""The coordination office's pages under ``/admin``: one blueprint per module."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import accounts, home, keyadmin, registry, revoke
+
+    for module in (home, revoke, accounts, keyadmin, registry):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,54 @@
+"""``/admin``: overview, audit log search, and certifications needing follow-up."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, abort, render_template, request
+
+from traceability.services import audit, followup
+
+from .. import db
+from ..auth import roles_required
+from ..staffkit import days_arg, since
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("")
+@roles_required("admin")
+def home() -> str:
+    """The admin landing page: links to every tool."""
+    return render_template("staff/admin_home.html")
+
+
+@bp.get("/audit")
+@roles_required("admin")
+def audit_log() -> str:
+    """Search the append-only audit log by text, entity and start date (400 for a bad date)."""
+    text = request.args.get("q", "").strip()[:200] or None
+    entity = request.args.get("entity", "").strip()[:40] or None
+    start = request.args.get("since", "").strip()[:10]
+    try:
+        start_at = datetime.combine(date.fromisoformat(start), datetime.min.time(), UTC) if start else None
+    except ValueError:
+        abort(400)
+    entries = audit.search(db.session(), text=text, entity=entity, since=start_at)
+    return render_template(
+        "staff/audit.html", entries=entries, q=text or "", entity=entity or "", since=start
+    )
+
+
+@bp.get("/followup")
+@roles_required("admin")
+def follow_up() -> str:
+    """Certifications ending in the next 90 days, and ended ones still scanned (last ``days``)."""
+    days = days_arg(30)
+    today = datetime.now(UTC).date()
+    session = db.session()
+    return render_template(
+        "staff/followup.html",
+        expiring=followup.expiring(session, today=today, within_days=90),
+        ended=followup.ended_but_scanned(session, today=today, since=since(days)),
+        days=days,
+    )
