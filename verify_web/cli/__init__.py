@@ -17,13 +17,15 @@ from traceability import RegistryError
 
 
 def register(app: Flask) -> None:
-    from . import dbcmd, demo, keyscmd, registrycmd, verifycmd
+    from . import dbcmd, demo, issuecmd, keyscmd, registrycmd, verifycmd
 
     app.cli.add_command(dbcmd.group)
     app.cli.add_command(keyscmd.group)
     app.cli.add_command(registrycmd.registry)
     app.cli.add_command(verifycmd.verify)
     app.cli.add_command(demo.demo)
+    app.cli.add_command(issuecmd.issue_cmd)
+    app.cli.add_command(issuecmd.reprint_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
