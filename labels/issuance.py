@@ -114,34 +114,30 @@ def issue(
     actor: str,
     with_secret: bool = False,
 ) -> Iterator[PrintLabel]:
-    """Sign and record the plan's labels, yielding each to draw. Rows are inserted a batch
-    ahead of the labels yielded; the audit entry is added after the last one. Nothing is
-    committed here. Raises :class:`PayloadError` for a certification date the code can't hold.
+    """Sign and record the plan's labels, yielding each to draw, in number order.
+
+    Each batch of rows is inserted before its labels are yielded; the audit entry is added
+    after the last label. Nothing is committed here. Raises :class:`PayloadError` for a
+    certification date the code cannot hold.
     """
     issued_at = datetime.now(UTC)
     number = plan.first_number
     left = plan.count
     while left:
-        serials = new_serials(min(BATCH, left))
-        secrets = [new_secret() if with_secret else None for _ in serials]
-        hashes = [hash_secret(s, serial) if s else None for s, serial in zip(secrets, serials, strict=True)]
-        labels = [
-            _label(plan, key, serializer, number + i, serial, secret)
-            for i, (serial, secret) in enumerate(zip(serials, secrets, strict=True))
-        ]
+        batch = _sign_batch(plan, key, serializer, number, min(BATCH, left), with_secret)
         registry.insert_labels(
             session,
             lot_id=plan.lot_id,
             certification_id=plan.certification_id,
             key_id=key.kid,
             issued_at=issued_at,
-            serials=serials,
+            serials=batch.serials,
             first_number=number,
-            secret_hashes=hashes,
+            secret_hashes=batch.hashes,
         )
-        yield from labels
-        number += len(serials)
-        left -= len(serials)
+        yield from _labels(batch)
+        number += len(batch.serials)
+        left -= len(batch.serials)
     registry.record_issue(
         session,
         actor=actor,
@@ -155,17 +151,37 @@ def issue(
     )
 
 
-def _label(
-    plan: IssuePlan,
-    key: SigningKey,
-    serializer: LabelSerializer,
-    number: int,
-    serial: int,
-    secret: str | None,
-) -> PrintLabel:
-    payload = LabelPayload(kid=key.kid, serial=serial, stars=plan.stars, certified_until=plan.certified_until)
-    text = serializer.dumps(payload, key)
-    return PrintLabel(number, serial, payload.short_code, text, encode(text), secret)
+@dataclass(frozen=True)
+class _Batch:
+    first_number: int
+    serials: list[int]
+    short_codes: list[str]
+    texts: list[str]
+    secrets: list[str | None]
+    hashes: list[str | None]
+
+
+def _sign_batch(
+    plan: IssuePlan, key: SigningKey, serializer: LabelSerializer, first: int, size: int, with_secret: bool
+) -> _Batch:
+    serials = new_serials(size)
+    secrets = [new_secret() if with_secret else None for _ in serials]
+    hashes = [hash_secret(s, serial) if s else None for s, serial in zip(secrets, serials, strict=True)]
+    payloads = [LabelPayload(key.kid, serial, plan.stars, plan.certified_until) for serial in serials]
+    texts = [serializer.dumps(p, key) for p in payloads]
+    return _Batch(first, serials, [p.short_code for p in payloads], texts, secrets, hashes)
+
+
+def _labels(batch: _Batch) -> Iterator[PrintLabel]:
+    for i, text in enumerate(batch.texts):
+        yield PrintLabel(
+            batch.first_number + i,
+            batch.serials[i],
+            batch.short_codes[i],
+            text,
+            encode(text),
+            batch.secrets[i],
+        )
 
 
 def reprint_label(

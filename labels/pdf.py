@@ -58,16 +58,20 @@ def _chunk_table(size: int) -> tuple[tuple[dict[bytes, str], ...], ...]:
     return tuple(table)
 
 
+@functools.cache
+def _lookups(size: int) -> tuple[tuple[dict[bytes, str], int, int], ...]:
+    """(table, start, end) for every chunk of a ``size``-module QR, row by row, flattened."""
+    table = _chunk_table(size)
+    return tuple(
+        (chunks[i], y * size + c, y * size + min(c + _CHUNK, size))
+        for y, chunks in enumerate(table)
+        for i, c in enumerate(range(0, size, _CHUNK))
+    )
+
+
 def _qr_path(dark: bytes, size: int) -> str:
     """Rectangles (module units, y down) covering the dark modules, as one PDF path."""
-    table = _chunk_table(size)
-    spans = [(i, c, min(c + _CHUNK, size)) for i, c in enumerate(range(0, size, _CHUNK))]
-    return "".join(
-        chunks[i][dark[base + c : base + end]]
-        for y, chunks in enumerate(table)
-        for base in (y * size,)
-        for i, c, end in spans
-    )
+    return "".join([entries[dark[start:end]] for entries, start, end in _lookups(size)])
 
 
 class PdfWriter:

@@ -121,13 +121,14 @@ def record_issue(
     with_secret: bool,
 ) -> None:
     """Add the audit entry for a completed issue run."""
+    last = first_number + count - 1
     audit.record(
         session,
         actor=actor,
         action="labels.issue",
         entity="lot",
         entity_id=lot_id,
-        summary=f"Issued {count} labels for lot {lot_code}, numbers {first_number}–{first_number + count - 1}",  # noqa: E501
+        summary=f"Issued {count} labels for lot {lot_code}, numbers {first_number}–{last}",
         detail={
             "count": count,
             "first_number": first_number,
