@@ -15,7 +15,9 @@ from labels.qr import QUIET_ZONE, encode
 
 
 @pytest.mark.parametrize("serial", [0, 1, (1 << 60) - 1, 0x0123456789ABCDE])
-def test_label_code_fits_version_6_at_level_m(serializer: LabelSerializer, test_key: PrivateKey, serial: int) -> None:
+def test_label_code_fits_version_6_at_level_m(
+    serializer: LabelSerializer, test_key: PrivateKey, serial: int
+) -> None:
     text = serializer.dumps(LabelPayload(test_key.kid, serial, 5, date(2064, 11, 8)), test_key)
     symbol = encode(text)
     assert symbol.version == 6
@@ -33,7 +35,9 @@ def test_runs_cover_exactly_the_dark_modules(serializer: LabelSerializer, test_k
 @pytest.mark.parametrize("name", [*STOCKS, "custom:60x30", "custom:40.5x22"])
 def test_every_stock_has_modules_of_at_least_0_4_mm_and_a_quiet_zone(name: str) -> None:
     stock = parse_stock(name)
-    d = design(stock, LotFacts("Củ cải trắng", "HTX Đông Cao", "Hà Nội", 4, "DC-1", "HTTPS://XACTHUC.OCOP.VN"))
+    d = design(
+        stock, LotFacts("Củ cải trắng", "HTX Đông Cao", "Hà Nội", 4, "DC-1", "HTTPS://XACTHUC.OCOP.VN")
+    )
     g = d.geometry
     assert g.module >= MIN_MODULE_MM
     # The quiet zone lies inside the label, and the text starts after it.
@@ -54,8 +58,12 @@ def test_a4_sheet_is_40_labels_of_48_5_by_25_4_mm_inside_the_page() -> None:
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("a5-12", "unknown stock"), ("custom:15x12", "at least 0.4 mm"), ("custom:300x20", "10–200 mm"),
-     ("custom:25x25", "no room")],
+    [
+        ("a5-12", "unknown stock"),
+        ("custom:15x12", "at least 0.4 mm"),
+        ("custom:300x20", "10–200 mm"),
+        ("custom:25x25", "no room"),
+    ],
 )
 def test_unusable_stocks_are_refused_with_a_reason(name: str, message: str) -> None:
     with pytest.raises(LayoutError, match=message):
@@ -69,8 +77,18 @@ def test_long_names_shrink_or_are_shortened_to_fit_the_column() -> None:
     assert producer.text.endswith("…") and producer.size >= 3.0
 
 
-@pytest.mark.parametrize(("name", "ok"), [("a.pdf", True), ("a.svg.zip", True), ("A.PNG.ZIP", True),
-                                          ("a.csv", True), ("a.svg", False), ("a.png", False), ("a.txt", False)])
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("a.pdf", True),
+        ("a.svg.zip", True),
+        ("A.PNG.ZIP", True),
+        ("a.csv", True),
+        ("a.svg", False),
+        ("a.png", False),
+        ("a.txt", False),
+    ],
+)
 def test_output_format_follows_the_extension(name: str, ok: bool) -> None:
     if ok:
         format_for(name)

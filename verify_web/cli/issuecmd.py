@@ -65,6 +65,12 @@ def _format(path: Path, what: str) -> Format:
         raise click.BadParameter(str(e), param_hint=what) from e
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _staged(targets: list[Path]) -> Iterator[list[BinaryIO]]:
     """Open a temporary file beside each target. On success the files are flushed to disk and
@@ -75,6 +81,8 @@ def _staged(targets: list[Path]) -> Iterator[list[BinaryIO]]:
         for target in targets:
             fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
             temps.append(Path(name))
+            # mkstemp makes the file owner-only; the finished file gets the usual umask mode.
+            os.fchmod(fd, 0o666 & ~_umask())
             handles.append(os.fdopen(fd, "wb"))
         yield handles
         for handle in handles:

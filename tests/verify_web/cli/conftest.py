@@ -43,7 +43,9 @@ def assert_genuine(app: Flask, session: Session, texts: list[str]) -> None:
     """Every text verifies as genuine through the one verification function."""
     keyring = app.extensions["ocop.keystore"].keyring()
     for text in texts:
-        verdict = verify_scan(text, keyring=keyring, today=date.today(), session=session, our_base_url=BASE_URL)
+        verdict = verify_scan(
+            text, keyring=keyring, today=date.today(), session=session, our_base_url=BASE_URL
+        )
         assert verdict.status is Status.GENUINE, (text, verdict.reason)
 
 

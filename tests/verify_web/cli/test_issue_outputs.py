@@ -35,8 +35,21 @@ def test_pdf_sheet_decodes_and_verifies_and_matches_the_manifest(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
 ) -> None:
     out, manifest = tmp_path / "lot.pdf", tmp_path / "lot.csv"
-    code, output = run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 45,
-                       "--out", out, "--manifest", manifest, "--quiet")
+    code, output = run(
+        runner,
+        "issue",
+        "--product",
+        world.product.id,
+        "--lot",
+        world.lot.code,
+        "--count",
+        45,
+        "--out",
+        out,
+        "--manifest",
+        manifest,
+        "--quiet",
+    )
     assert code == 0, output
     assert "Issued 45 labels" in output
     decoded = decode_pdf(out, tmp_path)
@@ -55,8 +68,21 @@ def test_other_stocks_decode_and_verify(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path, stock: str
 ) -> None:
     out = tmp_path / "roll.pdf"
-    code, output = run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 3,
-                       "--out", out, "--stock", stock, "--quiet")
+    code, output = run(
+        runner,
+        "issue",
+        "--product",
+        world.product.id,
+        "--lot",
+        world.lot.code,
+        "--count",
+        3,
+        "--out",
+        out,
+        "--stock",
+        stock,
+        "--quiet",
+    )
     assert code == 0, output
     decoded = decode_pdf(out, tmp_path)
     assert len(decoded) == 3
@@ -69,8 +95,21 @@ def test_png_zip_decodes_at_both_resolutions(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path, dpi: int
 ) -> None:
     out = tmp_path / "labels.png.zip"
-    code, output = run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 3,
-                       "--out", out, "--dpi", dpi, "--quiet")
+    code, output = run(
+        runner,
+        "issue",
+        "--product",
+        world.product.id,
+        "--lot",
+        world.lot.code,
+        "--count",
+        3,
+        "--out",
+        out,
+        "--dpi",
+        dpi,
+        "--quiet",
+    )
     assert code == 0, output
     with zipfile.ZipFile(out) as z:
         names = sorted(z.namelist())
@@ -87,8 +126,9 @@ def test_png_zip_decodes_at_both_resolutions(
 def degrade(image: Image.Image, module_px: float) -> Image.Image:
     """What a phone camera makes of a label: 2 pixels per module, blur, JPEG quality 30."""
     scale = 2 / module_px
-    small = image.convert("L").resize((round(image.width * scale), round(image.height * scale)),
-                                      Image.Resampling.BOX)
+    small = image.convert("L").resize(
+        (round(image.width * scale), round(image.height * scale)), Image.Resampling.BOX
+    )
     buffer = io.BytesIO()
     small.filter(ImageFilter.GaussianBlur(0.6)).save(buffer, "JPEG", quality=30)
     return Image.open(io.BytesIO(buffer.getvalue()))
@@ -99,8 +139,22 @@ def test_png_labels_still_decode_after_phone_camera_degradation(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
 ) -> None:
     out = tmp_path / "labels.png.zip"
-    assert run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 10,
-               "--out", out, "--quiet")[0] == 0
+    assert (
+        run(
+            runner,
+            "issue",
+            "--product",
+            world.product.id,
+            "--lot",
+            world.lot.code,
+            "--count",
+            10,
+            "--out",
+            out,
+            "--quiet",
+        )[0]
+        == 0
+    )
     module_px = 0.51 / 25.4 * 300  # the a4-40 stock's 0.51 mm modules at 300 dpi
     texts = []
     with zipfile.ZipFile(out) as z:
@@ -122,8 +176,19 @@ def test_svg_zip_renders_in_chromium_and_decodes(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path, browser: object
 ) -> None:
     out = tmp_path / "labels.svg.zip"
-    code, output = run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 2,
-                       "--out", out, "--quiet")
+    code, output = run(
+        runner,
+        "issue",
+        "--product",
+        world.product.id,
+        "--lot",
+        world.lot.code,
+        "--count",
+        2,
+        "--out",
+        out,
+        "--quiet",
+    )
     assert code == 0, output
     page = browser.new_page(device_scale_factor=3)  # type: ignore[attr-defined]
     texts = []
@@ -145,8 +210,20 @@ def test_with_secret_stores_only_a_salted_hash(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
 ) -> None:
     out = tmp_path / "lot.csv"
-    code, output = run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 4,
-                       "--out", out, "--with-secret", "--quiet")
+    code, output = run(
+        runner,
+        "issue",
+        "--product",
+        world.product.id,
+        "--lot",
+        world.lot.code,
+        "--count",
+        4,
+        "--out",
+        out,
+        "--with-secret",
+        "--quiet",
+    )
     assert code == 0, output
     with out.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -165,8 +242,23 @@ def test_pdf_with_secret_adds_a_secret_page_per_label_page(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
 ) -> None:
     out = tmp_path / "lot.pdf"
-    assert run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 41,
-               "--out", out, "--with-secret", "--quiet")[0] == 0
+    assert (
+        run(
+            runner,
+            "issue",
+            "--product",
+            world.product.id,
+            "--lot",
+            world.lot.code,
+            "--count",
+            41,
+            "--out",
+            out,
+            "--with-secret",
+            "--quiet",
+        )[0]
+        == 0
+    )
     assert out.read_bytes().count(b"/Type /Page ") == 4
     assert len(decode_pdf(out, tmp_path)) == 41
 
@@ -175,10 +267,28 @@ def test_reprint_renders_the_same_labels_without_new_serials(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
 ) -> None:
     first, manifest = tmp_path / "first.pdf", tmp_path / "first.csv"
-    assert run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 5,
-               "--out", first, "--manifest", manifest, "--quiet")[0] == 0
+    assert (
+        run(
+            runner,
+            "issue",
+            "--product",
+            world.product.id,
+            "--lot",
+            world.lot.code,
+            "--count",
+            5,
+            "--out",
+            first,
+            "--manifest",
+            manifest,
+            "--quiet",
+        )[0]
+        == 0
+    )
     again = tmp_path / "again.csv"
-    code, output = run(runner, "reprint", "--lot", world.lot.code, "--serials", "2..3", "--out", again, "--quiet")
+    code, output = run(
+        runner, "reprint", "--lot", world.lot.code, "--serials", "2..3", "--out", again, "--quiet"
+    )
     assert code == 0, output
     assert manifest_texts(again) == manifest_texts(manifest)[1:3]
     assert label_count(app_session) == 5
@@ -192,7 +302,21 @@ def test_a_second_run_continues_the_lot_numbers(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
 ) -> None:
     for name in ("a.csv", "b.csv"):
-        assert run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, "--count", 3,
-                   "--out", tmp_path / name, "--quiet")[0] == 0
+        assert (
+            run(
+                runner,
+                "issue",
+                "--product",
+                world.product.id,
+                "--lot",
+                world.lot.code,
+                "--count",
+                3,
+                "--out",
+                tmp_path / name,
+                "--quiet",
+            )[0]
+            == 0
+        )
     with (tmp_path / "b.csv").open(encoding="utf-8") as f:
         assert [row["number"] for row in csv.DictReader(f)] == ["4", "5", "6"]
