@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .exc import LayoutError
-from .fonts import clean, fit
+from .fonts import clean, fit, font
 
 MIN_MODULE_MM = 0.4
 QR_MODULES = 41 + 2 * 4  # version 6 plus the 4-module quiet zone on each side
@@ -151,6 +151,15 @@ class Design:
     def code_text(self, short_code: str) -> str:
         return f"{self.code_slot.text}{short_code}"
 
+    def code_line(self, short_code: str) -> Text:
+        """The short-code line of one label, shrunk for this code if it would be cut: the one
+        line that must be typed exactly when the QR is damaged."""
+        slot = self.code_slot
+        text = self.code_text(short_code)
+        width = font("bold").width_mm(text, slot.size)
+        size = slot.size if width <= self.geometry.text_w else slot.size * self.geometry.text_w / width * 0.98
+        return Text(slot.x, slot.y, size, text, bold=True)
+
 
 def stars_words(stars: int) -> str:
     """The rating in words, as printed: ``4 sao OCOP``."""
@@ -158,8 +167,8 @@ def stars_words(stars: int) -> str:
 
 
 def domain(base_url: str) -> str:
-    """The verify site's host as people type it (lower case)."""
-    return (urlsplit(base_url.lower()).hostname or base_url).lower()
+    """The verify site's host (and port, if any) as people type it, in lower case."""
+    return urlsplit(base_url.lower()).netloc or base_url.lower()
 
 
 def design(stock: Stock, facts: LotFacts) -> Design:
@@ -184,23 +193,31 @@ def design(stock: Stock, facts: LotFacts) -> Design:
     words_x = x if narrow else x + star_w * facts.stars + 0.8
     texts: list[Text] = []
 
-    def add(i: int, text: str, bold: bool = False, at: float = x, width: float = w) -> None:
-        fitted, fsize = fit(clean(text), "bold" if bold else "regular", size, width, MIN_TEXT_PT)
+    def add(
+        i: int, text: str, bold: bool = False, at: float = x, width: float = w, scale: float = 1.0
+    ) -> None:
+        fitted, fsize = fit(clean(text), "bold" if bold else "regular", size * scale, width, MIN_TEXT_PT)
         texts.append(Text(at, baseline(i), fsize, fitted, bold))
 
     add(0, stars_words(facts.stars), True, words_x, x + w - words_x)
     add(1, facts.product, True)
-    add(2, facts.producer)
-    add(3, facts.province)
-    add(6, domain(facts.base_url))
+    # Who made it and where: one size for both lines, smaller than the product name.
+    add(2, facts.producer, scale=0.75)
+    add(3, facts.province, scale=0.75)
+    add(6, domain(facts.base_url), scale=0.85)
     # Variable lines: sized for the widest value so every label of the lot looks the same.
     serial_prefix = f"Số tem: {clean(facts.lot_code)} · "
     _, serial_size = fit(serial_prefix + "000000", "regular", size, w, MIN_TEXT_PT)
     if _ != serial_prefix + "000000":
         serial_prefix = "Số tem: "
         _, serial_size = fit(serial_prefix + "000000", "regular", size, w, MIN_TEXT_PT)
+    # The short code must never be cut: on a narrow label it goes without its "Mã: " prefix.
+    widest_code = "WWWW-WWWW-WWWWW"
     code_prefix = "Mã: "
-    _, code_size = fit(code_prefix + "WWWW-WWWW-WWWWW", "bold", size, w, MIN_TEXT_PT)
+    fitted, code_size = fit(code_prefix + widest_code, "bold", size, w, MIN_TEXT_PT)
+    if fitted != code_prefix + widest_code:
+        code_prefix = ""
+        _, code_size = fit(widest_code, "bold", size, w, MIN_TEXT_PT)
     _, secret_size = fit("Mã cào: WWWWW-WWWWW", "bold", size, w, MIN_TEXT_PT)
     return Design(
         stock=stock,

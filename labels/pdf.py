@@ -195,7 +195,8 @@ class PdfWriter:
         out.append("f Q\n")
         assert label.symbol.size + 2 * QUIET_ZONE <= QR_MODULES, "layout is for version 6 or smaller"
         out.append(self._text(d.serial_slot, d.serial_text(label.number), h))
-        out.append(self._text(d.code_slot, d.code_text(label.short_code), h))
+        code = d.code_line(label.short_code)
+        out.append(self._text(code, code.text, h))
         out.append("Q\n")
         return "".join(out)
 

@@ -71,7 +71,8 @@ class LabelRaster:
         image.paste(modules.resize((side, side), Image.Resampling.NEAREST), origin)
         draw = ImageDraw.Draw(image)
         self._text(draw, self.design.serial_slot, self.design.serial_text(label.number))
-        self._text(draw, self.design.code_slot, self.design.code_text(label.short_code))
+        code = self.design.code_line(label.short_code)
+        self._text(draw, code, code.text)
         return image
 
     def secret(self, label: PrintLabel) -> Image.Image:

@@ -53,9 +53,8 @@ class LabelSvg:
             f'<path transform="translate({_n(left)} {_n(top)}) scale({_n(g.module)})" '
             f'shape-rendering="crispEdges" d="{path}"/>'
         )
-        variable = _text(d.serial_slot, d.serial_text(label.number)) + _text(
-            d.code_slot, d.code_text(label.short_code)
-        )
+        code = d.code_line(label.short_code)
+        variable = _text(d.serial_slot, d.serial_text(label.number)) + _text(code, code.text)
         return f'{self._head}<g fill="#000">{self._fixed}{qr}{variable}</g></svg>\n'
 
     def secret(self, label: PrintLabel) -> str:
