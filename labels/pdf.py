@@ -74,6 +74,24 @@ def _qr_path(dark: bytes, size: int) -> str:
     return "".join([entries[dark[start:end]] for entries, start, end in _lookups(size)])
 
 
+def _to_unicode(m: FontMetrics) -> bytes:
+    """A ToUnicode CMap for the font's glyphs, so text on the sheets can be searched and copied."""
+    pairs = sorted({gid: char for char, gid in m.char_to_glyph.items() if gid and char < 0x10000}.items())
+    blocks = []
+    for start in range(0, len(pairs), 100):
+        chunk = pairs[start : start + 100]
+        lines = "\n".join(f"<{gid:04X}> <{char:04X}>" for gid, char in chunk)
+        blocks.append(f"{len(chunk)} beginbfchar\n{lines}\nendbfchar")
+    return (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        + "\n".join(blocks)
+        + "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    ).encode("ascii")
+
+
 class PdfWriter:
     """Writes labels onto pages of the design's stock; with secrets, each label page is followed
     by a page with the scratch-off codes at the same places (for the scratch-off print pass)."""
@@ -131,10 +149,12 @@ class PdfWriter:
             b"(Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW %d /W [%s] "
             b"/CIDToGIDMap /Identity >>" % (name, desc_id, m.default_width, w_array),
         )
+        unicode_id = self._reserve()
+        self._object(unicode_id, b"<< >>", _to_unicode(m))
         self._object(
             font_id,
             b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H "
-            b"/DescendantFonts [%d 0 R] >>" % (name, cid_id),
+            b"/DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (name, cid_id, unicode_id),
         )
         return font_id
 

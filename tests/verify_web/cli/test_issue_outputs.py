@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from labels.qr import encode
 from labels.secret import check_secret
 from tests.labels.decoding import decode, decode_pdf
+from tests.support import require
 from tests.support.factories import World
 from traceability.models import Label
 
@@ -320,3 +323,48 @@ def test_a_second_run_continues_the_lot_numbers(
         )
     with (tmp_path / "b.csv").open(encoding="utf-8") as f:
         assert [row["number"] for row in csv.DictReader(f)] == ["4", "5", "6"]
+
+
+@SQLITE_ONLY
+def test_pdf_label_shows_every_required_field(
+    app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
+) -> None:
+    """Read back with poppler's pdftotext (the fonts carry a ToUnicode map)."""
+    out, manifest = tmp_path / "lot.pdf", tmp_path / "lot.csv"
+    code, output = run(
+        runner,
+        "issue",
+        "--product",
+        world.product.id,
+        "--lot",
+        world.lot.code,
+        "--count",
+        2,
+        "--out",
+        out,
+        "--manifest",
+        manifest,
+        "--quiet",
+    )
+    assert code == 0, output
+    exe = shutil.which("pdftotext")
+    require(exe is not None, "pdftotext", "install Debian's 'poppler-utils' package")
+    text = subprocess.run([str(exe), str(out), "-"], check=True, capture_output=True, text=True).stdout
+    with manifest.open(encoding="utf-8", newline="") as f:
+        short_codes = [row["short_code"] for row in csv.DictReader(f)]
+    producer = world.product.producer
+    for expected in (
+        "4 sao OCOP",
+        "Củ cải trắng",
+        producer.legal_name,
+        producer.province,
+        f"Số tem: {world.lot.code} · 000001",
+        f"Số tem: {world.lot.code} · 000002",
+        f"Mã: {short_codes[0]}",
+        f"Mã: {short_codes[1]}",
+        "xacthuc.ocop.vn",
+    ):
+        assert expected in text, expected
+    # Exact physical size: A4, printed at 100%.
+    info = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True, text=True).stdout
+    assert "595.276 x 841.89 pts (A4)" in info
