@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import zxingcpp
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from PIL import Image, ImageFilter
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from labels.qr import encode
 from labels.secret import check_secret
-from tests.labels.decoding import decode, decode_pdf
+from tests.labels.decoding import decode, decode_pdf, rasterize_pdf
 from tests.support import require
 from tests.support.factories import World
 from traceability.models import Label
@@ -368,3 +369,41 @@ def test_pdf_label_shows_every_required_field(
     # Exact physical size: A4, printed at 100%.
     info = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True, text=True).stdout
     assert "595.276 x 841.89 pts (A4)" in info
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("stock", "page_pts", "module_mm"),
+    [("a4-40", "595.276 x 841.89", 0.51), ("roll-30x20", "85.039 x 56.693", 0.40)],
+)
+def test_printed_size_is_exact(
+    runner: FlaskCliRunner, world: World, tmp_path: Path, stock: str, page_pts: str, module_mm: float
+) -> None:
+    """Page size in points and the QR's module size measured on a 300 dpi rendering."""
+    out = tmp_path / "lot.pdf"
+    assert (
+        run(
+            runner,
+            "issue",
+            "--product",
+            world.product.id,
+            "--lot",
+            world.lot.code,
+            "--count",
+            1,
+            "--out",
+            out,
+            "--stock",
+            stock,
+            "--quiet",
+        )[0]
+        == 0
+    )
+    info = subprocess.run(["pdfinfo", str(out)], check=True, capture_output=True, text=True).stdout
+    assert f"Page size:       {page_pts} pts" in info
+    page = rasterize_pdf(out, tmp_path)[0]
+    (found,) = zxingcpp.read_barcodes(page)
+    width_px = found.position.top_right.x - found.position.top_left.x
+    measured_module_mm = width_px / 41 / 300 * 25.4
+    assert measured_module_mm == pytest.approx(module_mm, abs=0.01)
+    assert measured_module_mm >= 0.395  # ≥ 0.4 mm, within one 300 dpi pixel over the symbol
