@@ -75,6 +75,8 @@ class RefusalReason(StrEnum):
     PRODUCT_REVOKED = "product_revoked"
     PRODUCER_REVOKED = "producer_revoked"
     LOT_REVOKED = "lot_revoked"
+    NOTHING_TO_REPRINT = "nothing_to_reprint"  # no active label in the lot or range
+    MIXED_RATINGS = "mixed_ratings"  # a reprint range spans labels of different star ratings
 
 
 class IssueRefused(LabelError):

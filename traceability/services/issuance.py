@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..enums import CertificationStatus, RecordStatus
@@ -168,11 +168,27 @@ class RecordedLabel:
     certified_until: date
 
 
+def _in_range(lot_id: int, first: int | None, last: int | None) -> list[ColumnElement[bool]]:
+    """Conditions selecting the lot's labels numbered ``first..last`` (either end open)."""
+    conditions = [Label.lot_id == lot_id]
+    if first is not None:
+        conditions.append(Label.number >= first)
+    if last is not None:
+        conditions.append(Label.number <= last)
+    return conditions
+
+
 def lot_labels(
-    session: Session, *, lot_id: int, first: int | None = None, last: int | None = None, batch: int = 1000
+    session: Session,
+    *,
+    lot_id: int,
+    first: int | None = None,
+    last: int | None = None,
+    active_only: bool = False,
+    batch: int = 1000,
 ) -> Iterator[RecordedLabel]:
-    """Yield the lot's labels in number order, optionally only numbers ``first..last``, streamed
-    from the database ``batch`` rows at a time."""
+    """Yield the lot's labels in number order, optionally only numbers ``first..last`` and only
+    active ones, streamed from the database ``batch`` rows at a time."""
     query = (
         select(
             Label.number,
@@ -183,15 +199,36 @@ def lot_labels(
             Certification.valid_until,
         )
         .join(Certification, Label.certification_id == Certification.id)
-        .where(Label.lot_id == lot_id)
+        .where(*_in_range(lot_id, first, last))
         .order_by(Label.number)
     )
-    if first is not None:
-        query = query.where(Label.number >= first)
-    if last is not None:
-        query = query.where(Label.number <= last)
+    if active_only:
+        query = query.where(Label.status == RecordStatus.ACTIVE)
     for row in session.execute(query.execution_options(yield_per=batch)):
         yield RecordedLabel(row.number, row.serial, row.key_id, row.status, row.stars, row.valid_until)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeSummary:
+    """How many labels of a lot's number range are active or revoked, and the ratings the
+    active ones carry."""
+
+    active: int
+    revoked: int
+    stars: frozenset[int]
+
+
+def range_summary(session: Session, *, lot_id: int, first: int | None, last: int | None) -> RangeSummary:
+    """Return the counts and star ratings of the lot's labels numbered ``first..last``."""
+    rows = session.execute(
+        select(Label.status, Certification.stars, func.count())
+        .join(Certification, Label.certification_id == Certification.id)
+        .where(*_in_range(lot_id, first, last))
+        .group_by(Label.status, Certification.stars)
+    ).all()
+    active = sum(n for status, _, n in rows if status is RecordStatus.ACTIVE)
+    stars = frozenset(st for status, st, _ in rows if status is RecordStatus.ACTIVE)
+    return RangeSummary(active=active, revoked=sum(n for _, _, n in rows) - active, stars=stars)
 
 
 def product_facts(session: Session, product_id: int) -> tuple[str, str, str]:

@@ -22,15 +22,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from keys import PrivateKey
 from labels import LabelSerializer
 from labels.exc import LayoutError
-from labels.issuance import issue, plan_issue, reprint_label
-from labels.layout import LotFacts, Stock, design, parse_stock
+from labels.issuance import issue, plan_issue, plan_reprint, reprint
+from labels.layout import Stock, design, parse_stock
 from labels.output import Format, format_for, open_writer
 from labels.render import LabelWriter, PrintLabel
-from traceability.enums import RecordStatus
-from traceability.services import issuance as registry
 
 from .common import CLI_ACTOR, domain_errors, keystore, passphrase, transaction
 
@@ -273,45 +270,23 @@ def reprint_cmd(
     span = _parse_range(numbers)
     stock = _stock(stock_name)
     serializer = LabelSerializer(current_app.config["OCOP_BASE_URL"], keystore().keyring())
-    signers: dict[str, PrivateKey] = {}
     with transaction() as session:
-        lot = registry.find_lot(session, code=lot_code, product_id=product_id)
-        product, producer, province = registry.product_facts(session, lot.product_id)
-        recorded = [
-            r
-            for r in registry.lot_labels(
-                session, lot_id=lot.id, first=span[0] if span else None, last=span[1] if span else None
-            )
-        ]
-        active = [r for r in recorded if r.status is RecordStatus.ACTIVE]
-        if not active:
-            raise click.ClickException(
-                f"lot {lot.code} has no active labels{' in ' + numbers if numbers else ''}"
-            )
-        if len(active) < len(recorded):
-            click.echo(f"Warning: left out {len(recorded) - len(active)} revoked labels", err=True)
-        facts = LotFacts(
-            product=product,
-            producer=producer,
-            province=province,
-            stars=active[0].stars,
-            lot_code=lot.code,
-            base_url=serializer.base_url,
+        plan = plan_reprint(
+            session, lot_code=lot_code, product_id=product_id, numbers=span, base_url=serializer.base_url
         )
-        label_design = design(stock, facts)
-
-        def labels() -> Iterator[PrintLabel]:
-            for r in active:
-                if r.key_id not in signers:
-                    signers[r.key_id] = keystore().signer(passphrase(), r.key_id)
-                yield reprint_label(r, signers[r.key_id], serializer)
-
-        registry.record_reprint(
-            session, actor=CLI_ACTOR, lot_id=lot.id, lot_code=lot.code, numbers=span, count=len(active)
+        if plan.skipped_revoked:
+            click.echo(f"Warning: left out {plan.skipped_revoked} revoked labels", err=True)
+        label_design = design(stock, plan.facts)
+        labels = reprint(
+            session,
+            plan,
+            signer_for=lambda kid: keystore().signer(passphrase(), kid),
+            serializer=serializer,
+            actor=CLI_ACTOR,
         )
         with _staged([target]) as files:
             _write(
-                _progress(labels(), len(active), quiet, "Rendering"),
+                _progress(labels, plan.count, quiet, "Rendering"),
                 [open_writer(files[0], fmt, label_design, dpi=int(dpi))],
             )
-    click.echo(f"Reprinted {len(active)} labels of lot {lot.code} → {out}")
+    click.echo(f"Reprinted {plan.count} labels of lot {plan.lot_code} → {out}")

@@ -16,11 +16,12 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy.orm import Session
 
 from tests.conftest import BASE_URL, PASSPHRASE
+from tests.labels.decoding import decode_pdf
 from tests.support.factories import World, make_world
 from traceability.enums import RevocationReason, RevocationTarget
 from traceability.services import certifications, lots, revocations
 
-from .conftest import audit_count, label_count, no_files, run
+from .conftest import assert_genuine, audit_count, label_count, no_files, run
 
 
 def assert_refused(
@@ -292,3 +293,36 @@ def test_reprint_leaves_out_revoked_labels(
     rows = (tmp_path / "again.csv").read_text(encoding="utf-8").splitlines()[1:]
     assert [r.split(",")[0] for r in rows] == ["1", "3"]
     assert all(str(serial) not in r for r in rows)
+
+
+def test_new_labels_carry_the_new_rating_and_reprint_keeps_ratings_apart(
+    app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
+) -> None:
+    assert run(runner, "issue", *args_for(world, tmp_path / "four.csv", 2))[0] == 0
+    certifications.certify(
+        app_session,
+        actor="test",
+        product_id=world.product.id,
+        stars=5,
+        number="QĐ 5 sao",
+        issued_on=date.today() - timedelta(days=1),
+    )
+    app_session.commit()
+    assert run(runner, "issue", *args_for(world, tmp_path / "five.pdf", 2))[0] == 0
+    (tmp_path / "pages").mkdir()
+    assert_genuine(app, app_session, decode_pdf(tmp_path / "five.pdf", tmp_path / "pages"))
+    code, output = run(runner, "reprint", "--lot", world.lot.code, "--out", tmp_path / "all.pdf")
+    assert code != 0 and "different star ratings (4, 5)" in output
+    assert not (tmp_path / "all.pdf").exists()
+    code, output = run(
+        runner,
+        "reprint",
+        "--lot",
+        world.lot.code,
+        "--serials",
+        "3..4",
+        "--out",
+        tmp_path / "five-again.csv",
+        "--quiet",
+    )
+    assert code == 0, output
