@@ -73,7 +73,7 @@ def worker(count: int) -> dict[str, float]:
                 session, actor="bench", product_id=product.id, code="DC-2026-11", produced_on=date.today()
             )
             session.commit()
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             plan = plan_issue(
                 session,
                 product_id=product.id,
@@ -88,7 +88,7 @@ def worker(count: int) -> dict[str, float]:
                     writer.add(label)
                 writer.close()
             session.commit()
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             size = Path(f"{tmp}/out.pdf").stat().st_size
         engine.dispose()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -96,21 +96,22 @@ def worker(count: int) -> dict[str, float]:
         "count": count,
         "seconds": elapsed,
         "rate": count / elapsed,
+        "cpu_rate": count / cpu,
         "peak_mib": peak_kib / 1024,
         "pdf_mib": size / 2**20,
     }
 
 
-def baseline(count: int) -> float:
-    """Labels per second for bare signing + QR encoding of each label code."""
+def baseline(count: int) -> tuple[float, float]:
+    """Labels per wall-clock second and per CPU second for bare signing + QR encoding."""
     key = generate()
     serializer = LabelSerializer(BASE_URL, Keyring([]))
     payloads = [LabelPayload(key.kid, i * 7919, 4, date(2029, 1, 1)) for i in range(count)]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for p in payloads:
         key.sign(CONTEXT + p.pack())
         encode(serializer.dumps(p, key))
-    return count / (time.perf_counter() - start)
+    return count / (time.perf_counter() - start), count / (time.process_time() - cpu_start)
 
 
 def main() -> None:
@@ -121,10 +122,11 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args.worker)))
         return
-    base = baseline(5_000)
-    print(f"baseline (sign + QR encode only): {base:,.0f} labels/s")
     results = []
     for size in args.sizes:
+        # The baseline is measured again before each run: the machine's load moves in between.
+        base, base_cpu = baseline(5_000)
+        print(f"baseline (sign + QR encode only): {base:,.0f} labels/s, {base_cpu:,.0f} per CPU second")
         out = subprocess.run(
             [sys.executable, __file__, "--worker", str(size)], check=True, capture_output=True, text=True
         ).stdout
@@ -132,13 +134,17 @@ def main() -> None:
         results.append(r)
         print(
             f"{size:>7,} labels: {r['rate']:,.0f} labels/s ({r['rate'] / base:.2f}x baseline), "
+            f"{r['cpu_rate']:,.0f} per CPU second ({r['cpu_rate'] / base_cpu:.2f}x), "
             f"{r['seconds']:.1f} s, peak RSS {r['peak_mib']:.1f} MiB, PDF {r['pdf_mib']:.1f} MiB"
         )
     if len(results) >= 2:
         ratio = results[-1]["peak_mib"] / results[0]["peak_mib"]
         print(f"peak memory {results[-1]['count']:,} / {results[0]['count']:,}: {ratio:.2f}x (goal <= 1.2x)")
     slowest = min(r["rate"] for r in results)
-    print(f"slowest run: {slowest:,.0f} labels/s (goal >= 1,000)")
+    slowest_cpu = min(r["cpu_rate"] for r in results)
+    print(
+        f"slowest run: {slowest:,.0f} labels/s wall clock, {slowest_cpu:,.0f} per CPU second (goal >= 1,000)"
+    )
 
 
 if __name__ == "__main__":
