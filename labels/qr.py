@@ -1,55 +1,62 @@
-"""The QR symbol for a label text: segments, then the module matrix. No drawing here.
+"""The QR symbol for a label text: the module matrix, no drawing here.
 
-The text is split into an alphanumeric segment (the upper-case URL) and a numeric segment
-(the code digits). A single-mode encoder would put everything in alphanumeric mode and need
-version 8; the two segments fit version 6 at level M.
+The text is an upper-case URL followed by the code digits. zxing-cpp's native encoder splits it
+into an alphanumeric segment and a numeric segment by itself (a single-mode encoder would need
+version 8); the two segments fit version 6 at level M. It is also ~20 times faster than a
+pure-Python encoder, which is what makes issuing 1,000 labels per second possible.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-from qrcode.util import MODE_ALPHA_NUM, MODE_NUMBER, QRData
+import zxingcpp
 
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 requires
+_DARK_RUN = re.compile(rb"\x01+")
 
 
 @dataclass(frozen=True, slots=True)
 class QRSymbol:
-    """A QR matrix: ``rows[y][x]`` is True for a dark module. No quiet zone included."""
+    """A QR matrix without quiet zone: ``dark`` holds ``size * size`` bytes, 1 for a dark module."""
 
     version: int
-    rows: tuple[tuple[bool, ...], ...]
+    size: int
+    dark: bytes
 
     @property
-    def size(self) -> int:
-        """Modules per side, without the quiet zone."""
-        return len(self.rows)
+    def rows(self) -> tuple[tuple[bool, ...], ...]:
+        """The matrix as rows of booleans (True = dark)."""
+        n = self.size
+        return tuple(tuple(b == 1 for b in self.dark[y * n : (y + 1) * n]) for y in range(n))
 
-
-def segments(text: str) -> list[tuple[str, int]]:
-    """Return the (data, qrcode mode) segments for a label text: the leading non-digit part in
-    alphanumeric mode and the trailing digits in numeric mode."""
-    head = text.rstrip("0123456789")
-    tail = text[len(head):]
-    parts: list[tuple[str, int]] = []
-    if head:
-        parts.append((head, MODE_ALPHA_NUM))
-    if tail:
-        parts.append((tail, MODE_NUMBER))
-    return parts
+    def runs(self) -> list[tuple[int, int, int]]:
+        """Return the dark modules as horizontal runs ``(x, y, length)``: fewer shapes to draw."""
+        n = self.size
+        out: list[tuple[int, int, int]] = []
+        for y in range(n):
+            row = self.dark[y * n : (y + 1) * n]
+            out.extend((m.start(), y, m.end() - m.start()) for m in _DARK_RUN.finditer(row))
+        return out
 
 
 def encode(text: str) -> QRSymbol:
     """Return the smallest level-M QR symbol for a label text.
 
-    Raises ``ValueError`` if the text has characters outside the QR alphanumeric set.
+    Raises ``ValueError`` for an empty text or one too long for any QR version.
     """
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
-    for data, mode in segments(text):
-        qr.add_data(QRData(data.encode("ascii"), mode=mode, check_data=True))
-    qr.make(fit=True)
-    matrix = qr.get_matrix()
-    return QRSymbol(version=int(qr.version), rows=tuple(tuple(bool(m) for m in row) for row in matrix))
+    if not text:
+        raise ValueError("cannot encode an empty text")
+    try:
+        barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    except Exception as e:  # zxing-cpp raises its own untyped errors; turn them into ValueError
+        raise ValueError(f"cannot encode as QR: {e}") from e
+    image = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))  # type: ignore[arg-type]
+    size = int(image.shape[0])  # type: ignore[index]
+    # zxing-cpp draws dark modules as 0 and light as 255.
+    dark = image.tobytes().translate(_TO_DARK)
+    return QRSymbol(version=(size - 17) // 4, size=size, dark=dark)
+
+
+_TO_DARK = bytes([1 if v < 128 else 0 for v in range(256)])

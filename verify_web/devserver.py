@@ -53,6 +53,13 @@ def main() -> int:
     click.echo("\nDemo labels (open in a browser, or print and scan):")
     if ocop(["demo"]) != 0:
         return 1
+    from .cli.demo import DEMO
+
+    sheet = instance / "demo-labels.pdf"
+    sheet.unlink(missing_ok=True)  # our own output of the last run; reprint refuses to overwrite
+    if ocop(["reprint", "--lot", DEMO[0].lot_code, "--out", str(sheet), "--quiet"]) != 0:
+        return 1
+    click.echo(f"\nDemo label sheet (print at 100% on A4 label stock, then scan with a phone):\n  {sheet}")
     click.echo(f"\nServing on {base}/")
     click.echo(f"  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json\n")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"

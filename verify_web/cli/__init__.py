@@ -16,7 +16,7 @@ from traceability import RegistryError
 
 
 def register(app: Flask) -> None:
-    from . import dbcmd, demo, keyscmd, registrycmd, revokecmd, usercmd, verifycmd
+    from . import dbcmd, demo, issuecmd, keyscmd, registrycmd, revokecmd, usercmd, verifycmd
 
     app.cli.add_command(dbcmd.group)
     app.cli.add_command(keyscmd.group)
@@ -26,6 +26,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(usercmd.group)
     app.cli.add_command(revokecmd.revoke)
     app.cli.add_command(revokecmd.reinstate)
+    app.cli.add_command(issuecmd.issue_cmd)
+    app.cli.add_command(issuecmd.reprint_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

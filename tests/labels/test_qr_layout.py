@@ -1,0 +1,97 @@
+"""The QR symbol and the label geometry, without a database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from keys import PrivateKey
+from labels import LabelPayload, LabelSerializer
+from labels.exc import LayoutError
+from labels.layout import MIN_MODULE_MM, QR_MODULES, STOCKS, LotFacts, design, parse_stock
+from labels.output import format_for
+from labels.qr import QUIET_ZONE, encode
+
+
+@pytest.mark.parametrize("serial", [0, 1, (1 << 60) - 1, 0x0123456789ABCDE])
+def test_label_code_fits_version_6_at_level_m(
+    serializer: LabelSerializer, test_key: PrivateKey, serial: int
+) -> None:
+    text = serializer.dumps(LabelPayload(test_key.kid, serial, 5, date(2064, 11, 8)), test_key)
+    symbol = encode(text)
+    assert symbol.version == 6
+    assert symbol.size == 41
+    assert len(symbol.dark) == 41 * 41
+
+
+def test_runs_cover_exactly_the_dark_modules(serializer: LabelSerializer, test_key: PrivateKey) -> None:
+    symbol = encode(serializer.dumps(LabelPayload(test_key.kid, 42, 4, date(2028, 1, 1)), test_key))
+    covered = {(x + i, y) for x, y, n in symbol.runs() for i in range(n)}
+    dark = {(x, y) for y, row in enumerate(symbol.rows) for x, cell in enumerate(row) if cell}
+    assert covered == dark
+
+
+@pytest.mark.parametrize("name", [*STOCKS, "custom:60x30", "custom:40.5x22"])
+def test_every_stock_has_modules_of_at_least_0_4_mm_and_a_quiet_zone(name: str) -> None:
+    stock = parse_stock(name)
+    d = design(
+        stock, LotFacts("Củ cải trắng", "HTX Đông Cao", "Hà Nội", 4, "DC-1", "HTTPS://XACTHUC.OCOP.VN")
+    )
+    g = d.geometry
+    assert g.module >= MIN_MODULE_MM
+    # The quiet zone lies inside the label, and the text starts after it.
+    assert g.qr_x >= 0 and g.qr_y >= 0
+    assert g.qr_x + g.qr_box <= g.text_x + 1e-9
+    assert g.qr_y + g.qr_box <= stock.label_h + 1e-9
+    assert QR_MODULES == 41 + 2 * QUIET_ZONE
+    assert d.texts[0].text == "4 sao OCOP"
+    assert len(d.stars) == 4
+
+
+def test_a4_sheet_is_40_labels_of_48_5_by_25_4_mm_inside_the_page() -> None:
+    stock = parse_stock("a4-40")
+    assert (stock.per_page, stock.label_w, stock.label_h) == (40, 48.5, 25.4)
+    x, y = stock.slot(39)
+    assert x + stock.label_w <= stock.page_w and y + stock.label_h <= stock.page_h
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("a5-12", "unknown stock"),
+        ("custom:15x12", "at least 0.4 mm"),
+        ("custom:300x20", "10–200 mm"),
+        ("custom:25x25", "no room"),
+    ],
+)
+def test_unusable_stocks_are_refused_with_a_reason(name: str, message: str) -> None:
+    with pytest.raises(LayoutError, match=message):
+        parse_stock(name)
+
+
+def test_long_names_shrink_or_are_shortened_to_fit_the_column() -> None:
+    long = "Hợp tác xã Dịch vụ Nông nghiệp và Thương mại Tổng hợp Đông Cao Mê Linh Hà Nội"
+    d = design(parse_stock("roll-30x20"), LotFacts(long, long, "Hà Nội", 3, "L", "HTTPS://XACTHUC.OCOP.VN"))
+    producer = d.texts[2]
+    assert producer.text.endswith("…") and producer.size >= 3.0
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("a.pdf", True),
+        ("a.svg.zip", True),
+        ("A.PNG.ZIP", True),
+        ("a.csv", True),
+        ("a.svg", False),
+        ("a.png", False),
+        ("a.txt", False),
+    ],
+)
+def test_output_format_follows_the_extension(name: str, ok: bool) -> None:
+    if ok:
+        format_for(name)
+    else:
+        with pytest.raises(LayoutError, match=r"\.svg\.zip"):
+            format_for(name)

@@ -1,0 +1,259 @@
+"""The registry side of printing labels: what issuing needs to know, batched inserts, and
+reading back recorded labels for a reprint. The checks that refuse an issue live in
+:mod:`labels.issuance`; these functions only read and write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy.orm import Session
+
+from ..enums import CertificationStatus, RecordStatus
+from ..exc import NotFound, ValidationError
+from ..models import Certification, Label, Lot, Producer, Product
+from . import audit
+
+
+@dataclass(frozen=True, slots=True)
+class IssueContext:
+    """The product, its producer, the lot and the certification a new label would carry."""
+
+    product_id: int
+    product_name: str
+    product_status: RecordStatus
+    producer_name: str
+    producer_status: RecordStatus
+    province: str
+    lot_id: int
+    lot_code: str
+    lot_status: RecordStatus
+    best_before: date | None
+    certification: Certification | None  # the newest active one valid today, if any
+    next_number: int
+
+
+def issue_context(session: Session, *, product_id: int, lot_code: str, today: date) -> IssueContext:
+    """Return what issuing labels for the product's lot needs to know.
+
+    Raises :class:`NotFound` for an unknown product or lot code.
+    """
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("product", product_id)
+    producer = session.get(Producer, product.producer_id)
+    assert producer is not None  # a foreign key guarantees it
+    lot = session.scalar(select(Lot).where(Lot.product_id == product_id, Lot.code == lot_code.strip()))
+    if lot is None:
+        raise NotFound("lot", lot_code)
+    cert = session.scalar(
+        select(Certification)
+        .where(
+            Certification.product_id == product_id,
+            Certification.status == CertificationStatus.ACTIVE,
+            Certification.issued_on <= today,
+            Certification.valid_until >= today,
+        )
+        .order_by(Certification.issued_on.desc(), Certification.id.desc())
+        .limit(1)
+    )
+    highest = session.scalar(select(func.max(Label.number)).where(Label.lot_id == lot.id))
+    return IssueContext(
+        product_id=product.id,
+        product_name=product.name,
+        product_status=product.status,
+        producer_name=producer.legal_name,
+        producer_status=producer.status,
+        province=producer.province,
+        lot_id=lot.id,
+        lot_code=lot.code,
+        lot_status=lot.status,
+        best_before=lot.best_before,
+        certification=cert,
+        next_number=(highest or 0) + 1,
+    )
+
+
+def insert_labels(
+    session: Session,
+    *,
+    lot_id: int,
+    certification_id: int,
+    key_id: str,
+    issued_at: datetime,
+    serials: Sequence[int],
+    first_number: int,
+    secret_hashes: Sequence[str | None],
+) -> None:
+    """Insert one batch of label rows numbered from ``first_number`` (no ORM objects, no audit:
+    the caller records one audit entry for the whole run with :func:`record_issue`)."""
+    session.execute(
+        insert(Label),
+        [
+            {
+                "serial": serial,
+                "lot_id": lot_id,
+                "number": first_number + i,
+                "certification_id": certification_id,
+                "key_id": key_id,
+                "issued_at": issued_at,
+                "status": RecordStatus.ACTIVE,
+                "secret_hash": secret_hashes[i],
+                "claim_attempts": 0,
+            }
+            for i, serial in enumerate(serials)
+        ],
+    )
+
+
+def record_issue(
+    session: Session,
+    *,
+    actor: str,
+    lot_id: int,
+    lot_code: str,
+    certification_id: int,
+    key_id: str,
+    first_number: int,
+    count: int,
+    with_secret: bool,
+) -> None:
+    """Add the audit entry for a completed issue run."""
+    last = first_number + count - 1
+    audit.record(
+        session,
+        actor=actor,
+        action="labels.issue",
+        entity="lot",
+        entity_id=lot_id,
+        summary=f"Issued {count} labels for lot {lot_code}, numbers {first_number}–{last}",
+        detail={
+            "count": count,
+            "first_number": first_number,
+            "key_id": key_id,
+            "certification_id": certification_id,
+            "with_secret": with_secret,
+        },
+    )
+
+
+def find_lot(session: Session, *, code: str, product_id: int | None = None) -> Lot:
+    """Return the lot with this code (of ``product_id`` if given).
+
+    Raises :class:`NotFound`, or :class:`ValidationError` (field ``product``) when several
+    products have a lot with this code and no product was named.
+    """
+    query = select(Lot).where(Lot.code == code.strip())
+    if product_id is not None:
+        query = query.where(Lot.product_id == product_id)
+    found = session.scalars(query.limit(2)).all()
+    if not found:
+        raise NotFound("lot", code)
+    if len(found) > 1:
+        raise ValidationError("product", f"several products have a lot {code.strip()!r}; name the product")
+    return found[0]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedLabel:
+    """A recorded label, as a reprint needs it."""
+
+    number: int
+    serial: int
+    key_id: str
+    status: RecordStatus
+    stars: int
+    certified_until: date
+
+
+def _in_range(lot_id: int, first: int | None, last: int | None) -> list[ColumnElement[bool]]:
+    """Conditions selecting the lot's labels numbered ``first..last`` (either end open)."""
+    conditions = [Label.lot_id == lot_id]
+    if first is not None:
+        conditions.append(Label.number >= first)
+    if last is not None:
+        conditions.append(Label.number <= last)
+    return conditions
+
+
+def lot_labels(
+    session: Session,
+    *,
+    lot_id: int,
+    first: int | None = None,
+    last: int | None = None,
+    active_only: bool = False,
+    batch: int = 1000,
+) -> Iterator[RecordedLabel]:
+    """Yield the lot's labels in number order, optionally only numbers ``first..last`` and only
+    active ones, streamed from the database ``batch`` rows at a time."""
+    query = (
+        select(
+            Label.number,
+            Label.serial,
+            Label.key_id,
+            Label.status,
+            Certification.stars,
+            Certification.valid_until,
+        )
+        .join(Certification, Label.certification_id == Certification.id)
+        .where(*_in_range(lot_id, first, last))
+        .order_by(Label.number)
+    )
+    if active_only:
+        query = query.where(Label.status == RecordStatus.ACTIVE)
+    for row in session.execute(query.execution_options(yield_per=batch)):
+        yield RecordedLabel(row.number, row.serial, row.key_id, row.status, row.stars, row.valid_until)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeSummary:
+    """How many labels of a lot's number range are active or revoked, and the ratings the
+    active ones carry."""
+
+    active: int
+    revoked: int
+    stars: frozenset[int]
+
+
+def range_summary(session: Session, *, lot_id: int, first: int | None, last: int | None) -> RangeSummary:
+    """Return the counts and star ratings of the lot's labels numbered ``first..last``."""
+    rows = session.execute(
+        select(Label.status, Certification.stars, func.count())
+        .join(Certification, Label.certification_id == Certification.id)
+        .where(*_in_range(lot_id, first, last))
+        .group_by(Label.status, Certification.stars)
+    ).all()
+    active = sum(n for status, _, n in rows if status is RecordStatus.ACTIVE)
+    stars = frozenset(st for status, st, _ in rows if status is RecordStatus.ACTIVE)
+    return RangeSummary(active=active, revoked=sum(n for _, _, n in rows) - active, stars=stars)
+
+
+def product_facts(session: Session, product_id: int) -> tuple[str, str, str]:
+    """Return (product name, producer name, province). Raises :class:`NotFound`."""
+    row = session.execute(
+        select(Product.name, Producer.legal_name, Producer.province)
+        .join(Producer, Product.producer_id == Producer.id)
+        .where(Product.id == product_id)
+    ).first()
+    if row is None:
+        raise NotFound("product", product_id)
+    return row[0], row[1], row[2]
+
+
+def record_reprint(
+    session: Session, *, actor: str, lot_id: int, lot_code: str, numbers: tuple[int, int] | None, count: int
+) -> None:
+    """Add the audit entry for a reprint (the same serials drawn again: worth a trace)."""
+    span = f"numbers {numbers[0]}–{numbers[1]}" if numbers else "all numbers"
+    audit.record(
+        session,
+        actor=actor,
+        action="labels.reprint",
+        entity="lot",
+        entity_id=lot_id,
+        summary=f"Reprinted {count} labels of lot {lot_code}, {span}",
+        detail={"count": count, "numbers": list(numbers) if numbers else None},
+    )
