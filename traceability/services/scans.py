@@ -1,0 +1,131 @@
+"""Scan recording and what the scan log says about one label: how often and where it was
+checked, and whether the pattern looks like a copied code (clone signals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, distinct, func, insert, select
+from sqlalchemy.orm import Session
+
+from ..models import Label, Scan, utcnow
+
+# A genuine item is checked by one buyer, perhaps a shop and a relative: a few sources. The
+# same serial seen from many sources or provinces within days means the QR was copied.
+CLONE_WINDOW = timedelta(days=7)
+CLONE_SOURCES = 5
+CLONE_AREAS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ScanHistory:
+    """The scan log of one label, including the scan being served now if it was counted.
+
+    ``signals`` names each clone signal that fired: ``many_sources``, ``many_areas``,
+    ``claimed_twice``.
+    """
+
+    count: int
+    first_at: datetime | None
+    first_area: str | None
+    recent_sources: int
+    recent_areas: int
+    signals: tuple[str, ...]
+
+    @property
+    def clone_suspected(self) -> bool:
+        return bool(self.signals)
+
+
+def record_scan(
+    session: Session,
+    *,
+    serial: int | None,
+    label_id: int | None,
+    verdict: str,
+    channel: str,
+    area: str | None,
+    device: str | None,
+    source_hash: str | None,
+    at: datetime | None = None,
+) -> None:
+    """Add one scan row in the caller's transaction (a plain INSERT: no ORM object, no flush).
+
+    Values are truncated to the column sizes, so recording never fails on odd input.
+    """
+    session.execute(
+        insert(Scan).values(
+            at=at or utcnow(),
+            serial=serial,
+            label_id=label_id,
+            verdict=verdict[:20],
+            channel=channel[:10],
+            area=area[:100] if area else None,
+            device=device[:40] if device else None,
+            source_hash=source_hash[:32] if source_hash else None,
+        )
+    )
+
+
+def scan_history(
+    session: Session,
+    label_id: int,
+    *,
+    now: datetime | None = None,
+    current_source: str | None = None,
+    current_area: str | None = None,
+    count_current: bool = False,
+) -> ScanHistory:
+    """Return the label's scan history in one query.
+
+    With ``count_current`` the scan being served now (not yet written) is included, with its
+    ``current_source`` and ``current_area``, so the page can say "scanned N times" at once.
+    """
+    moment = now or utcnow()
+    since = moment - CLONE_WINDOW
+    first = (
+        select(Scan.at, Scan.area)
+        .where(Scan.label_id == label_id)
+        .order_by(Scan.at, Scan.id)
+        .limit(1)
+        .subquery()
+    )
+    recent = Scan.at >= since
+    seen_source = func.count(case((recent & (Scan.source_hash == (current_source or "")), 1)))
+    seen_area = func.count(case((recent & (Scan.area == (current_area or "")), 1)))
+    row = session.execute(
+        select(
+            func.count(Scan.id),
+            func.count(distinct(case((recent, Scan.source_hash)))),
+            func.count(distinct(case((recent, Scan.area)))),
+            seen_source,
+            seen_area,
+            select(first.c.at).scalar_subquery(),
+            select(first.c.area).scalar_subquery(),
+            select(Label.claim_attempts).where(Label.id == label_id).scalar_subquery(),
+        ).where(Scan.label_id == label_id)
+    ).one()
+    count, sources, areas, source_seen, area_seen, first_at, first_area, claims = row
+    if count_current:
+        sources += 1 if current_source and not source_seen else 0
+        areas += 1 if current_area and not area_seen else 0
+        if count == 0:
+            first_at, first_area = moment, current_area
+        count += 1
+    signals = []
+    if sources >= CLONE_SOURCES:
+        signals.append("many_sources")
+    if areas >= CLONE_AREAS:
+        signals.append("many_areas")
+    if (claims or 0) > 1:
+        signals.append("claimed_twice")
+    return ScanHistory(int(count), first_at, first_area, int(sources), int(areas), tuple(signals))
+
+
+def count_scans(session: Session, *, label_id: int | None = None) -> int:
+    """Return how many scans are recorded (for one label, or all)."""
+    query = select(func.count(Scan.id))
+    if label_id is not None:
+        query = query.where(Scan.label_id == label_id)
+    return session.scalar(query) or 0
