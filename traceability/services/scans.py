@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, distinct, func, insert, select
+from sqlalchemy import Select, bindparam, case, distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
@@ -38,6 +39,9 @@ class ScanHistory:
         return bool(self.signals)
 
 
+_INSERT = insert(Scan)
+
+
 def record_scan(
     session: Session,
     *,
@@ -55,17 +59,44 @@ def record_scan(
     Values are truncated to the column sizes, so recording never fails on odd input.
     """
     session.execute(
-        insert(Scan).values(
-            at=at or utcnow(),
-            serial=serial,
-            label_id=label_id,
-            verdict=verdict[:20],
-            channel=channel[:10],
-            area=area[:100] if area else None,
-            device=device[:40] if device else None,
-            source_hash=source_hash[:32] if source_hash else None,
-        )
+        _INSERT,
+        {
+            "at": at or utcnow(),
+            "serial": serial,
+            "label_id": label_id,
+            "verdict": verdict[:20],
+            "channel": channel[:10],
+            "area": area[:100] if area else None,
+            "device": device[:40] if device else None,
+            "source_hash": source_hash[:32] if source_hash else None,
+        },
     )
+
+
+def _history_statement() -> Select[Any]:
+    # Built once: the verify path then skips statement construction and hits the compiled cache.
+    label_id = bindparam("label_id")
+    recent = Scan.at >= bindparam("since", type_=Scan.at.type)
+    first = (
+        select(Scan.at, Scan.area)
+        .where(Scan.label_id == label_id)
+        .order_by(Scan.at, Scan.id)
+        .limit(1)
+        .subquery()
+    )
+    return select(
+        func.count(Scan.id),
+        func.count(distinct(case((recent, Scan.source_hash)))),
+        func.count(distinct(case((recent, Scan.area)))),
+        func.count(case((recent & (Scan.source_hash == bindparam("source")), 1))),
+        func.count(case((recent & (Scan.area == bindparam("area")), 1))),
+        select(first.c.at).scalar_subquery(),
+        select(first.c.area).scalar_subquery(),
+        select(Label.claim_attempts).where(Label.id == label_id).scalar_subquery(),
+    ).where(Scan.label_id == label_id)
+
+
+_HISTORY = _history_statement()
 
 
 def scan_history(
@@ -83,29 +114,13 @@ def scan_history(
     ``current_source`` and ``current_area``, so the page can say "scanned N times" at once.
     """
     moment = now or utcnow()
-    since = moment - CLONE_WINDOW
-    first = (
-        select(Scan.at, Scan.area)
-        .where(Scan.label_id == label_id)
-        .order_by(Scan.at, Scan.id)
-        .limit(1)
-        .subquery()
-    )
-    recent = Scan.at >= since
-    seen_source = func.count(case((recent & (Scan.source_hash == (current_source or "")), 1)))
-    seen_area = func.count(case((recent & (Scan.area == (current_area or "")), 1)))
-    row = session.execute(
-        select(
-            func.count(Scan.id),
-            func.count(distinct(case((recent, Scan.source_hash)))),
-            func.count(distinct(case((recent, Scan.area)))),
-            seen_source,
-            seen_area,
-            select(first.c.at).scalar_subquery(),
-            select(first.c.area).scalar_subquery(),
-            select(Label.claim_attempts).where(Label.id == label_id).scalar_subquery(),
-        ).where(Scan.label_id == label_id)
-    ).one()
+    params = {
+        "label_id": label_id,
+        "since": moment - CLONE_WINDOW,
+        "source": current_source or "",
+        "area": current_area or "",
+    }
+    row = session.execute(_HISTORY, params).one()
     count, sources, areas, source_seen, area_seen, first_at, first_area, claims = row
     if count_current:
         sources += 1 if current_source and not source_seen else 0
