@@ -38,20 +38,45 @@ class Codes:
 
 
 @pytest.fixture
-def codes(app: Flask, app_session: Session, app_signer: PrivateKey, test_key: PrivateKey,
-          serializer: LabelSerializer) -> Codes:
+def codes(
+    app: Flask,
+    app_session: Session,
+    app_signer: PrivateKey,
+    test_key: PrivateKey,
+    serializer: LabelSerializer,
+) -> Codes:
     ours = LabelSerializer(app.config["OCOP_BASE_URL"], app.extensions["ocop.keystore"].keyring())
     world = make_world(app_session)
-    lots.add_event(app_session, actor="test", lot_id=world.lot.id, kind="harvested",
-                   occurred_at=datetime.now(UTC) - timedelta(days=90), place="xã Tráng Việt")
+    lots.add_event(
+        app_session,
+        actor="test",
+        lot_id=world.lot.id,
+        kind="harvested",
+        occurred_at=datetime.now(UTC) - timedelta(days=90),
+        place="xã Tráng Việt",
+    )
     genuine, revoked, cloned, claimable = issue(app_session, world, app_signer, 4)
     old = make_world(app_session, issued_on=date.today() - timedelta(days=40 * 31), name="Rượu mơ Yên Tử")
     (expired,) = issue(app_session, old, app_signer, 1)
-    revocations.revoke(app_session, actor="test", target="label", ref={"serial": revoked.serial},
-                       reason="counterfeit", note="test")
+    revocations.revoke(
+        app_session,
+        actor="test",
+        target="label",
+        ref={"serial": revoked.serial},
+        reason="counterfeit",
+        note="test",
+    )
     for n in range(scans.CLONE_SOURCES):
-        scans.record_scan(app_session, serial=cloned.serial, label_id=cloned.id, verdict="genuine",
-                          channel="web", area=None, device="Android", source_hash=f"src{n}")
+        scans.record_scan(
+            app_session,
+            serial=cloned.serial,
+            label_id=cloned.id,
+            verdict="genuine",
+            channel="web",
+            area=None,
+            device="Android",
+            source_hash=f"src{n}",
+        )
     claimable.secret_hash = hash_secret(SECRET, claimable.serial)
     app_session.commit()
     # Signed by a key this site does not know: a well-formed forgery.

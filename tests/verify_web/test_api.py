@@ -29,13 +29,18 @@ def spec(client: FlaskClient) -> dict[str, Any]:
 
 def check(spec: dict[str, Any], schema: str, body: object) -> None:
     resolver_doc = {"$ref": f"#/components/schemas/{schema}", "components": spec["components"]}
-    jsonschema.validate(body, resolver_doc, cls=jsonschema.Draft202012Validator,
-                        format_checker=jsonschema.FormatChecker())
+    jsonschema.validate(
+        body, resolver_doc, cls=jsonschema.Draft202012Validator, format_checker=jsonschema.FormatChecker()
+    )
 
 
 def test_every_status_matches_the_schema(client: FlaskClient, codes: Codes, spec: dict[str, Any]) -> None:
-    expected = {"genuine": codes.genuine, "expired": codes.expired, "revoked": codes.revoked,
-                "invalid": codes.forged}
+    expected = {
+        "genuine": codes.genuine,
+        "expired": codes.expired,
+        "revoked": codes.revoked,
+        "invalid": codes.forged,
+    }
     for status, url in expected.items():
         digits = Codes.path(url)[3:]
         got = client.get(f"/api/v1/verify/{digits}")
@@ -61,7 +66,10 @@ def test_foreign_domain_is_flagged(client: FlaskClient, codes: Codes) -> None:
     fake = codes.genuine.replace("XACTHUC.OCOP.VN", "XACTHUC-OCOP.VN")
     body = client.post("/api/v1/verify", json={"qr": fake}).get_json()
     assert "foreign_domain" in body["warnings"]
-    assert "foreign_domain" not in client.post("/api/v1/verify", json={"qr": codes.genuine}).get_json()["warnings"]
+    assert (
+        "foreign_domain"
+        not in client.post("/api/v1/verify", json={"qr": codes.genuine}).get_json()["warnings"]
+    )
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -74,8 +82,9 @@ def test_bad_bodies_are_400_json(client: FlaskClient, spec: dict[str, Any], body
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_cors_is_open(client: FlaskClient) -> None:
-    response = client.options("/api/v1/verify", headers={"Origin": "https://example.org",
-                                                         "Access-Control-Request-Method": "POST"})
+    response = client.options(
+        "/api/v1/verify", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert client.get("/api/v1/verify/123").headers["Access-Control-Allow-Origin"] == "*"
@@ -99,8 +108,13 @@ def test_revocation_list_signed_versioned_with_etag(
     assert [r["reason"] for r in body["list"]["revoked"]] == ["counterfeit"]
     again = client.get("/api/v1/revocations", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
-    revocations.revoke(app_session, actor="test", target="label", ref={"serial": codes.genuine_label.serial},
-                       reason="damaged_or_lost")
+    revocations.revoke(
+        app_session,
+        actor="test",
+        target="label",
+        ref={"serial": codes.genuine_label.serial},
+        reason="damaged_or_lost",
+    )
     app_session.commit()
     after = client.get("/api/v1/revocations", headers={"If-None-Match": first.headers["ETag"]})
     assert after.status_code == 200

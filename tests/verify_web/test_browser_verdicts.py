@@ -17,7 +17,13 @@ EXPECTED = {
     "cloned": "Mã này có thể đã bị sao chép",
     "forged": "Không phải tem OCOP thật",
 }
-STATUS = {"genuine": "genuine", "expired": "expired", "revoked": "revoked", "cloned": "genuine", "forged": "invalid"}
+STATUS = {
+    "genuine": "genuine",
+    "expired": "expired",
+    "revoked": "revoked",
+    "cloned": "genuine",
+    "forged": "invalid",
+}
 
 
 @pytest.mark.parametrize("kind", list(EXPECTED))

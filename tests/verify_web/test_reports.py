@@ -30,14 +30,20 @@ def png() -> bytes:
 
 
 def form(client: FlaskClient, **extra: object) -> dict[str, object]:
-    data: dict[str, object] = {"csrf_token": token(client), "shop": "Chợ Hạ Long 1", "province": "Quảng Ninh",
-                               "note": "Tem in mờ", "contact": ""}
+    data: dict[str, object] = {
+        "csrf_token": token(client),
+        "shop": "Chợ Hạ Long 1",
+        "province": "Quảng Ninh",
+        "note": "Tem in mờ",
+        "contact": "",
+    }
     data.update(extra)
     return data
 
 
-def test_report_with_photo_is_stored_safely(app: Flask, client: FlaskClient, codes: Codes,
-                                            app_session: Session) -> None:
+def test_report_with_photo_is_stored_safely(
+    app: Flask, client: FlaskClient, codes: Codes, app_session: Session
+) -> None:
     data = form(client, code=codes.forged, photo=(BytesIO(png()), "../../etc/evil.php"))
     response = client.post("/report", data=data, content_type="multipart/form-data")
     assert response.status_code == 200
@@ -66,8 +72,9 @@ def test_report_links_a_known_label(client: FlaskClient, codes: Codes, app_sessi
         ({"photo": (BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 50), "a.png")}, "JPEG, PNG hoặc WebP"),
     ],
 )
-def test_bad_reports_are_400_and_store_nothing(app: Flask, client: FlaskClient, app_session: Session,
-                                               extra: dict[str, object], message: str) -> None:
+def test_bad_reports_are_400_and_store_nothing(
+    app: Flask, client: FlaskClient, app_session: Session, extra: dict[str, object], message: str
+) -> None:
     response = client.post("/report", data=form(client, **extra), content_type="multipart/form-data")
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -79,7 +86,9 @@ def test_bad_reports_are_400_and_store_nothing(app: Flask, client: FlaskClient, 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_oversized_upload_is_413(client: FlaskClient) -> None:
     big = BytesIO(b"\0" * (7 * 1024 * 1024))
-    response = client.post("/report", data=form(client, photo=(big, "big.jpg")), content_type="multipart/form-data")
+    response = client.post(
+        "/report", data=form(client, photo=(big, "big.jpg")), content_type="multipart/form-data"
+    )
     assert response.status_code == 413
 
 

@@ -22,8 +22,9 @@ def verdict_of(html: str) -> str:
 
 
 def get(client: FlaskClient, url: str, *, ip: str = "203.0.113.7", **kw: object) -> str:
-    response = client.get(Codes.path(url), headers={"User-Agent": PHONE_UA},
-                          environ_base={"REMOTE_ADDR": ip}, **kw)  # type: ignore[arg-type]
+    response = client.get(
+        Codes.path(url), headers={"User-Agent": PHONE_UA}, environ_base={"REMOTE_ADDR": ip}, **kw
+    )  # type: ignore[arg-type]
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -32,8 +33,16 @@ def test_genuine_page_shows_facts_journey_and_history(client: FlaskClient, codes
     html = get(client, codes.genuine)
     assert verdict_of(html) == "genuine"
     assert "Sản phẩm OCOP chính hãng" in html
-    for fact in ("Củ cải trắng", "HTX Dịch vụ tổng hợp Đông Cao", "huyện Mê Linh", "Hà Nội", "4★",
-                 "Hội đồng cấp tỉnh", "Thu hoạch", "Hạn sử dụng (sản phẩm)"):
+    for fact in (
+        "Củ cải trắng",
+        "HTX Dịch vụ tổng hợp Đông Cao",
+        "huyện Mê Linh",
+        "Hà Nội",
+        "4★",
+        "Hội đồng cấp tỉnh",
+        "Thu hoạch",
+        "Hạn sử dụng (sản phẩm)",
+    ):
         assert fact in html
     assert "Đã quét 1 lần" in html
     assert "Đã quét 2 lần" in get(client, codes.genuine)
@@ -86,7 +95,9 @@ def test_forged_scan_is_recorded_too(client: FlaskClient, codes: Codes, app_sess
 def test_short_code_entry(client: FlaskClient, codes: Codes) -> None:
     from labels import short_code
 
-    html = client.get("/check", query_string={"code": short_code(codes.genuine_label.serial)}).get_data(as_text=True)
+    html = client.get("/check", query_string={"code": short_code(codes.genuine_label.serial)}).get_data(
+        as_text=True
+    )
     assert verdict_of(html) == "genuine"
     bad = client.get("/check", query_string={"code": "ZZZZ-ZZZZ-ZZZZZ"}).get_data(as_text=True)
     assert verdict_of(bad) == "invalid"

@@ -17,21 +17,32 @@ from verify_web import create_app
 @pytest.fixture
 def second_app(app: Flask) -> Iterator[Flask]:
     keys = {k: app.config[k] for k in ("DATABASE_URL", "SECRET_KEY", "OCOP_BASE_URL", "OCOP_KEYS_DIR")}
-    other = create_app({"TESTING": True, **keys, "DATABASE_URL": app.config["DATABASE_URL"].render_as_string(
-        hide_password=False)})
+    other = create_app(
+        {
+            "TESTING": True,
+            **keys,
+            "DATABASE_URL": app.config["DATABASE_URL"].render_as_string(hide_password=False),
+        }
+    )
     yield other
     other.extensions["ocop.engine"].dispose()
 
 
-def test_revocation_visible_next_request_on_both(app: Flask, second_app: Flask, codes: Codes,
-                                                  app_session: Session) -> None:
+def test_revocation_visible_next_request_on_both(
+    app: Flask, second_app: Flask, codes: Codes, app_session: Session
+) -> None:
     clients = [app.test_client(), second_app.test_client()]
     path = Codes.path(codes.genuine)
     for client in clients:  # warm every cache each worker keeps
         assert client.get(f"/api/v1/verify/{path[3:]}").get_json()["status"] == "genuine"
         assert client.get("/api/v1/revocations").status_code == 200
-    revocations.revoke(app_session, actor="inspector", target="lot", ref={"lot_id": codes.genuine_label.lot_id},
-                       reason="recalled")
+    revocations.revoke(
+        app_session,
+        actor="inspector",
+        target="lot",
+        ref={"lot_id": codes.genuine_label.lot_id},
+        reason="recalled",
+    )
     app_session.commit()
     for client in clients:
         assert client.get(f"/api/v1/verify/{path[3:]}").get_json()["reason"] == "recalled"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, distinct, func, insert, select
+from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
@@ -75,7 +75,7 @@ def record_scan(
 
 def _history_statement() -> Select[Any]:
     # Built once: the verify path then skips statement construction and hits the compiled cache.
-    label_id = bindparam("label_id")
+    label_id: BindParameter[int] = bindparam("label_id")
     recent = Scan.at >= bindparam("since", type_=Scan.at.type)
     first = (
         select(Scan.at, Scan.area)
