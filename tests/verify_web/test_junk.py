@@ -86,7 +86,9 @@ def test_junk_never_500(
 @given(
     payload=st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=50),
-        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)
+        ),
     )
 )
 def test_json_api_junk(client: FlaskClient, payload: object) -> None:
