@@ -58,7 +58,8 @@ def record_scan(
 
     Values are truncated to the column sizes, so recording never fails on odd input.
     """
-    session.execute(
+    # Core execution on the session's connection: same transaction, no ORM bookkeeping (hot path).
+    session.connection().execute(
         _INSERT,
         {
             "at": at or utcnow(),
@@ -120,7 +121,7 @@ def scan_history(
         "source": current_source or "",
         "area": current_area or "",
     }
-    row = session.execute(_HISTORY, params).one()
+    row = session.connection().execute(_HISTORY, params).one()
     count, sources, areas, source_seen, area_seen, first_at, first_area, claims = row
     if count_current:
         sources += 1 if current_source and not source_seen else 0
