@@ -1,5 +1,10 @@
 """Scan recording and what the scan log says about one label: how often and where it was
-checked, and whether the pattern looks like a copied code (clone signals)."""
+checked, and whether the pattern looks like a copied code (clone signals).
+
+Reading the history costs the same for a label scanned once or a million times: the total
+and the first scan are counters on the label (kept by :func:`record_scan`), and the clone
+signals look only at the latest :data:`RECENT_LIMIT` scans inside :data:`CLONE_WINDOW`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, insert, select
+from sqlalchemy import BindParameter, Select, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
@@ -17,6 +22,7 @@ from ..models import Label, Scan, utcnow
 CLONE_WINDOW = timedelta(days=7)
 CLONE_SOURCES = 5
 CLONE_AREAS = 3
+RECENT_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,20 @@ class ScanHistory:
 
 
 _INSERT = insert(Scan)
+_COUNT = (
+    update(Label)
+    .where(Label.id == bindparam("label_id"))
+    .values(
+        scan_count=Label.scan_count + 1,
+        # SET reads the old row, so the first scan's time and area are written exactly once.
+        first_scan_area=case(
+            (Label.first_scanned_at.is_(None), bindparam("area")), else_=Label.first_scan_area
+        ),
+        first_scanned_at=func.coalesce(
+            Label.first_scanned_at, bindparam("at", type_=Label.first_scanned_at.type)
+        ),
+    )
+)
 
 
 def record_scan(
@@ -54,47 +74,47 @@ def record_scan(
     source_hash: str | None,
     at: datetime | None = None,
 ) -> None:
-    """Add one scan row in the caller's transaction (a plain INSERT: no ORM object, no flush).
+    """Add one scan row, and count it on its label, in the caller's transaction.
 
     Values are truncated to the column sizes, so recording never fails on odd input.
     """
-    # Core execution on the session's connection: same transaction, no ORM bookkeeping (hot path).
-    session.connection().execute(
-        _INSERT,
-        {
-            "at": at or utcnow(),
-            "serial": serial,
-            "label_id": label_id,
-            "verdict": verdict[:20],
-            "channel": channel[:10],
-            "area": area[:100] if area else None,
-            "device": device[:40] if device else None,
-            "source_hash": source_hash[:32] if source_hash else None,
-        },
-    )
+    row = {
+        "at": at or utcnow(),
+        "serial": serial,
+        "label_id": label_id,
+        "verdict": verdict[:20],
+        "channel": channel[:10],
+        "area": area[:100] if area else None,
+        "device": device[:40] if device else None,
+        "source_hash": source_hash[:32] if source_hash else None,
+    }
+    # Core statements on the session's connection: same transaction, no ORM bookkeeping.
+    connection = session.connection()
+    connection.execute(_INSERT, row)
+    if label_id is not None:
+        connection.execute(_COUNT, {"label_id": label_id, "area": row["area"], "at": row["at"]})
 
 
 def _history_statement() -> Select[Any]:
     # Built once: the verify path then skips statement construction and hits the compiled cache.
     label_id: BindParameter[int] = bindparam("label_id")
-    recent = Scan.at >= bindparam("since", type_=Scan.at.type)
-    first = (
-        select(Scan.at, Scan.area)
-        .where(Scan.label_id == label_id)
-        .order_by(Scan.at, Scan.id)
-        .limit(1)
+    recent = (
+        select(Scan.source_hash, Scan.area)
+        .where(Scan.label_id == label_id, Scan.at >= bindparam("since", type_=Scan.at.type))
+        .order_by(Scan.at.desc())
+        .limit(RECENT_LIMIT)
         .subquery()
     )
     return select(
-        func.count(Scan.id),
-        func.count(distinct(case((recent, Scan.source_hash)))),
-        func.count(distinct(case((recent, Scan.area)))),
-        func.count(case((recent & (Scan.source_hash == bindparam("source")), 1))),
-        func.count(case((recent & (Scan.area == bindparam("area")), 1))),
-        select(first.c.at).scalar_subquery(),
-        select(first.c.area).scalar_subquery(),
-        select(Label.claim_attempts).where(Label.id == label_id).scalar_subquery(),
-    ).where(Scan.label_id == label_id)
+        Label.scan_count,
+        Label.first_scanned_at,
+        Label.first_scan_area,
+        Label.claim_attempts,
+        select(func.count(func.distinct(recent.c.source_hash))).scalar_subquery(),
+        select(func.count(func.distinct(recent.c.area))).scalar_subquery(),
+        select(func.count()).where(recent.c.source_hash == bindparam("source")).scalar_subquery(),
+        select(func.count()).where(recent.c.area == bindparam("area")).scalar_subquery(),
+    ).where(Label.id == label_id)
 
 
 _HISTORY = _history_statement()
@@ -109,7 +129,7 @@ def scan_history(
     current_area: str | None = None,
     count_current: bool = False,
 ) -> ScanHistory:
-    """Return the label's scan history in one query.
+    """Return the label's scan history in one query (a label that does not exist has none).
 
     With ``count_current`` the scan being served now (not yet written) is included, with its
     ``current_source`` and ``current_area``, so the page can say "scanned N times" at once.
@@ -121,8 +141,10 @@ def scan_history(
         "source": current_source or "",
         "area": current_area or "",
     }
-    row = session.connection().execute(_HISTORY, params).one()
-    count, sources, areas, source_seen, area_seen, first_at, first_area, claims = row
+    row = session.connection().execute(_HISTORY, params).first()
+    if row is None:
+        return ScanHistory(0, None, None, 0, 0, ())
+    count, first_at, first_area, claims, sources, areas, source_seen, area_seen = row
     if count_current:
         sources += 1 if current_source and not source_seen else 0
         areas += 1 if current_area and not area_seen else 0
