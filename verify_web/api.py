@@ -13,10 +13,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import ServiceUnavailable
 
 from keys import Keyring, KeysError, KeyStatus, PrivateKey, load_passphrase
-from labels import Verdict, verify_scan, verify_short_code
+from labels import Verdict
 from traceability.services import revocation_list
 
-from . import db, openapi, scanlog
+from . import db, openapi, scanlog, verdicts
 from .present import verdict_data
 from .security import csrf_exempt
 
@@ -53,11 +53,7 @@ def _answer(verdict: Verdict, area: str | None) -> Response:
 @bp.get("/verify/<path:code>")
 def verify_get(code: str) -> Response:
     """Verify the digits of a label URL (``/V/<digits>``) or a typed short code."""
-    session, today = db.session(), scanlog.today()
-    if code.isdigit() and len(code) > 20:
-        verdict = verify_scan(code, keyring=_keyring(), today=today, session=session)
-    else:
-        verdict = verify_short_code(code[:100], session=session, keyring=_keyring(), today=today)
+    verdict = verdicts.scan(code) if code.isdigit() and len(code) > 20 else verdicts.short_code(code[:100])
     area = request.args.get("province", "").strip()[:MAX_AREA] or None
     return _answer(verdict, area)
 
@@ -76,13 +72,7 @@ def verify_post() -> Response | tuple[Response, int]:
     province = body.get("province")
     if province is not None and (not isinstance(province, str) or len(province) > MAX_AREA):
         return _error(400, f"province must be text of at most {MAX_AREA} characters")
-    verdict = verify_scan(
-        qr,
-        keyring=_keyring(),
-        today=scanlog.today(),
-        session=db.session(),
-        our_base_url=current_app.config["OCOP_BASE_URL"],
-    )
+    verdict = verdicts.scan(qr, our_base_url=current_app.config["OCOP_BASE_URL"])
     return _answer(verdict, (province or "").strip() or None)
 
 

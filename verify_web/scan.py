@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from keys import Keyring
-from labels import Verdict, verify_scan, verify_short_code
-from traceability.services import claims, lots
+from labels import Verdict
+from traceability.services import claims
 
-from . import db, ratelimit, scanlog
+from . import db, ratelimit, scanlog, verdicts
 
 bp = Blueprint("scan", __name__)
 
 MAX_SECRET = 40
 
 
-def _keyring() -> Keyring:
-    keyring: Keyring = current_app.extensions["ocop.keystore"].keyring()
-    return keyring
-
-
 def _verify_code(code: str) -> Verdict:
-    return verify_scan(code, keyring=_keyring(), today=scanlog.today(), session=db.session())
+    return verdicts.scan(code)
 
 
 def _page(
@@ -36,7 +30,7 @@ def _page(
     record: bool = True,
 ) -> str:
     history = scanlog.observe(verdict, channel=channel, record=record)
-    events = lots.events(db.session(), verdict.facts.lot_id) if verdict.facts else ()
+    events = verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else ()
     return render_template(
         "scan.html", verdict=verdict, history=history, events=events, code=code, claim=claim
     )
@@ -55,7 +49,7 @@ def short_code() -> str | Response:
     text = request.args.get("code", "")
     if not text.strip():
         return redirect(url_for("home.index"))
-    verdict = verify_short_code(text[:100], session=db.session(), keyring=_keyring(), today=scanlog.today())
+    verdict = verdicts.short_code(text[:100])
     return _page(verdict, code=None, channel="short")
 
 
@@ -73,7 +67,5 @@ def claim(code: str) -> str:
             serial=verdict.facts.serial,
             secret=request.form.get("secret", "")[:MAX_SECRET],
         )
-    # Re-read the label so the page shows the claim (and a double claim's clone signal).
-    if result is not None:
-        verdict = _verify_code(code)
+    # The page reads the scan history after the claim, so a double claim shows as a clone signal.
     return _page(verdict, code=code, channel="web", claim=result, record=False)

@@ -49,3 +49,14 @@ def test_revocation_visible_next_request_on_both(
         assert 'data-status="revoked"' in client.get(path).get_data(as_text=True)
         listed = {r["serial"] for r in client.get("/api/v1/revocations").get_json()["list"]["revoked"]}
         assert str(codes.genuine_label.serial) in listed
+
+
+def test_compromised_key_visible_next_request_on_both(app: Flask, second_app: Flask, codes: Codes) -> None:
+    clients = [app.test_client(), second_app.test_client()]
+    digits = Codes.path(codes.genuine)[3:]
+    for client in clients:
+        assert client.get(f"/api/v1/verify/{digits}").get_json()["status"] == "genuine"
+    app.extensions["ocop.keystore"].mark_compromised(codes.genuine_label.key_id)
+    for client in clients:
+        body = client.get(f"/api/v1/verify/{digits}").get_json()
+        assert (body["status"], body["reason"]) == ("revoked", "key_compromised")
