@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, case, func, insert, select, update
+from sqlalchemy import BindParameter, Select, bindparam, case, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
@@ -105,16 +105,32 @@ def _history_statement() -> Select[Any]:
         .limit(RECENT_LIMIT)
         .subquery()
     )
-    return select(
-        Label.scan_count,
-        Label.first_scanned_at,
-        Label.first_scan_area,
-        Label.claim_attempts,
-        select(func.count(func.distinct(recent.c.source_hash))).scalar_subquery(),
-        select(func.count(func.distinct(recent.c.area))).scalar_subquery(),
-        select(func.count()).where(recent.c.source_hash == bindparam("source")).scalar_subquery(),
-        select(func.count()).where(recent.c.area == bindparam("area")).scalar_subquery(),
-    ).where(Label.id == label_id)
+    # One pass over the recent scans (a one-row derived table), joined to the label's counters.
+    recent_stats = (
+        select(
+            func.count(func.distinct(recent.c.source_hash)).label("sources"),
+            func.count(func.distinct(recent.c.area)).label("areas"),
+            func.count(case((recent.c.source_hash == bindparam("source"), 1))).label("source_seen"),
+            func.count(case((recent.c.area == bindparam("area"), 1))).label("area_seen"),
+        )
+        .select_from(recent)
+        .subquery()
+    )
+    return (
+        select(
+            Label.scan_count,
+            Label.first_scanned_at,
+            Label.first_scan_area,
+            Label.claim_attempts,
+            recent_stats.c.sources,
+            recent_stats.c.areas,
+            recent_stats.c.source_seen,
+            recent_stats.c.area_seen,
+        )
+        .select_from(Label)
+        .join(recent_stats, true())  # a one-row table: the cross join is intended
+        .where(Label.id == label_id)
+    )
 
 
 _HISTORY = _history_statement()
