@@ -133,3 +133,13 @@ def test_jwks(app: Flask, client: FlaskClient) -> None:
         body = client.get(path).get_json()
         assert body["keys"][0]["status"] == "active" and body["keys"][0]["crv"] == "Ed25519"
     assert Keyring.from_jwks(body).get(body["keys"][0]["kid"])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_revocation_list_without_passphrase_is_503(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OCOP_KEY_PASSPHRASE")
+    response = client.get("/api/v1/revocations")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == 503
