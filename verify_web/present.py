@@ -6,7 +6,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 
 from labels import Verdict, short_code
@@ -129,8 +130,22 @@ def day(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def _translations() -> Any:
+    # Flask-Babel looks the catalogue up again on every call (about 60 per scan page); once
+    # per request is enough, as the language cannot change mid-request.
+    translations = g.get("ocop_translations")
+    if translations is None:
+        translations = g.ocop_translations = get_translations()
+    return translations
+
+
 def init_app(app: Flask) -> None:
-    """Make the word maps and formatters available to every template."""
+    """Make the word maps and formatters available to every template, with a faster ``_``."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
         headings=HEADINGS,
         reasons=REVOCATION_REASONS,
