@@ -1,6 +1,6 @@
 """Recording human verifications: who is a human, what device family, and a keyed rotating
-hash of the source instead of the IP. The row is committed before the response is built —
-nothing is queued in memory, so nothing is lost when a worker stops."""
+hash of the source instead of the IP. Rows go to :mod:`.scanwriter`, which writes them in
+batches off the request path and never drops one."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
-from sqlalchemy.orm import Session
+from flask import Flask, current_app, request
 
 from labels import Verdict
 from traceability.services import scans
 
 from . import db
+from .scanwriter import ScanWriter
 
 # Link previews and crawlers fetch the URL without a person looking at the product.
 _NOT_HUMAN = re.compile(
@@ -62,6 +62,14 @@ def source_hash() -> str:
     return hashlib.blake2b(address.encode(), key=key, digest_size=16).hexdigest()
 
 
+def writer(app: Flask) -> ScanWriter:
+    """The app's scan writer (one queue and thread per worker process)."""
+    found: ScanWriter | None = app.extensions.get("ocop.scanwriter")
+    if found is None:
+        found = app.extensions.setdefault("ocop.scanwriter", ScanWriter(app.extensions["ocop.engine"]))
+    return found
+
+
 def today() -> date:
     """Today's date where the programme runs (certificates end on a Vietnamese calendar day)."""
     return datetime.now(ZoneInfo(current_app.config["OCOP_TIMEZONE"])).date()
@@ -85,12 +93,8 @@ def observe(
     )
     if human:
         serial = verdict.payload.serial if verdict.payload else (facts.serial if facts else None)
-        # Its own short transaction: the SQLite write lock is held for one INSERT only, not
-        # while the page renders, so workers barely wait on each other. Committed before the
-        # response is sent, so a served scan is a recorded scan.
-        with Session(db.engine()) as writer, writer.begin():
-            scans.record_scan(
-                writer,
+        writer(current_app).submit(
+            scans.scan_row(
                 serial=serial,
                 label_id=facts.label_id if facts else None,
                 verdict=verdict.status.value,
@@ -99,4 +103,5 @@ def observe(
                 device=device_family(request.headers.get("User-Agent", "")),
                 source_hash=source,
             )
+        )
     return history

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,8 +16,16 @@ from labels.secret import hash_secret
 from tests.support.factories import issue, make_world, url_for_label
 from traceability.models import Label
 from traceability.services import lots, revocations, scans
+from verify_web.scanlog import writer
 
 SECRET = "7K3QX-M9TPR"
+
+
+@pytest.fixture(autouse=True)
+def _drain_scan_writer(app: Flask) -> Iterator[None]:
+    """Scans are written in the background: let them land before the database goes away."""
+    yield
+    writer(app).close()
 
 
 @dataclass

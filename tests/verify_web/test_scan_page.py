@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tests.verify_web.conftest import SECRET, Codes
 from traceability.models import Label, Scan
+from verify_web.scanlog import writer
 
 PHONE_UA = "Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
 
@@ -26,6 +27,7 @@ def get(client: FlaskClient, url: str, *, ip: str = "203.0.113.7", **kw: object)
         Codes.path(url), headers={"User-Agent": PHONE_UA}, environ_base={"REMOTE_ADDR": ip}, **kw
     )  # type: ignore[arg-type]
     assert response.status_code == 200
+    writer(client.application).flush()  # scans are written in the background; wait for them
     return response.get_data(as_text=True)
 
 
@@ -79,6 +81,7 @@ def test_scans_are_recorded_without_raw_ip(client: FlaskClient, codes: Codes, ap
     client.head(Codes.path(codes.genuine))
     client.get(Codes.path(codes.genuine), headers={"User-Agent": "facebookexternalhit/1.1"})
     client.get(Codes.path(codes.genuine), headers={"User-Agent": PHONE_UA, "Sec-Purpose": "prefetch"})
+    writer(client.application).flush()
     rows = app_session.scalars(select(Scan).where(Scan.label_id == codes.genuine_label.id)).all()
     assert len(rows) == 1
     (scan,) = rows

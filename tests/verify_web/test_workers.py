@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tests.verify_web.conftest import Codes
 from traceability.services import revocations
 from verify_web import create_app
+from verify_web.scanlog import writer
 
 
 @pytest.fixture
@@ -25,6 +26,7 @@ def second_app(app: Flask) -> Iterator[Flask]:
         }
     )
     yield other
+    writer(other).close()
     other.extensions["ocop.engine"].dispose()
 
 

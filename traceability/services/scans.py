@@ -8,6 +8,7 @@ signals look only at the latest :data:`RECENT_LIMIT` scans inside :data:`CLONE_W
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,7 +51,7 @@ _COUNT = (
     update(Label)
     .where(Label.id == bindparam("label_id"))
     .values(
-        scan_count=Label.scan_count + 1,
+        scan_count=Label.scan_count + bindparam("n"),
         # SET reads the old row, so the first scan's time and area are written exactly once.
         first_scan_area=case(
             (Label.first_scanned_at.is_(None), bindparam("area")), else_=Label.first_scan_area
@@ -62,8 +63,7 @@ _COUNT = (
 )
 
 
-def record_scan(
-    session: Session,
+def scan_row(
     *,
     serial: int | None,
     label_id: int | None,
@@ -73,12 +73,10 @@ def record_scan(
     device: str | None,
     source_hash: str | None,
     at: datetime | None = None,
-) -> None:
-    """Add one scan row, and count it on its label, in the caller's transaction.
-
-    Values are truncated to the column sizes, so recording never fails on odd input.
-    """
-    row = {
+) -> dict[str, Any]:
+    """Return one scan as a row for :func:`record_scans`, truncated to the column sizes so
+    that recording never fails on odd input."""
+    return {
         "at": at or utcnow(),
         "serial": serial,
         "label_id": label_id,
@@ -88,11 +86,32 @@ def record_scan(
         "device": device[:40] if device else None,
         "source_hash": source_hash[:32] if source_hash else None,
     }
+
+
+def record_scans(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert scan rows (from :func:`scan_row`) and count them on their labels, in the caller's
+    transaction: one multi-row INSERT and one counter UPDATE per label."""
+    if not rows:
+        return
+    per_label: dict[int, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: r["at"]):
+        label_id = row["label_id"]
+        if label_id is None:
+            continue
+        if label_id in per_label:
+            per_label[label_id]["n"] += 1
+        else:
+            per_label[label_id] = {"label_id": label_id, "n": 1, "area": row["area"], "at": row["at"]}
     # Core statements on the session's connection: same transaction, no ORM bookkeeping.
     connection = session.connection()
-    connection.execute(_INSERT, row)
-    if label_id is not None:
-        connection.execute(_COUNT, {"label_id": label_id, "area": row["area"], "at": row["at"]})
+    connection.execute(_INSERT, list(rows))
+    if per_label:
+        connection.execute(_COUNT, list(per_label.values()))
+
+
+def record_scan(session: Session, **fields: Any) -> None:
+    """Record one scan (keyword arguments of :func:`scan_row`) in the caller's transaction."""
+    record_scans(session, [scan_row(**fields)])
 
 
 def _history_statement() -> Select[Any]:
