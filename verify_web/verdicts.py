@@ -51,6 +51,8 @@ def _cache() -> tuple[_Cache, Keyring, date]:
 
 
 def _remember(cache: _Cache, key: tuple[str, str, str | None], verdict: Verdict) -> Verdict:
+    if verdict.payload is None and verdict.facts is None:
+        return verdict  # junk and forgeries are cheap to judge again; keep them out of memory
     cache.verdicts[key] = verdict
     if len(cache.verdicts) > MAX_ENTRIES:
         cache.verdicts.popitem(last=False)
