@@ -42,6 +42,8 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_code.py
 	$(BIN)/python bench/bench_issue.py
+	$(BIN)/python bench/bench_revoke.py
+	$(BIN)/python bench/bench_verify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -35,9 +35,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from . import health
+    from . import api, health, home, present, reports, scan, wellknown
 
     app.register_blueprint(health.bp)
+    present.init_app(app)
+    for module in (home, scan, reports, api, wellknown):
+        app.register_blueprint(module.bp)
 
     from . import admin, auth, inspect, producer
 

@@ -31,7 +31,10 @@ class Scan(Base):
     """One human verification. Never the raw IP: ``source_hash`` is a keyed, rotating hash."""
 
     __tablename__ = "scans"
-    __table_args__ = (Index("ix_scans_serial_at", "serial", "at"),)
+    __table_args__ = (
+        Index("ix_scans_serial_at", "serial", "at"),
+        Index("ix_scans_label_at", "label_id", "at"),  # the scan page's history (revision 0003)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -39,6 +39,10 @@ class Label(Base):
     secret_hash: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime | None]
     claim_attempts: Mapped[int] = mapped_column(default=0)
+    # Kept by traceability.services.scans.record_scan so the history is read in constant time.
+    scan_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_scanned_at: Mapped[datetime | None]
+    first_scan_area: Mapped[str | None] = mapped_column(String(100))
 
     lot: Mapped[Lot] = relationship()
     certification: Mapped[Certification] = relationship()

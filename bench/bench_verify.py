@@ -1,0 +1,234 @@
+"""Load the public verifier under gunicorn with wrk: JSON verify, the HTML scan page and a
+trivial route of the same app, in one run, with scan recording on.
+
+    .venv/bin/python bench/bench_verify.py [--seconds 10] [--connections 32] [--workers 2]
+
+Prints requests/s and p50/p99 latency for each route, the ratios to the trivial route, and
+checks that every scan served was recorded (gunicorn's access log against the scans table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy.orm import Session  # noqa: E402
+
+from labels import LabelPayload, LabelSerializer  # noqa: E402
+from traceability import make_engine, upgrade  # noqa: E402
+from traceability.services import certifications, labels, lots, producers, scans  # noqa: E402
+from verify_web import create_app  # noqa: E402
+
+BASE_URL = "https://xacthuc.ocop.vn"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(folder: Path, env: dict[str, str]) -> str:
+    """Migrate a SQLite registry, make a key and 1,000 labels; return one label's QR text."""
+    upgrade(make_engine(env["DATABASE_URL"]))
+    app = create_app(
+        {
+            "DATABASE_URL": env["DATABASE_URL"],
+            "SECRET_KEY": env["OCOP_SECRET_KEY"],
+            "OCOP_BASE_URL": BASE_URL,
+            "OCOP_KEYS_DIR": env["OCOP_KEYS_DIR"],
+            "OCOP_INSTANCE": str(folder),
+        }
+    )
+    store = app.extensions["ocop.keystore"]
+    store.generate(env["OCOP_KEY_PASSPHRASE"].encode())
+    key = store.signer(env["OCOP_KEY_PASSPHRASE"].encode())
+    with Session(app.extensions["ocop.engine"]) as s:
+        producer = producers.create_producer(
+            s,
+            actor="bench",
+            legal_name="HTX Dịch vụ tổng hợp Đông Cao",
+            kind="cooperative",
+            commune="xã Tráng Việt",
+            district="huyện Mê Linh",
+            province="Hà Nội",
+        )
+        product = producers.create_product(
+            s, actor="bench", producer_id=producer.id, name="Củ cải trắng", group="food"
+        )
+        issued = date.today() - timedelta(days=200)
+        cert = certifications.certify(
+            s, actor="bench", product_id=product.id, stars=4, number="QĐ 1/QĐ-UBND", issued_on=issued
+        )
+        lot = lots.create_lot(
+            s,
+            actor="bench",
+            product_id=product.id,
+            code="BENCH-1",
+            produced_on=issued + timedelta(days=1),
+            best_before=issued + timedelta(days=900),
+        )
+        for kind in ("harvested", "processed", "packed"):
+            lots.add_event(
+                s,
+                actor="bench",
+                lot_id=lot.id,
+                kind=kind,
+                occurred_at=datetime.now(UTC) - timedelta(days=5),
+                place="xã Tráng Việt",
+            )
+        serials = labels.new_serials(1000)
+        labels.record_labels(
+            s, actor="bench", lot=lot, certification=cert, key_id=key.kid, serials=serials, first_number=1
+        )
+        s.commit()
+        payload = LabelPayload(kid=key.kid, serial=serials[0], stars=4, certified_until=cert.valid_until)
+    app.extensions["ocop.engine"].dispose()
+    return LabelSerializer(BASE_URL, store.keyring()).dumps(payload, key)
+
+
+def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert m, out
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    assert rps and total, out
+    return {
+        "rps": float(rps.group(1)),
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "requests": int(total.group(1)),
+        "non2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else "none",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed (Debian package 'wrk')", file=sys.stderr)
+        return 2
+    folder = Path(tempfile.mkdtemp(prefix="bench-verify-"))
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{folder / 'ocop.db'}",
+        OCOP_SECRET_KEY=secrets.token_urlsafe(48),
+        OCOP_KEY_PASSPHRASE=secrets.token_urlsafe(24),
+        OCOP_KEYS_DIR=str(folder / "keys"),
+        OCOP_BASE_URL=BASE_URL,
+        OCOP_INSTANCE=str(folder),
+    )
+    env.pop("OCOP_KEY_PASSPHRASE_FILE", None)
+    qr = prepare(folder, env)
+    digits = qr.split("/V/")[1]
+    port = free_port()
+    log = folder / "access.log"
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(log),
+            "--chdir",
+            str(ROOT),
+            "wsgi:app",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/ping", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        routes = {
+            "trivial /ping": "/ping",
+            "JSON verify": f"/api/v1/verify/{digits}",
+            "scan page": f"/V/{digits}",
+        }
+        results = {}
+        for name, path in routes.items():
+            wrk(base + path, 2, args.connections)  # warm-up, also recorded and counted below
+            results[name] = wrk(base + path, args.seconds, args.connections)
+        time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    engine = make_engine(env["DATABASE_URL"])
+    with Session(engine) as s:
+        recorded = scans.count_scans(s)
+    served = sum(
+        1
+        for line in log.read_text().splitlines()
+        if re.search(r'"GET /(V|api/v1/verify)/\d+ HTTP/1.1" 200 ', line)
+    )
+    trivial = results["trivial /ping"]["rps"]
+    print(
+        f"gunicorn {args.workers} sync workers, SQLite (WAL), "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s, {os.cpu_count()} CPUs"
+    )
+    print(f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  non-2xx  socket errors")
+    for name, r in results.items():
+        print(
+            f"{name:<15}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['rps'] / trivial:>8.2f}  "
+            f"{r['non2xx']:>7}  {r['socket_errors']}"
+        )
+    print(
+        f"scans served (access log, 200s): {served}; scans recorded (table): {recorded}; "
+        f"{'equal' if served == recorded else 'MISMATCH'}"
+    )
+    goals = (
+        results["JSON verify"]["rps"] >= 0.6 * trivial,
+        results["scan page"]["rps"] >= 0.5 * trivial,
+        all(r["p99"] < 25 for r in results.values()),
+        served == recorded,
+    )
+    print(
+        "goals (json>=0.6x, page>=0.5x, p99<25ms, recorded==served):",
+        ["met" if g else "MISSED" for g in goals],
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The scan page through Flask's test client, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.verify_web.conftest import SECRET, Codes
+from traceability.models import Label, Scan
+from verify_web.scanlog import writer
+
+PHONE_UA = "Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
+
+
+def verdict_of(html: str) -> str:
+    match = re.search(r'<h1 class="verdict" data-status="(\w+)">', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+def get(client: FlaskClient, url: str, *, ip: str = "203.0.113.7", **kw: object) -> str:
+    response = client.get(
+        Codes.path(url), headers={"User-Agent": PHONE_UA}, environ_base={"REMOTE_ADDR": ip}, **kw
+    )  # type: ignore[arg-type]
+    assert response.status_code == 200
+    writer(client.application).flush()  # scans are written in the background; wait for them
+    return response.get_data(as_text=True)
+
+
+def test_genuine_page_shows_facts_journey_and_history(client: FlaskClient, codes: Codes) -> None:
+    html = get(client, codes.genuine)
+    assert verdict_of(html) == "genuine"
+    assert "Sản phẩm OCOP chính hãng" in html
+    for fact in (
+        "Củ cải trắng",
+        "HTX Dịch vụ tổng hợp Đông Cao",
+        "huyện Mê Linh",
+        "Hà Nội",
+        "4★",
+        "Hội đồng cấp tỉnh",
+        "Thu hoạch",
+        "Hạn sử dụng (sản phẩm)",
+    ):
+        assert fact in html
+    assert "Đã quét 1 lần" in html
+    assert "Đã quét 2 lần" in get(client, codes.genuine)
+
+
+def test_lowercase_path_and_english(client: FlaskClient, codes: Codes) -> None:
+    html = client.get(Codes.path(codes.genuine).replace("/V/", "/v/") + "?lang=en").get_data(as_text=True)
+    assert verdict_of(html) == "genuine"
+    assert "Genuine OCOP product" in html
+
+
+def test_each_verdict(client: FlaskClient, codes: Codes) -> None:
+    expired = get(client, codes.expired)
+    assert verdict_of(expired) == "expired" and "Chứng nhận OCOP đã hết hạn" in expired
+    revoked = get(client, codes.revoked)
+    assert verdict_of(revoked) == "revoked" and "Tem đã bị thu hồi" in revoked and "hàng giả" in revoked
+    forged = get(client, codes.forged)
+    assert verdict_of(forged) == "invalid" and "Không phải tem OCOP thật" in forged
+    assert "/report?code=" in forged
+    cloned = get(client, codes.cloned)
+    assert verdict_of(cloned) == "genuine" and 'data-clone="1"' in cloned
+    assert "Mã này có thể đã bị sao chép" in cloned
+    assert 'data-clone="1"' not in get(client, codes.genuine)
+
+
+def test_many_sources_raise_the_clone_warning(client: FlaskClient, codes: Codes) -> None:
+    for n in range(4):
+        assert 'data-clone="1"' not in get(client, codes.genuine, ip=f"198.51.100.{n}")
+    assert 'data-clone="1"' in get(client, codes.genuine, ip="198.51.100.99")
+
+
+def test_scans_are_recorded_without_raw_ip(client: FlaskClient, codes: Codes, app_session: Session) -> None:
+    get(client, codes.genuine, ip="192.0.2.55")
+    client.head(Codes.path(codes.genuine))
+    client.get(Codes.path(codes.genuine), headers={"User-Agent": "facebookexternalhit/1.1"})
+    client.get(Codes.path(codes.genuine), headers={"User-Agent": PHONE_UA, "Sec-Purpose": "prefetch"})
+    writer(client.application).flush()
+    rows = app_session.scalars(select(Scan).where(Scan.label_id == codes.genuine_label.id)).all()
+    assert len(rows) == 1
+    (scan,) = rows
+    assert (scan.verdict, scan.channel, scan.device) == ("genuine", "web", "Android")
+    assert scan.source_hash and "192.0.2.55" not in scan.source_hash and len(scan.source_hash) == 32
+
+
+def test_forged_scan_is_recorded_too(client: FlaskClient, codes: Codes, app_session: Session) -> None:
+    get(client, codes.forged)
+    scan = app_session.scalars(select(Scan).where(Scan.verdict == "invalid")).one()
+    assert scan.label_id is None
+
+
+def test_short_code_entry(client: FlaskClient, codes: Codes) -> None:
+    from labels import short_code
+
+    html = client.get("/check", query_string={"code": short_code(codes.genuine_label.serial)}).get_data(
+        as_text=True
+    )
+    assert verdict_of(html) == "genuine"
+    bad = client.get("/check", query_string={"code": "ZZZZ-ZZZZ-ZZZZZ"}).get_data(as_text=True)
+    assert verdict_of(bad) == "invalid"
+    assert client.get("/check").status_code == 302
+
+
+def _csrf(client: FlaskClient, url: str) -> str:
+    html = client.get(Codes.path(url)).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def test_claim_once_then_already_claimed(client: FlaskClient, codes: Codes, app_session: Session) -> None:
+    token = _csrf(client, codes.claimable)
+    action = Codes.path(codes.claimable) + "/claim"
+    wrong = client.post(action, data={"csrf_token": token, "secret": "AAAAA-AAAAA"}).get_data(as_text=True)
+    assert "Mã cào không khớp" in wrong
+    first = client.post(action, data={"csrf_token": token, "secret": SECRET.lower()}).get_data(as_text=True)
+    assert "Đã kích hoạt" in first and 'data-clone="1"' not in first
+    second = client.post(action, data={"csrf_token": token, "secret": SECRET}).get_data(as_text=True)
+    assert "Đã bán: mã này đã được kích hoạt ngày" in second
+    assert 'data-clone="1"' in second  # a double claim is a clone signal
+    app_session.expire_all()
+    label = app_session.scalars(select(Label).where(Label.id == codes.claimable_label.id)).one()
+    assert label.claimed_at is not None and label.claim_attempts == 2
+
+
+def test_claim_needs_csrf(client: FlaskClient, codes: Codes) -> None:
+    response = client.post(Codes.path(codes.claimable) + "/claim", data={"secret": SECRET})
+    assert response.status_code == 400
+
+
+def test_scan_page_and_css_under_30_kb(client: FlaskClient, codes: Codes) -> None:
+    html = client.get(Codes.path(codes.cloned)).data
+    css = (Path(__file__).resolve().parents[2] / "verify_web" / "static" / "site.css").read_bytes()
+    assert len(html) + len(css) < 30 * 1024
+    # No third-party requests: every src/href is local.
+    assert not re.search(rb'(src|href)="(https?:)?//', html)
+    assert b"<script" not in html
+
+
+def test_home_page(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert 'action="/check"' in html and "3★" in html and "36 tháng" in html

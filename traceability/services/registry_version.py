@@ -1,0 +1,25 @@
+"""A cheap number that changes whenever the registry changes, for caches that must never be
+stale: every registry change writes an audit entry (see :mod:`.audit`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import AuditEntry
+
+# Concurrent PostgreSQL transactions may commit their audit ids out of order, so the newest id
+# alone could miss a change that commits late with a lower id; counting the recent ids catches
+# it. Two changes in flight more than this many ids apart are not a real workload.
+RECENT_IDS = 1000
+
+_NEWEST = select(func.max(AuditEntry.id)).scalar_subquery()
+_VERSION = select(func.max(AuditEntry.id), func.count(AuditEntry.id)).where(
+    AuditEntry.id > _NEWEST - RECENT_IDS
+)
+
+
+def registry_version(session: Session) -> tuple[int, int]:
+    """Return ``(newest audit id, audit entries among the newest ids)``; one indexed query."""
+    newest, recent = session.connection().execute(_VERSION).one()
+    return int(newest or 0), int(recent)

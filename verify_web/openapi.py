@@ -1,0 +1,235 @@
+"""The OpenAPI 3.1 document of ``/api/v1/``. Its schemas are JSON Schema 2020-12, so tests
+validate real responses against them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUS = {"type": "string", "enum": ["genuine", "expired", "revoked", "invalid"]}
+DATE = {"type": "string", "format": "date"}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            }
+        },
+    },
+    "Verdict": {
+        "type": "object",
+        "required": ["status", "reason", "warnings", "checked_on", "label", "product", "scans"],
+        "additionalProperties": False,
+        "properties": {
+            "status": STATUS,
+            "reason": {
+                **NULLABLE_TEXT,
+                "description": "invalid: empty, too_long, not_a_label, bad_length, bad_digits, "
+                "out_of_range, unsupported_version, bad_field, unknown_key, bad_signature, "
+                "unknown_serial, registry_mismatch; "
+                "revoked: counterfeit, recalled, withdrawn, damaged_or_lost, key_compromised, other; "
+                "expired: past_date, withdrawn",
+            },
+            "warnings": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": ["foreign_domain", "past_best_before", "re_rated", "offline"],
+                },
+            },
+            "checked_on": DATE,
+            "scanned_base_url": NULLABLE_TEXT,
+            "label": {
+                "type": ["object", "null"],
+                "required": ["serial", "stars", "certified_until", "kid"],
+                "properties": {
+                    "serial": {"type": "string", "description": "the short code printed on the label"},
+                    "stars": {"type": "integer", "minimum": 3, "maximum": 5},
+                    "certified_until": DATE,
+                    "kid": {"type": "string"},
+                },
+            },
+            "product": {
+                "type": ["object", "null"],
+                "required": ["name", "group", "producer", "stars", "certificate", "lot"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "group": {"type": "string"},
+                    "stars": {"type": "integer", "minimum": 3, "maximum": 5},
+                    "producer": {
+                        "type": "object",
+                        "required": ["name", "kind", "commune", "district", "province"],
+                        "properties": {
+                            "name": {"type": "string"},
+                            "kind": {"type": "string"},
+                            "commune": {"type": "string"},
+                            "district": NULLABLE_TEXT,
+                            "province": {"type": "string"},
+                        },
+                    },
+                    "certificate": {
+                        "type": "object",
+                        "required": ["number", "level", "issued_on", "valid_until"],
+                        "properties": {
+                            "number": {"type": "string"},
+                            "level": {"type": "string", "enum": ["district", "province", "central"]},
+                            "issued_on": DATE,
+                            "valid_until": DATE,
+                        },
+                    },
+                    "lot": {
+                        "type": "object",
+                        "required": ["code", "produced_on", "best_before"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "produced_on": DATE,
+                            "best_before": {"type": ["string", "null"], "format": "date"},
+                        },
+                    },
+                },
+            },
+            "scans": {
+                "type": ["object", "null"],
+                "required": ["count", "first_at", "first_area", "clone_suspected", "signals"],
+                "properties": {
+                    "count": {"type": "integer", "minimum": 0},
+                    "first_at": {"type": ["string", "null"], "format": "date-time"},
+                    "first_area": NULLABLE_TEXT,
+                    "clone_suspected": {"type": "boolean"},
+                    "signals": {
+                        "type": "array",
+                        "items": {"type": "string", "enum": ["many_sources", "many_areas", "claimed_twice"]},
+                    },
+                },
+            },
+        },
+    },
+    "RevocationList": {
+        "type": "object",
+        "required": ["list", "alg", "kid", "signature"],
+        "properties": {
+            "alg": {"const": "EdDSA"},
+            "kid": {"type": "string"},
+            "signature": {
+                "type": "string",
+                "description": "Ed25519 over the UTF-8 JSON of `list` with sorted keys and no spaces",
+            },
+            "list": {
+                "type": "object",
+                "required": ["version", "issuer", "generated_at", "compromised_keys", "revoked"],
+                "properties": {
+                    "version": {"type": "integer", "minimum": 0},
+                    "issuer": {"type": "string"},
+                    "generated_at": DATE,
+                    "compromised_keys": {"type": "array", "items": {"type": "string"}},
+                    "revoked": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["serial", "reason", "revoked_at"],
+                            "properties": {
+                                "serial": {"type": "string", "pattern": "^[0-9]+$"},
+                                "reason": {"type": "string"},
+                                "revoked_at": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _json("Error")}
+
+
+def document(base_url: str) -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document, with ``base_url`` as the server."""
+    verdict = {
+        "description": "The verdict (every code gets one, even a forged one)",
+        "content": _json("Verdict"),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "OCOP label verification",
+            "version": "1.0.0",
+            "description": "Is this a genuine OCOP label? Verdicts for scanned QR text and short codes.",
+        },
+        "servers": [{"url": base_url.lower()}],
+        "paths": {
+            "/api/v1/verify/{code}": {
+                "get": {
+                    "operationId": "verifyCode",
+                    "summary": "Verify the digits of a label URL or a short code typed from the label",
+                    "parameters": [
+                        {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {
+                            "name": "province",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 100},
+                        },
+                    ],
+                    "responses": {
+                        "200": verdict,
+                        "404": _error("Not found"),
+                        "429": _error("Too many requests"),
+                    },
+                }
+            },
+            "/api/v1/verify": {
+                "post": {
+                    "operationId": "verifyScan",
+                    "summary": "Verify raw scanned QR text; flags QR content pointing to another domain",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["qr"],
+                                    "properties": {
+                                        "qr": {"type": "string", "maxLength": 2000},
+                                        "province": {"type": "string", "maxLength": 100},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": verdict,
+                        "400": _error("Not a JSON object with a qr text"),
+                        "413": _error("Body too large"),
+                    },
+                }
+            },
+            "/api/v1/revocations": {
+                "get": {
+                    "operationId": "revocationList",
+                    "summary": "Signed, versioned list of revoked labels and compromised keys (ETag)",
+                    "responses": {
+                        "200": {"description": "The signed list", "content": _json("RevocationList")},
+                        "304": {"description": "Not modified since the given ETag"},
+                        "503": _error("The list cannot be signed now"),
+                    },
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }

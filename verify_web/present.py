@@ -1,0 +1,158 @@
+"""Verdicts in words (for pages) and as plain data (for the JSON API)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g
+from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
+
+from labels import Verdict, short_code
+from traceability.services.scans import ScanHistory
+
+HEADINGS = {
+    "genuine": _l("Genuine OCOP product"),
+    "expired": _l("OCOP certification expired"),
+    "revoked": _l("Label revoked"),
+    "invalid": _l("Not a genuine OCOP label"),
+}
+REVOCATION_REASONS = {
+    "counterfeit": _l("counterfeit goods"),
+    "recalled": _l("the product was recalled"),
+    "withdrawn": _l("the certification was withdrawn"),
+    "damaged_or_lost": _l("the label was damaged or lost"),
+    "key_compromised": _l("the signing key was compromised"),
+    "other": _l("other reasons"),
+}
+PRODUCER_KINDS = {
+    "enterprise": _l("Enterprise"),
+    "cooperative": _l("Cooperative"),
+    "cooperative_group": _l("Cooperative group"),
+    "household": _l("Household business"),
+}
+LEVELS = {
+    "district": _l("District council"),
+    "province": _l("Province council"),
+    "central": _l("Central council"),
+}
+EVENTS = {
+    "harvested": _l("Harvested"),
+    "processed": _l("Processed"),
+    "packed": _l("Packed"),
+    "inspected": _l("Inspected"),
+    "shipped": _l("Shipped"),
+}
+WARNINGS = {
+    "foreign_domain": _l(
+        "This QR code points to a website that is not ours. Do not enter any details there."
+    ),
+    "past_best_before": _l("The product itself is past its best-before date."),
+    "re_rated": _l("This label's certificate has ended, but the product holds a newer one."),
+    "offline": _l("Checked from the code alone, without the registry."),
+}
+
+
+def verdict_data(verdict: Verdict, history: ScanHistory | None) -> dict[str, Any]:
+    """Return the API's JSON body for a verdict (the shape of ``Verdict`` in openapi.json)."""
+    label = None
+    if verdict.payload is not None:
+        p = verdict.payload
+        label = {
+            "serial": p.short_code,
+            "stars": p.stars,
+            "certified_until": p.certified_until.isoformat(),
+            "kid": p.kid,
+        }
+    facts = verdict.facts
+    product = None
+    if facts is not None:
+        label = label or {
+            "serial": short_code(facts.serial),
+            "stars": facts.stars,
+            "certified_until": facts.certified_until.isoformat(),
+            "kid": facts.key_id,
+        }
+        product = {
+            "name": facts.product_name,
+            "group": facts.product_group,
+            "producer": {
+                "name": facts.producer_name,
+                "kind": facts.producer_kind,
+                "commune": facts.commune,
+                "district": facts.district,
+                "province": facts.province,
+            },
+            "stars": facts.stars,
+            "certificate": {
+                "number": facts.certificate_number,
+                "level": facts.issuing_level,
+                "issued_on": facts.certified_on.isoformat(),
+                "valid_until": facts.certified_until.isoformat(),
+            },
+            "lot": {
+                "code": facts.lot_code,
+                "produced_on": facts.produced_on.isoformat(),
+                "best_before": facts.best_before.isoformat() if facts.best_before else None,
+            },
+        }
+    scans = None
+    if history is not None:
+        scans = {
+            "count": history.count,
+            "first_at": history.first_at.isoformat() if history.first_at else None,
+            "first_area": history.first_area,
+            "clone_suspected": history.clone_suspected,
+            "signals": list(history.signals),
+        }
+    return {
+        "status": verdict.status.value,
+        "reason": verdict.reason,
+        "warnings": [w.value for w in verdict.warnings],
+        "checked_on": verdict.checked_on.isoformat(),
+        "scanned_base_url": verdict.scanned_base_url,
+        "label": label,
+        "product": product,
+        "scans": scans,
+    }
+
+
+def day(value: date | datetime | None) -> str:
+    """Return ``value`` as dd/mm/yyyy (the Vietnamese order, also clear in English); a
+    datetime is shown on the calendar of the programme's time zone. Plain strftime: Babel's
+    formatter costs more than the rest of the page."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(current_app.config["OCOP_TIMEZONE"])).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def _translations() -> Any:
+    # Flask-Babel looks the catalogue up again on every call (about 60 per scan page); once
+    # per request is enough, as the language cannot change mid-request.
+    translations = g.get("ocop_translations")
+    if translations is None:
+        translations = g.ocop_translations = get_translations()
+    return translations
+
+
+def init_app(app: Flask) -> None:
+    """Make the word maps and formatters available to every template, with a faster ``_``."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals.update(
+        headings=HEADINGS,
+        reasons=REVOCATION_REASONS,
+        kinds=PRODUCER_KINDS,
+        levels=LEVELS,
+        event_names=EVENTS,
+        warnings=WARNINGS,
+        short_code=short_code,
+        day=day,
+    )

@@ -1,0 +1,123 @@
+""" "Report a suspected fake": where it was bought, an optional photo, an optional contact.
+
+Photos are checked with Pillow (real image, allowed type, bounded size), re-encoded as JPEG
+(which drops EXIF, including GPS) and stored under ``OCOP_UPLOAD_DIR`` with a random name;
+they are never served back from here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from PIL import Image, UnidentifiedImageError
+from werkzeug.datastructures import FileStorage
+
+from labels import DecodeError, SignatureError, parse, parse_short_code
+from labels.signer import open_code
+from traceability import ValidationError
+from traceability.services import reports
+
+from . import db, ratelimit
+
+bp = Blueprint("reports", __name__)
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+FIELD_ERRORS = {
+    "shop": _l("Please say which shop or market sold the product (up to 200 characters)."),
+    "province": _l("Please give the province or city (up to 100 characters)."),
+    "note": _l("The note is too long (up to 2000 characters) or contains control characters."),
+    "contact": _l("The contact is too long (up to 200 characters) or contains control characters."),
+    "code": _l("The code is too long (up to 400 characters) or contains control characters."),
+    "photo": _l("The photo must be a JPEG, PNG or WebP image of at most 5 MB."),
+}
+
+
+class PhotoError(Exception):
+    """The upload is not an acceptable photo. ``field`` is always ``photo``."""
+
+    field = "photo"
+
+
+@bp.get("/report")
+def form() -> str:
+    """The empty form, with the code pre-filled when coming from a scan page."""
+    values = {"code": request.args.get("code", "")[:400]}
+    return render_template("report.html", values=values, error=None, field_errors=FIELD_ERRORS)
+
+
+@bp.post("/report")
+def submit() -> tuple[str, int] | str:
+    """Store the report (and photo). 400 with the form again and the field named on bad input."""
+    ratelimit.hit(db.engine(), "report", ratelimit.client_key(), limit=10, per=timedelta(hours=1))
+    values = {name: request.form.get(name, "") for name in ("code", "shop", "province", "note", "contact")}
+    serial = _serial_of(values["code"])
+    try:
+        photo = _photo(request.files.get("photo"))
+        report = reports.submit_report(
+            db.session(),
+            code_text=values["code"],
+            serial=serial,
+            shop=values["shop"],
+            province=values["province"],
+            note=values["note"],
+            contact=values["contact"],
+            photo_path=None,
+        )
+    except (ValidationError, PhotoError) as e:
+        return render_template("report.html", values=values, error=e.field, field_errors=FIELD_ERRORS), 400
+    if photo is not None:
+        # Written only after the report validated; the DB commit follows this 200 response.
+        report.photo_path = _store(photo)
+    return render_template("report_done.html", report_id=report.id)
+
+
+def _serial_of(code: str) -> int | None:
+    text = code.strip()
+    if not text:
+        return None
+    try:
+        return parse_short_code(text)
+    except DecodeError:
+        pass
+    try:
+        payload, _key = open_code(parse(text).code, current_app.extensions["ocop.keystore"].keyring())
+    except (DecodeError, SignatureError):
+        return None  # a forged code is still worth reporting; it just names no label
+    return payload.serial
+
+
+def _photo(upload: FileStorage | None) -> bytes | None:
+    if upload is None or not upload.filename:
+        return None
+    data = upload.read(MAX_PHOTO_BYTES + 1)
+    if not data:
+        return None
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoError("too large")
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            if probe.format not in ALLOWED_FORMATS or probe.width * probe.height > MAX_PIXELS:
+                raise PhotoError("type")
+            probe.verify()
+        with Image.open(BytesIO(data)) as image:
+            image.thumbnail((2000, 2000))
+            out = BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=85)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        raise PhotoError("unreadable") from e
+    return out.getvalue()
+
+
+def _store(data: bytes) -> str:
+    folder = Path(current_app.config["OCOP_UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.jpg"
+    (folder / name).write_bytes(data)
+    return name
