@@ -14,7 +14,10 @@ OCOP = [sys.executable, "-m", "verify_web.cli"]
 def run(args, env, tmp_path, stdin=None):
     full_env = (
         {k: v for k, v in os.environ.items() if not k.startswith("OCOP_")}
-        | {"OCOP_INSTANCE": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+        | {
+            "OCOP_INSTANCE": str(tmp_path / "cli-instance"),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
+        }
         | env
     )
     return subprocess.run(OCOP + args, env=full_env, capture_output=True, text=True, input=stdin, timeout=60)
