@@ -13,7 +13,6 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import ServiceUnavailable
 
 from keys import Keyring, KeysError, KeyStatus, PrivateKey, load_passphrase
-from labels import Verdict
 from traceability.services import revocation_list
 
 from . import db, openapi, scanlog, verdicts
@@ -45,17 +44,17 @@ def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify(error={"code": status, "name": "Bad Request", "message": message}), status
 
 
-def _answer(verdict: Verdict, area: str | None) -> Response:
-    history = scanlog.observe(verdict, channel="api", area=area)
-    return jsonify(verdict_data(verdict, history))
+def _answer(checked: verdicts.Checked, seen: scanlog.Observation) -> Response:
+    scanlog.record(checked.verdict, seen, channel="api")
+    return jsonify(verdict_data(checked.verdict, checked.history))
 
 
 @bp.get("/verify/<path:code>")
 def verify_get(code: str) -> Response:
     """Verify the digits of a label URL (``/V/<digits>``) or a typed short code."""
-    verdict = verdicts.scan(code) if code.isdigit() and len(code) > 20 else verdicts.short_code(code[:100])
-    area = request.args.get("province", "").strip()[:MAX_AREA] or None
-    return _answer(verdict, area)
+    seen = scanlog.observe(area=request.args.get("province", "").strip()[:MAX_AREA] or None)
+    is_code = code.isdigit() and len(code) > 20
+    return _answer(verdicts.scan(code, seen) if is_code else verdicts.short_code(code[:100], seen), seen)
 
 
 @bp.post("/verify")
@@ -72,8 +71,8 @@ def verify_post() -> Response | tuple[Response, int]:
     province = body.get("province")
     if province is not None and (not isinstance(province, str) or len(province) > MAX_AREA):
         return _error(400, f"province must be text of at most {MAX_AREA} characters")
-    verdict = verdicts.scan(qr, our_base_url=current_app.config["OCOP_BASE_URL"])
-    return _answer(verdict, (province or "").strip() or None)
+    seen = scanlog.observe(area=(province or "").strip() or None)
+    return _answer(verdicts.scan(qr, seen, our_base_url=current_app.config["OCOP_BASE_URL"]), seen)
 
 
 @bp.get("/revocations")

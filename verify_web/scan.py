@@ -5,34 +5,39 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from labels import Verdict
 from traceability.services import claims
 
 from . import db, ratelimit, scanlog, verdicts
+from .i18n import select_locale as current_language
 
 bp = Blueprint("scan", __name__)
 
 MAX_SECRET = 40
 
 
-def _verify_code(code: str) -> Verdict:
-    return verdicts.scan(code)
+def _page(checked: verdicts.Checked, *, code: str | None, claim: claims.ClaimResult | None = None) -> str:
+    language = current_language()
+    verdict = checked.verdict
 
+    def top() -> str:
+        return render_template("_verdict_top.html", verdict=verdict)
 
-def _page(
-    verdict: Verdict,
-    *,
-    code: str | None,
-    channel: str,
-    claim: claims.ClaimResult | None = None,
-    record: bool = True,
-) -> str:
-    history = scanlog.observe(verdict, channel=channel, record=record)
-    events = verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else ()
+    def facts() -> str:
+        events = verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else ()
+        return render_template("_verdict_facts.html", verdict=verdict, events=events)
+
+    # Our own autoescaped templates, drawn once per registry version and language.
     return render_template(
-        "scan.html", verdict=verdict, history=history, events=events, code=code, claim=claim
+        "scan.html",
+        verdict=verdict,
+        history=checked.history,
+        code=code,
+        claim=claim,
+        top=Markup(verdicts.fragment(checked, "top", language, top)),  # noqa: S704
+        facts_html=Markup(verdicts.fragment(checked, "facts", language, facts)) if verdict.facts else None,  # noqa: S704
     )
 
 
@@ -40,7 +45,10 @@ def _page(
 @bp.get("/V/<path:code>")
 def scan_page(code: str) -> str:
     """The verdict for the signed code in the QR. Always 200: every code gets an answer."""
-    return _page(_verify_code(code), code=code, channel="web")
+    seen = scanlog.observe()
+    checked = verdicts.scan(code, seen)
+    scanlog.record(checked.verdict, seen, channel="web")
+    return _page(checked, code=code)
 
 
 @bp.get("/check")
@@ -49,8 +57,10 @@ def short_code() -> str | Response:
     text = request.args.get("code", "")
     if not text.strip():
         return redirect(url_for("home.index"))
-    verdict = verdicts.short_code(text[:100])
-    return _page(verdict, code=None, channel="short")
+    seen = scanlog.observe()
+    checked = verdicts.short_code(text[:100], seen)
+    scanlog.record(checked.verdict, seen, channel="short")
+    return _page(checked, code=None)
 
 
 @bp.post("/v/<path:code>/claim")
@@ -58,14 +68,17 @@ def short_code() -> str | Response:
 def claim(code: str) -> str:
     """Claim the item with its scratch-off secret. A second claim says when it was first claimed."""
     ratelimit.hit(db.engine(), "claim", ratelimit.client_key(), limit=20, per=timedelta(hours=1))
-    verdict = _verify_code(code)
+    seen = scanlog.observe(record=False)
+    checked = verdicts.scan(code, seen)
+    facts = checked.verdict.facts
     result = None
-    if verdict.facts is not None:
+    if facts is not None:
         result = claims.claim(
             db.session(),
-            label_id=verdict.facts.label_id,
-            serial=verdict.facts.serial,
+            label_id=facts.label_id,
+            serial=facts.serial,
             secret=request.form.get("secret", "")[:MAX_SECRET],
         )
-    # The page reads the scan history after the claim, so a double claim shows as a clone signal.
-    return _page(verdict, code=code, channel="web", claim=result, record=False)
+        # Read the history again after the claim, so a double claim shows as a clone signal.
+        checked = verdicts.with_fresh_history(checked, seen)
+    return _page(checked, code=code, claim=result)

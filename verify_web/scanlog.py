@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,6 @@ from flask import Flask, current_app, request
 from labels import Verdict
 from traceability.services import scans
 
-from . import db
 from .scanwriter import ScanWriter
 
 # Link previews and crawlers fetch the URL without a person looking at the product.
@@ -75,33 +75,35 @@ def today() -> date:
     return datetime.now(ZoneInfo(current_app.config["OCOP_TIMEZONE"])).date()
 
 
-def observe(
-    verdict: Verdict, *, channel: str, area: str | None = None, record: bool = True
-) -> scans.ScanHistory | None:
-    """Record this verification if a person asked for it, and return the label's scan history
-    (``None`` when the code names no known label). ``record=False`` only reads the history."""
-    session = db.session()
-    facts = verdict.facts
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """Who is asking: whether to count this as a human scan, and its source and area."""
+
+    human: bool
+    source: str | None
+    area: str | None
+
+
+def observe(*, area: str | None = None, record: bool = True) -> Observation:
+    """Describe this request for scan recording; ``record=False`` only reads the history."""
     human = record and is_human_request()
-    source = source_hash() if human else None
-    history = (
-        scans.scan_history(
-            session, facts.label_id, current_source=source, current_area=area, count_current=human
+    return Observation(human=human, source=source_hash() if human else None, area=area)
+
+
+def record(verdict: Verdict, seen: Observation, *, channel: str) -> None:
+    """Queue this verification for the scans table if a person asked for it."""
+    if not seen.human:
+        return
+    facts = verdict.facts
+    serial = verdict.payload.serial if verdict.payload else (facts.serial if facts else None)
+    writer(current_app).submit(
+        scans.scan_row(
+            serial=serial,
+            label_id=facts.label_id if facts else None,
+            verdict=verdict.status.value,
+            channel=channel,
+            area=seen.area,
+            device=device_family(request.headers.get("User-Agent", "")),
+            source_hash=seen.source,
         )
-        if facts is not None
-        else None
     )
-    if human:
-        serial = verdict.payload.serial if verdict.payload else (facts.serial if facts else None)
-        writer(current_app).submit(
-            scans.scan_row(
-                serial=serial,
-                label_id=facts.label_id if facts else None,
-                verdict=verdict.status.value,
-                channel=channel,
-                area=area,
-                device=device_family(request.headers.get("User-Agent", "")),
-                source_hash=source,
-            )
-        )
-    return history

@@ -1,15 +1,19 @@
-"""Verdicts with a per-worker cache that is never stale.
+"""Verdicts and scan history for the verify routes, with a per-worker cache that is never stale.
 
-:func:`labels.verify_scan` stays the one judge; this module only remembers its answers. Each
-request first reads the registry version (one small indexed query); a changed version, a
-reloaded key set or a new day drops the cache, so a revocation made anywhere shows on the very
-next request of every worker.
+:func:`labels.verify_scan` stays the one judge; this module only remembers its answers, and the
+page fragments drawn from them. Every request reads the registry version (a number that changes
+with every registry change, see :mod:`traceability.services.registry_version`); a changed
+version, a reloaded key set or a new day drops the cache, so a revocation made anywhere shows
+on the very next request of every worker.
+
+On the hot path — a label already judged by this worker — the version and the label's scan
+history are read in one statement, so a repeat verification costs one database round trip.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,39 +22,97 @@ from flask import current_app, g
 from keys import Keyring
 from labels import Verdict, verify_scan, verify_short_code
 from traceability.models import LotEvent
-from traceability.services import lots
+from traceability.services import lots, scans
 from traceability.services.registry_version import registry_version
+from traceability.services.scans import ScanHistory
 
 from . import db, scanlog
 
 MAX_ENTRIES = 20_000
+CacheKey = tuple[str, str, str | None]
 
 
 @dataclass
 class _Cache:
-    stamp: tuple[object, ...] = ()
+    version: tuple[int, int] | None = None
     keyring: Keyring | None = None
-    verdicts: OrderedDict[tuple[str, str, str | None], Verdict] = field(default_factory=OrderedDict)
+    day: date | None = None
+    verdicts: OrderedDict[CacheKey, Verdict] = field(default_factory=OrderedDict)
     events: dict[int, Sequence[LotEvent]] = field(default_factory=dict)
+    fragments: dict[tuple[CacheKey, str, str], str] = field(default_factory=dict)
+
+    def reset(self, version: tuple[int, int] | None) -> None:
+        self.version = version
+        self.verdicts.clear()
+        self.events.clear()
+        self.fragments.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A verdict, the label's scan history (``None`` for codes naming no known label), and the
+    cache key under which page fragments of this verdict may be kept."""
+
+    verdict: Verdict
+    history: ScanHistory | None
+    key: CacheKey
 
 
 def _cache() -> tuple[_Cache, Keyring, date]:
-    if "ocop_verdict_cache" in g:  # checked once per request
-        checked: tuple[_Cache, Keyring, date] = g.ocop_verdict_cache
-        return checked
+    if "ocop_cache" in g:  # the key set and the day are looked at once per request
+        found: tuple[_Cache, Keyring, date] = g.ocop_cache
+        return found
     keyring: Keyring = current_app.extensions["ocop.keystore"].keyring()
     today = scanlog.today()
     cache: _Cache = current_app.extensions.setdefault("ocop.verdicts", _Cache())
-    stamp = (registry_version(db.session()), today)
-    if stamp != cache.stamp or keyring is not cache.keyring:
-        cache.stamp, cache.keyring = stamp, keyring
-        cache.verdicts.clear()
-        cache.events.clear()
-    g.ocop_verdict_cache = (cache, keyring, today)
+    if keyring is not cache.keyring or today != cache.day:
+        cache.keyring, cache.day = keyring, today
+        cache.reset(None)
+    g.ocop_cache = (cache, keyring, today)
     return cache, keyring, today
 
 
-def _remember(cache: _Cache, key: tuple[str, str, str | None], verdict: Verdict) -> Verdict:
+def _validated(cache: _Cache) -> None:
+    """Read the registry version (once per request) and drop the cache if it moved."""
+    if g.get("ocop_version_checked"):
+        return
+    version = registry_version(db.session())
+    if version != cache.version:
+        cache.reset(version)
+    g.ocop_version_checked = True
+
+
+def _check(key: CacheKey, judge: Callable[[Keyring, date], Verdict], seen: scanlog.Observation) -> Checked:
+    cache, keyring, today = _cache()
+    hit = cache.verdicts.get(key)
+    if hit is not None and hit.facts is not None and cache.version is not None:
+        found = scans.scan_history_and_version(
+            db.session(),
+            hit.facts.label_id,
+            current_source=seen.source,
+            current_area=seen.area,
+            count_current=seen.human,
+        )
+        if found is not None and found[1] == cache.version:
+            g.ocop_version_checked = True
+            return Checked(hit, found[0], key)
+    _validated(cache)
+    verdict = cache.verdicts.get(key) or _remember(cache, key, judge(keyring, today))
+    history = (
+        scans.scan_history(
+            db.session(),
+            verdict.facts.label_id,
+            current_source=seen.source,
+            current_area=seen.area,
+            count_current=seen.human,
+        )
+        if verdict.facts is not None
+        else None
+    )
+    return Checked(verdict, history, key)
+
+
+def _remember(cache: _Cache, key: CacheKey, verdict: Verdict) -> Verdict:
     if verdict.payload is None and verdict.facts is None:
         return verdict  # junk and forgeries are cheap to judge again; keep them out of memory
     cache.verdicts[key] = verdict
@@ -59,31 +121,60 @@ def _remember(cache: _Cache, key: tuple[str, str, str | None], verdict: Verdict)
     return verdict
 
 
-def scan(text: str, *, our_base_url: str | None = None) -> Verdict:
-    """The verdict for scanned text (see :func:`labels.verify_scan`), cached while valid."""
-    cache, keyring, today = _cache()
-    key = ("scan", text, our_base_url)
-    hit = cache.verdicts.get(key)
-    if hit is not None:
-        return hit
-    verdict = verify_scan(text, keyring=keyring, today=today, session=db.session(), our_base_url=our_base_url)
-    return _remember(cache, key, verdict)
+def scan(text: str, seen: scanlog.Observation, *, our_base_url: str | None = None) -> Checked:
+    """The verdict for scanned text (see :func:`labels.verify_scan`) and the label's history."""
+
+    def judge(keyring: Keyring, today: date) -> Verdict:
+        return verify_scan(
+            text, keyring=keyring, today=today, session=db.session(), our_base_url=our_base_url
+        )
+
+    return _check(("scan", text, our_base_url), judge, seen)
 
 
-def short_code(text: str) -> Verdict:
-    """The verdict for a typed short code (see :func:`labels.verify_short_code`), cached."""
-    cache, keyring, today = _cache()
-    key = ("short", text, None)
-    hit = cache.verdicts.get(key)
-    if hit is not None:
-        return hit
-    return _remember(cache, key, verify_short_code(text, session=db.session(), keyring=keyring, today=today))
+def short_code(text: str, seen: scanlog.Observation) -> Checked:
+    """The verdict for a typed short code (see :func:`labels.verify_short_code`) and history."""
+
+    def judge(keyring: Keyring, today: date) -> Verdict:
+        return verify_short_code(text, session=db.session(), keyring=keyring, today=today)
+
+    return _check(("short", text, None), judge, seen)
+
+
+def with_fresh_history(checked: Checked, seen: scanlog.Observation) -> Checked:
+    """The same verdict with the label's scan history read again (after a claim changed it)."""
+    facts = checked.verdict.facts
+    if facts is None:
+        return checked
+    history = scans.scan_history(
+        db.session(),
+        facts.label_id,
+        current_source=seen.source,
+        current_area=seen.area,
+        count_current=seen.human,
+    )
+    return Checked(checked.verdict, history, checked.key)
 
 
 def lot_events(lot_id: int) -> Sequence[LotEvent]:
     """The lot's journey, cached under the same registry version as the verdicts."""
     cache, _keyring, _today = _cache()
+    _validated(cache)
     if lot_id not in cache.events:
         # Loaded rows stay readable once their session closes (expire_on_commit is off).
         cache.events[lot_id] = lots.events(db.session(), lot_id)
     return cache.events[lot_id]
+
+
+def fragment(checked: Checked, name: str, language: str, render: Callable[[], str]) -> str:
+    """Return a rendered page fragment that depends only on the verdict and the language,
+    drawing it once per registry version (and day, and key set)."""
+    cache, _keyring, _today = _cache()
+    _validated(cache)
+    if checked.key not in cache.verdicts:
+        return render()  # not cacheable (junk input): draw it every time
+    slot = (checked.key, name, language)
+    found = cache.fragments.get(slot)
+    if found is None:
+        found = cache.fragments[slot] = render()
+    return found

@@ -17,6 +17,15 @@ _NEWEST = select(func.max(AuditEntry.id)).scalar_subquery()
 _VERSION = select(func.max(AuditEntry.id), func.count(AuditEntry.id)).where(
     AuditEntry.id > _NEWEST - RECENT_IDS
 )
+# The same two numbers as scalar columns, for statements that read the version alongside other
+# data in one round trip (and one snapshot).
+NEWEST_ID = select(func.max(AuditEntry.id)).scalar_subquery().label("version_newest")
+RECENT_COUNT = (
+    select(func.count(AuditEntry.id))
+    .where(AuditEntry.id > select(func.max(AuditEntry.id)).scalar_subquery() - RECENT_IDS)
+    .scalar_subquery()
+    .label("version_recent")
+)
 
 
 def registry_version(session: Session) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from sqlalchemy import BindParameter, Select, bindparam, case, func, insert, sel
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
+from .registry_version import NEWEST_ID, RECENT_COUNT
 
 # A genuine item is checked by one buyer, perhaps a shop and a relative: a few sources. The
 # same serial seen from many sources or provinces within days means the QR was copied.
@@ -153,6 +154,7 @@ def _history_statement() -> Select[Any]:
 
 
 _HISTORY = _history_statement()
+_HISTORY_AND_VERSION = _HISTORY.add_columns(NEWEST_ID, RECENT_COUNT)
 
 
 def scan_history(
@@ -169,22 +171,52 @@ def scan_history(
     With ``count_current`` the scan being served now (not yet written) is included, with its
     ``current_source`` and ``current_area``, so the page can say "scanned N times" at once.
     """
+    params = _params(label_id, now, current_source, current_area)
+    row = session.connection().execute(_HISTORY, params).first()
+    if row is None:
+        return ScanHistory(0, None, None, 0, 0, ())
+    return _history(tuple(row), params, count_current)
+
+
+def scan_history_and_version(
+    session: Session,
+    label_id: int,
+    *,
+    current_source: str | None = None,
+    current_area: str | None = None,
+    count_current: bool = False,
+) -> tuple[ScanHistory, tuple[int, int]] | None:
+    """Return the label's scan history and the registry version
+    (:func:`.registry_version.registry_version`) read in one statement, or ``None`` if the
+    label does not exist. The verify path's cache check and history cost one round trip."""
+    params = _params(label_id, None, current_source, current_area)
+    row = session.connection().execute(_HISTORY_AND_VERSION, params).first()
+    if row is None:
+        return None
+    *history, newest, recent = tuple(row)
+    return _history(tuple(history), params, count_current), (int(newest or 0), int(recent))
+
+
+def _params(
+    label_id: int, now: datetime | None, current_source: str | None, current_area: str | None
+) -> dict[str, Any]:
     moment = now or utcnow()
-    params = {
+    return {
         "label_id": label_id,
+        "now": moment,
         "since": moment - CLONE_WINDOW,
         "source": current_source or "",
         "area": current_area or "",
     }
-    row = session.connection().execute(_HISTORY, params).first()
-    if row is None:
-        return ScanHistory(0, None, None, 0, 0, ())
+
+
+def _history(row: tuple[Any, ...], params: dict[str, Any], count_current: bool) -> ScanHistory:
     count, first_at, first_area, claims, sources, areas, source_seen, area_seen = row
     if count_current:
-        sources += 1 if current_source and not source_seen else 0
-        areas += 1 if current_area and not area_seen else 0
+        sources += 1 if params["source"] and not source_seen else 0
+        areas += 1 if params["area"] and not area_seen else 0
         if count == 0:
-            first_at, first_area = moment, current_area
+            first_at, first_area = params["now"], params["area"] or None
         count += 1
     signals = []
     if sources >= CLONE_SOURCES:
