@@ -178,3 +178,16 @@ def payload_date():
     from datetime import UTC, datetime
 
     return datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_short_code_check_character_is_typeable_and_catches_every_single_typo():
+    from labels.encoding import CROCKFORD
+
+    for serial in (0, 1, 0x0ABC_DEF0_1234_567, (1 << 60) - 1):
+        text = short_code(serial).replace("-", "")
+        assert (text.isalnum() and text.isupper()) or text.isdigit()
+        for i, original in enumerate(text):
+            for ch in CROCKFORD:
+                if ch != original:
+                    with pytest.raises(DecodeError):
+                        parse_short_code(text[:i] + ch + text[i + 1 :])
