@@ -51,7 +51,7 @@ def main() -> int:
         return 1
     base = os.environ["OCOP_BASE_URL"].rstrip("/")
     click.echo("\nDemo labels (open in a browser, or print and scan):")
-    if ocop(["demo"]) != 0:
+    if ocop(["demo", "--accounts-file", str(instance / "demo-accounts.txt")]) != 0:
         return 1
     from .cli.demo import DEMO
 

@@ -6,8 +6,11 @@ nothing and prints the same URLs (Ed25519 signatures are deterministic).
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -19,7 +22,7 @@ from keys import PrivateKey
 from labels import LabelPayload, LabelSerializer
 from traceability.enums import EventKind, ProducerKind, ProductGroup, RevocationReason, RevocationTarget
 from traceability.models import Label, Lot, Producer
-from traceability.services import certifications, labels, lots, producers, revocations
+from traceability.services import certifications, labels, lots, producers, revocations, users
 
 from .common import domain_errors, keystore, passphrase, transaction
 
@@ -46,32 +49,59 @@ class DemoProduct:
 DEMO = (
     DemoProduct(
         key="genuine",
-        producer={"legal_name": "HTX Dịch vụ tổng hợp Đông Cao", "kind": ProducerKind.COOPERATIVE,
-                  "commune": "xã Tráng Việt", "district": "huyện Mê Linh", "province": "Hà Nội",
-                  "contact": "Dữ liệu mẫu (demo)"},
+        producer={
+            "legal_name": "HTX Dịch vụ tổng hợp Đông Cao",
+            "kind": ProducerKind.COOPERATIVE,
+            "commune": "xã Tráng Việt",
+            "district": "huyện Mê Linh",
+            "province": "Hà Nội",
+            "contact": "Dữ liệu mẫu (demo)",
+        },
         product={"name": "Củ cải trắng", "group": ProductGroup.FOOD, "gtin": "08938600000019"},
-        stars=4, decision="QĐ 1234/QĐ-UBND (mẫu)", issued_on=date(2025, 3, 10),
-        lot_code="DC-2026-11", produced_on=date(2026, 11, 2), best_before=date(2026, 12, 15),
+        stars=4,
+        decision="QĐ 1234/QĐ-UBND (mẫu)",
+        issued_on=date(2025, 3, 10),
+        lot_code="DC-2026-11",
+        produced_on=date(2026, 11, 2),
+        best_before=date(2026, 12, 15),
         place="Đông Cao, Mê Linh, Hà Nội",
     ),
     DemoProduct(
         key="expired",
-        producer={"legal_name": "Công ty TNHH MTV Newstar", "kind": ProducerKind.ENTERPRISE,
-                  "commune": "phường Hồng Hà", "district": "thành phố Hạ Long", "province": "Quảng Ninh",
-                  "contact": "Dữ liệu mẫu (demo)"},
+        producer={
+            "legal_name": "Công ty TNHH MTV Newstar",
+            "kind": ProducerKind.ENTERPRISE,
+            "commune": "phường Hồng Hà",
+            "district": "thành phố Hạ Long",
+            "province": "Quảng Ninh",
+            "contact": "Dữ liệu mẫu (demo)",
+        },
         product={"name": "Nước mắm sá sùng", "group": ProductGroup.FOOD, "gtin": None},
-        stars=3, decision="QĐ 567/QĐ-UBND (mẫu)", issued_on=date(2021, 6, 15),
-        lot_code="NS-2024-05", produced_on=date(2024, 5, 20), best_before=date(2027, 5, 20),
+        stars=3,
+        decision="QĐ 567/QĐ-UBND (mẫu)",
+        issued_on=date(2021, 6, 15),
+        lot_code="NS-2024-05",
+        produced_on=date(2024, 5, 20),
+        best_before=date(2027, 5, 20),
         place="Hạ Long, Quảng Ninh",
     ),
     DemoProduct(
         key="revoked",
-        producer={"legal_name": "Hộ kinh doanh Rượu mơ Yên Tử (mẫu)", "kind": ProducerKind.HOUSEHOLD,
-                  "commune": "xã Thượng Yên Công", "district": "thành phố Uông Bí", "province": "Quảng Ninh",
-                  "contact": "Dữ liệu mẫu (demo)"},
+        producer={
+            "legal_name": "Hộ kinh doanh Rượu mơ Yên Tử (mẫu)",
+            "kind": ProducerKind.HOUSEHOLD,
+            "commune": "xã Thượng Yên Công",
+            "district": "thành phố Uông Bí",
+            "province": "Quảng Ninh",
+            "contact": "Dữ liệu mẫu (demo)",
+        },
         product={"name": "Rượu mơ Yên Tử", "group": ProductGroup.BEVERAGE, "gtin": None},
-        stars=5, decision="QĐ 89/QĐ-BNN (mẫu)", issued_on=date(2024, 9, 1),
-        lot_code="YT-2026-01", produced_on=date(2026, 1, 15), best_before=date(2031, 1, 15),
+        stars=5,
+        decision="QĐ 89/QĐ-BNN (mẫu)",
+        issued_on=date(2024, 9, 1),
+        lot_code="YT-2026-01",
+        produced_on=date(2026, 1, 15),
+        best_before=date(2031, 1, 15),
         place="Yên Tử, Quảng Ninh",
     ),
 )
@@ -79,8 +109,12 @@ DEMO = (
 
 def label_url(label: Label, key: PrivateKey, serializer: LabelSerializer) -> str:
     """Return the QR text of a recorded label (re-signed: same key, same bytes)."""
-    payload = LabelPayload(kid=label.key_id, serial=label.serial, stars=label.certification.stars,
-                           certified_until=label.certification.valid_until)
+    payload = LabelPayload(
+        kid=label.key_id,
+        serial=label.serial,
+        stars=label.certification.stars,
+        certified_until=label.certification.valid_until,
+    )
     return serializer.dumps(payload, key)
 
 
@@ -92,25 +126,44 @@ def load(session: Session, signer: PrivateKey) -> dict[str, list[Label]]:
         if producer is None:
             producer = producers.create_producer(session, actor=DEMO_ACTOR, **demo.producer)  # type: ignore[arg-type]
             product = producers.create_product(
-                session, actor=DEMO_ACTOR, producer_id=producer.id, **demo.product  # type: ignore[arg-type]
+                session,
+                actor=DEMO_ACTOR,
+                producer_id=producer.id,
+                **demo.product,  # type: ignore[arg-type]
             )
             cert = certifications.certify(
-                session, actor=DEMO_ACTOR, product_id=product.id, stars=demo.stars,
-                number=demo.decision, issued_on=demo.issued_on,
+                session,
+                actor=DEMO_ACTOR,
+                product_id=product.id,
+                stars=demo.stars,
+                number=demo.decision,
+                issued_on=demo.issued_on,
             )
             lot = lots.create_lot(
-                session, actor=DEMO_ACTOR, product_id=product.id, code=demo.lot_code,
-                produced_on=demo.produced_on, best_before=demo.best_before,
+                session,
+                actor=DEMO_ACTOR,
+                product_id=product.id,
+                code=demo.lot_code,
+                produced_on=demo.produced_on,
+                best_before=demo.best_before,
             )
             _journey(session, lot, demo)
             labels.record_labels(
-                session, actor=DEMO_ACTOR, lot=lot, certification=cert, key_id=signer.kid,
-                serials=labels.new_serials(LABELS_PER_LOT), first_number=1,
+                session,
+                actor=DEMO_ACTOR,
+                lot=lot,
+                certification=cert,
+                key_id=signer.kid,
+                serials=labels.new_serials(LABELS_PER_LOT),
+                first_number=1,
             )
             if demo.key == "revoked":
                 first = session.scalar(select(Label.serial).where(Label.lot_id == lot.id, Label.number == 1))
                 revocations.revoke(
-                    session, actor=DEMO_ACTOR, target=RevocationTarget.LABEL, ref={"serial": first},
+                    session,
+                    actor=DEMO_ACTOR,
+                    target=RevocationTarget.LABEL,
+                    ref={"serial": first},
                     reason=RevocationReason.COUNTERFEIT,
                     note="Tem sao chép phát hiện tại chợ Hạ Long (dữ liệu mẫu)",
                 )
@@ -124,7 +177,10 @@ def load(session: Session, signer: PrivateKey) -> dict[str, list[Label]]:
 def _journey(session: Session, lot: Lot, demo: DemoProduct) -> None:
     base = datetime.combine(demo.produced_on, datetime.min.time(), UTC)
     steps = [
-        (EventKind.HARVESTED, 6), (EventKind.PROCESSED, 9), (EventKind.PACKED, 14), (EventKind.INSPECTED, 16)
+        (EventKind.HARVESTED, 6),
+        (EventKind.PROCESSED, 9),
+        (EventKind.PACKED, 14),
+        (EventKind.INSPECTED, 16),
     ]
     for kind, hour in steps:
         when = base.replace(hour=hour)
@@ -134,12 +190,55 @@ def _journey(session: Session, lot: Lot, demo: DemoProduct) -> None:
 
 
 @click.command("demo")
+@click.option(
+    "--accounts-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also create demo staff accounts with random passwords, kept in this owner-only file.",
+)
 @with_appcontext
 @domain_errors
-def demo() -> None:
+def demo(accounts_file: Path | None) -> None:
     """Load the demo registry and print a genuine, an expired and a revoked label URL."""
     for line in demo_urls():
         click.echo(line)
+    if accounts_file is not None:
+        login = current_app.config["OCOP_BASE_URL"].lower() + "/login"
+        click.echo(f"\nStaff sign-in at {login} (role, user name, password; kept in {accounts_file}):")
+        for line in demo_accounts(accounts_file):
+            click.echo(line)
+
+
+DEMO_ACCOUNTS = (("admin", "admin"), ("thanhtra", "inspector"), ("dongcao", "producer"))
+
+
+def demo_accounts(path: Path) -> list[str]:
+    """Create the demo staff accounts once, with random passwords written to ``path`` (mode
+    600), and return lines telling how to sign in. Passwords exist only on this machine."""
+    if path.exists():
+        return [f"  {line}" for line in path.read_text("utf-8").splitlines()]
+    lines = []
+    with transaction() as session:
+        if users.list_users(session):
+            return ["  (staff accounts exist already; add more with: ocop user add)"]
+        producer = session.scalar(
+            select(Producer).where(Producer.legal_name == DEMO[0].producer["legal_name"])
+        )
+        for username, role in DEMO_ACCOUNTS:
+            password = secrets.token_urlsafe(12)
+            users.create_user(
+                session,
+                actor=DEMO_ACTOR,
+                username=username,
+                password=password,
+                role=role,
+                producer_id=producer.id if role == "producer" and producer else None,
+            )
+            lines.append(f"{role:<10} {username:<9} {password}")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    return [f"  {line}" for line in lines]
 
 
 def demo_urls() -> list[str]:

@@ -164,3 +164,21 @@ def test_key_lifecycle_from_the_cli(cli_env, tmp_path):
     offline = json.loads(run(["verify", "--offline", urls["genuine"]], cli_env, tmp_path).stdout)
     assert offline["status"] == "revoked"
     assert_clean_error(run(["keys", "compromise", first, "--yes"], cli_env, tmp_path), "already")
+
+
+def test_demo_accounts_are_random_private_and_stable(cli_env, tmp_path):
+    assert run(["db", "upgrade"], cli_env, tmp_path).returncode == 0
+    accounts = tmp_path / "accounts.txt"
+    first = run(["demo", "--accounts-file", str(accounts)], cli_env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert oct(accounts.stat().st_mode & 0o777) == "0o600"
+    lines = accounts.read_text().splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["admin", "admin"],
+        ["inspector", "thanhtra"],
+        ["producer", "dongcao"],
+    ]
+    passwords = {line.split()[2] for line in lines}
+    assert len(passwords) == 3 and all(len(p) >= 12 for p in passwords)
+    again = run(["demo", "--accounts-file", str(accounts)], cli_env, tmp_path)
+    assert again.stdout == first.stdout
