@@ -83,13 +83,13 @@ class ScanWriter:
         stop = False
         while not stop:
             batch = [self._queue.get()]
-            deadline = time.monotonic() + LINGER
+            if batch[0] is not _STOP:
+                # Sleep rather than wait on the queue: a waiting thread is woken by every put
+                # and takes the GIL from the request thread once per row.
+                time.sleep(LINGER)
             while len(batch) < MAX_BATCH and batch[-1] is not _STOP:
-                remaining = deadline - time.monotonic()
                 try:
-                    batch.append(
-                        self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-                    )
+                    batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             stop = any(item is _STOP for item in batch)
