@@ -1,0 +1,63 @@
+"""The four routes of a label printing area, built once for ``/admin/labels`` and once for
+``/producer/labels``: the forms, the confirm step, issuing (a download) and reprinting (a
+download). Views only parse, call :mod:`verify_web.printing` and turn refusals into the form
+with an error status (which rolls the request's session back)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, request
+from werkzeug.wrappers import Response
+
+from . import db, printing
+from .auth import actor, roles_required
+
+
+def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printing.Scope]) -> Blueprint:
+    """Return a blueprint ``name`` under ``url_prefix`` for users of ``role``; ``scope()`` says
+    whose products the signed-in user may print (it may abort with 403)."""
+    bp = Blueprint(name, __name__, url_prefix=url_prefix)
+
+    def refused(error: printing.FormRefused, where: printing.Scope) -> tuple[str, int]:
+        return printing.form_page(db.session(), where, error.message, error.status, request.form)
+
+    @bp.get("")
+    @roles_required(role)
+    def index() -> tuple[str, int]:
+        """The issue and reprint forms."""
+        return printing.form_page(db.session(), scope())
+
+    @bp.post("/issue/plan")
+    @roles_required(role)
+    def confirm() -> tuple[str, int]:
+        """Show what an issue would do and ask to confirm. Records nothing."""
+        where = scope()
+        try:
+            return printing.confirm_page(db.session(), where, printing.read_issue(request.form))
+        except printing.FormRefused as e:
+            return refused(e, where)
+
+    @bp.post("/issue")
+    @roles_required(role)
+    def issue() -> Response | tuple[str, int]:
+        """Issue the confirmed labels and send the file; a refusal records nothing."""
+        where = scope()
+        try:
+            return printing.issue_download(db.session(), where, printing.read_issue(request.form), actor())
+        except printing.FormRefused as e:
+            return refused(e, where)
+
+    @bp.post("/reprint")
+    @roles_required(role)
+    def reprint() -> Response | tuple[str, int]:
+        """Render a lot's issued labels again (no new serials) and send the file."""
+        where = scope()
+        try:
+            return printing.reprint_download(
+                db.session(), where, printing.read_reprint(request.form), actor()
+            )
+        except printing.FormRefused as e:
+            return refused(e, where)
+
+    return bp
