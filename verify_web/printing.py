@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import BinaryIO
 
-from flask import abort, current_app, render_template, send_file
+from flask import abort, current_app, send_file
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -28,7 +28,7 @@ from labels.layout import Design, LotFacts, design, parse_stock
 from labels.output import Format, open_writer
 from labels.runfiles import parse_numbers, rendered, write_all
 from traceability import NotFound, ValidationError
-from traceability.services import printable, producers
+from traceability.services import producers
 
 from .staffkit import keyring
 
@@ -75,10 +75,14 @@ class IssueRequest:
     stock: str
     format: str
     secret: bool
+    first: int | None = None  # the first number the confirm page showed, if it came from there
 
     def fields(self) -> dict[str, str]:
         """Return the request as the form's field names and values."""
-        return {k: ("1" if v is True else "" if v is False else str(v)) for k, v in asdict(self).items()}
+        return {
+            k: ("1" if v is True else "" if v is False or v is None else str(v))
+            for k, v in asdict(self).items()
+        }
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,8 @@ def read_issue(form: Mapping[str, str]) -> IssueRequest:
                 most=f"{most:,}",
             )
         )
-    return IssueRequest(product, lot, count, stock, fmt, form.get("secret", "") == "1")
+    first = _whole(form, "first") if _text(form, "first") else None
+    return IssueRequest(product, lot, count, stock, fmt, form.get("secret", "") == "1", first)
 
 
 def read_reprint(form: Mapping[str, str]) -> ReprintRequest:
@@ -174,7 +179,7 @@ def refusal_message(error: IssueRefused) -> str:
     return str(messages[error.reason]())
 
 
-def _product_name(session: Session, scope: Scope, product_id: int) -> str:
+def product_name(session: Session, scope: Scope, product_id: int) -> str:
     """Return the product's name. A product outside the scope is a 404 page, as if it did not
     exist; an unknown product id on the admin form is refused on the form."""
     try:
@@ -211,7 +216,7 @@ def plan(session: Session, scope: Scope, request: IssueRequest) -> tuple[IssuePl
     Raises :class:`FormRefused` for every refusal, or aborts with 404 for a product outside
     the scope.
     """
-    _product_name(session, scope, request.product)
+    product_name(session, scope, request.product)
     try:
         found = plan_issue(
             session,
@@ -289,6 +294,18 @@ def issue_download(session: Session, scope: Scope, request: IssueRequest, actor:
     the form and an error status, which rolls the session back).
     """
     found, label_design = plan(session, scope, request)
+    if request.first is not None and request.first != found.first_number:
+        # The confirmed numbers were taken meanwhile: most often the same form sent twice.
+        raise FormRefused(
+            gettext(
+                "Labels numbered from %(first)s in lot %(lot)s were issued after this page was "
+                "confirmed (was the form sent twice?). Nothing more was issued; check the lot and "
+                "start again.",
+                first=request.first,
+                lot=found.lot_code,
+            ),
+            status=409,
+        )
     signer = _signer()
     serializer = _serializer()
     fmt = FORMATS[request.format][0]
@@ -317,7 +334,7 @@ def reprint_download(session: Session, scope: Scope, request: ReprintRequest, ac
     Raises :class:`FormRefused` for an unknown lot, nothing to reprint, mixed ratings, a bad
     stock or a key that cannot be unlocked; aborts with 404 for a product outside the scope.
     """
-    _product_name(session, scope, request.product)
+    product_name(session, scope, request.product)
     serializer = _serializer()
     try:
         found = plan_reprint(
@@ -346,41 +363,17 @@ def reprint_download(session: Session, scope: Scope, request: ReprintRequest, ac
     return _send(session, out, request.format, f"ocop-reprint-{_ascii(found.lot_code)}-{span}")
 
 
-def form_page(
-    session: Session,
-    scope: Scope,
-    error: str | None = None,
-    status: int = 200,
-    form: Mapping[str, str] | None = None,
-) -> tuple[str, int]:
-    """Return the issue and reprint forms with the products in scope."""
-    return render_template(
-        "staff/print.html",
-        products=printable.printable_products(
-            session,
-            today=date.today(),
-            producer_id=scope.producer_id,
-            certified_only=scope.producer_id is not None,
-        ),
-        stocks=STOCKS,
-        formats=list(FORMATS),
-        most=WEB_MAX_COUNT,
-        png_most=PNG_MAX_COUNT,
-        endpoint=scope.endpoint,
-        error=error,
-        form=dict(form or {}),
-    ), status
-
-
-def confirm_page(session: Session, scope: Scope, request: IssueRequest) -> tuple[str, int]:
-    """Return the plan of an issue request for the user to confirm. Reads only; raises
-    :class:`FormRefused`."""
-    found, _ = plan(session, scope, request)
-    return render_template(
-        "staff/print_confirm.html",
-        plan=found,
-        request=request,
-        product=_product_name(session, scope, request.product),
-        last=found.first_number + found.count - 1,
-        endpoint=scope.endpoint,
-    ), 200
+def plan_warnings(found: IssuePlan) -> list[str]:
+    """Return the operator's warnings about a plan, in the page's language: the certificate
+    ending before the lot's best-before date (labels then read "expired" on shop shelves)."""
+    warnings = []
+    if found.best_before is not None and found.certified_until < found.best_before:
+        warnings.append(
+            gettext(
+                "The OCOP certificate ends on %(until)s, before the lot's best-before date %(best)s: "
+                "labels scanned after %(until)s will show “expired” unless the product is re-rated.",
+                until=found.certified_until.strftime("%d/%m/%Y"),
+                best=found.best_before.strftime("%d/%m/%Y"),
+            )
+        )
+    return warnings

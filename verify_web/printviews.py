@@ -5,10 +5,15 @@ with an error status (which rolls the request's session back)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import date
 
-from flask import Blueprint, request
+from flask import Blueprint, render_template, request
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
+
+from traceability.services import printable
 
 from . import db, printing
 from .auth import actor, roles_required
@@ -20,13 +25,13 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
     bp = Blueprint(name, __name__, url_prefix=url_prefix)
 
     def refused(error: printing.FormRefused, where: printing.Scope) -> tuple[str, int]:
-        return printing.form_page(db.session(), where, error.message, error.status, request.form)
+        return form_page(db.session(), where, error.message, error.status, request.form)
 
     @bp.get("")
     @roles_required(role)
     def index() -> tuple[str, int]:
         """The issue and reprint forms."""
-        return printing.form_page(db.session(), scope())
+        return form_page(db.session(), scope())
 
     @bp.post("/issue/plan")
     @roles_required(role)
@@ -34,7 +39,7 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
         """Show what an issue would do and ask to confirm. Records nothing."""
         where = scope()
         try:
-            return printing.confirm_page(db.session(), where, printing.read_issue(request.form))
+            return confirm_page(db.session(), where, printing.read_issue(request.form))
         except printing.FormRefused as e:
             return refused(e, where)
 
@@ -61,3 +66,46 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
             return refused(e, where)
 
     return bp
+
+
+def form_page(
+    session: Session,
+    scope: printing.Scope,
+    error: str | None = None,
+    status: int = 200,
+    form: Mapping[str, str] | None = None,
+) -> tuple[str, int]:
+    """Return the issue and reprint forms with the products in scope."""
+    return render_template(
+        "staff/print.html",
+        products=printable.printable_products(
+            session,
+            today=date.today(),
+            producer_id=scope.producer_id,
+            certified_only=scope.producer_id is not None,
+        ),
+        stocks=printing.STOCKS,
+        formats=list(printing.FORMATS),
+        most=printing.WEB_MAX_COUNT,
+        png_most=printing.PNG_MAX_COUNT,
+        endpoint=scope.endpoint,
+        error=error,
+        form=dict(form or {}),
+    ), status
+
+
+def confirm_page(session: Session, scope: printing.Scope, wanted: printing.IssueRequest) -> tuple[str, int]:
+    """Return the plan of an issue request for the user to confirm. Reads only; raises
+    :class:`printing.FormRefused`."""
+    found, _ = printing.plan(session, scope, wanted)
+    return render_template(
+        "staff/print_confirm.html",
+        plan=found,
+        warnings=printing.plan_warnings(found),
+        # The confirmed first number goes along, so sending the form twice issues once.
+        fields=replace(wanted, first=found.first_number).fields(),
+        wanted=wanted,
+        product=printing.product_name(session, scope, wanted.product),
+        last=found.first_number + found.count - 1,
+        endpoint=scope.endpoint,
+    ), 200

@@ -63,6 +63,11 @@ def test_admin_plans_then_downloads_a_pdf_whose_labels_verify(
     assert plan.status_code == 200, text
     assert 'data-count="7" data-first="3" data-last="9"' in text
     assert "5★" in text and world.certification.valid_until.strftime("%d/%m/%Y") in text
+    # The certificate (36 months) ends before this lot's best-before date: warned in Vietnamese.
+    assert world.lot.best_before is not None and world.certification.valid_until < world.lot.best_before
+    assert 'id="warnings"' in text and world.lot.best_before.strftime("%d/%m/%Y") in text
+    assert "hết hạn" in text
+    assert 'name="first" value="3"' in text
     assert rows(app_session) == before  # the plan records nothing
 
     download = client.post("/admin/labels/issue", data=form)
@@ -263,3 +268,18 @@ def test_missing_passphrase_is_a_clear_503(
     assert refused.status_code == 503
     assert "OCOP_KEY_PASSPHRASE" in refused.get_data(as_text=True)
     assert rows(app_session) == before
+
+
+def test_confirming_twice_issues_once(client: FlaskClient, app_session: Session, admin: str) -> None:
+    world = make_world(app_session)
+    app_session.commit()
+    form = {"product": str(world.product.id), "lot": world.lot.code, "count": "4", "format": "csv"}
+    form |= {"first": "1", "csrf_token": admin}
+    before = rows(app_session)
+    assert client.post("/admin/labels/issue", data=form).status_code == 200
+    after_first = rows(app_session)
+    assert after_first == (before[0] + 4, before[1] + 1)
+    again = client.post("/admin/labels/issue", data=form)
+    assert again.status_code == 409
+    assert 'role="alert"' in again.get_data(as_text=True)
+    assert rows(app_session) == after_first
