@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from flask import abort, current_app, send_file
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -323,6 +324,16 @@ def issue_download(session: Session, scope: Scope, request: IssueRequest, actor:
     except PayloadError as e:
         raise FormRefused(
             gettext("These labels cannot carry the certificate date %(value)s.", value=str(e.value))
+        ) from None
+    except IntegrityError:
+        # Another issue for the same lot recorded these numbers first (uq_labels_lot_number).
+        raise FormRefused(
+            gettext(
+                "Another issue for lot %(lot)s took these label numbers at the same moment. "
+                "Nothing was issued; please start again.",
+                lot=found.lot_code,
+            ),
+            status=409,
         ) from None
     last = found.first_number + found.count - 1
     return _send(session, out, request.format, f"ocop-{_ascii(found.lot_code)}-{found.first_number}-{last}")

@@ -25,7 +25,9 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
     bp = Blueprint(name, __name__, url_prefix=url_prefix)
 
     def refused(error: printing.FormRefused, where: printing.Scope) -> tuple[str, int]:
-        return form_page(db.session(), where, error.message, error.status, request.form)
+        session = db.session()
+        session.rollback()  # whatever a refused run wrote goes; the form page reads afresh
+        return form_page(session, where, error.message, error.status, request.form)
 
     @bp.get("")
     @roles_required(role)
