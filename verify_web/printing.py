@@ -16,7 +16,7 @@ from datetime import date
 from typing import BinaryIO
 
 from flask import abort, current_app, send_file
-from flask_babel import gettext
+from flask_babel import format_number, gettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -133,7 +133,7 @@ def read_issue(form: Mapping[str, str]) -> IssueRequest:
             gettext(
                 "The count must be from 1 to %(most)s labels per browser request; "
                 "issue larger runs in several requests or with “ocop issue”.",
-                most=f"{most:,}",
+                most=format_number(most),
             )
         )
     first = _whole(form, "first") if _text(form, "first") else None

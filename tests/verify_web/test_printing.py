@@ -168,9 +168,9 @@ def test_producer_product_without_certification_is_refused(client: FlaskClient, 
 @pytest.mark.parametrize(
     ("change", "status", "words"),
     [
-        ({"count": "0"}, 422, "10,000"),
-        ({"count": "10001"}, 422, "10,000"),
-        ({"count": "2001", "format": "png"}, 422, "2,000"),
+        ({"count": "0"}, 422, "10.000"),  # Vietnamese number format
+        ({"count": "10001"}, 422, "10.000"),
+        ({"count": "2001", "format": "png"}, 422, "2.000"),
         ({"count": "many"}, 400, "count"),
         ({"lot": "NO-SUCH-LOT"}, 422, "NO-SUCH-LOT"),
         ({"stock": "a3-2"}, 422, "a3-2"),
