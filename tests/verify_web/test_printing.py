@@ -283,3 +283,24 @@ def test_confirming_twice_issues_once(client: FlaskClient, app_session: Session,
     assert again.status_code == 409
     assert 'role="alert"' in again.get_data(as_text=True)
     assert rows(app_session) == after_first
+
+
+def test_reprint_failing_mid_run_records_nothing(
+    client: FlaskClient,
+    app_session: Session,
+    app_signer: PrivateKey,
+    admin: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The reprint's audit entry is written before the first label is signed; the key cannot be
+    # unlocked at that first label, so the run fails part way and the entry must not remain.
+    world = make_world(app_session)
+    issue(app_session, world, app_signer, 3)
+    app_session.commit()
+    monkeypatch.delenv("OCOP_KEY_PASSPHRASE")
+    before = rows(app_session)
+    form = {"product": str(world.product.id), "lot": world.lot.code, "format": "pdf", "csrf_token": admin}
+    refused = client.post("/admin/labels/reprint", data=form)
+    assert refused.status_code == 503
+    assert "OCOP_KEY_PASSPHRASE" in refused.get_data(as_text=True)
+    assert rows(app_session) == before
