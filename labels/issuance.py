@@ -32,7 +32,8 @@ BATCH = 1000
 
 @dataclass(frozen=True)
 class IssuePlan:
-    """A checked request to issue ``count`` labels; ``warnings`` are for the operator."""
+    """A checked request to issue ``count`` labels; ``warnings`` are for the operator.
+    ``best_before`` is the lot's own best-before date (not the certificate's), if it has one."""
 
     count: int
     lot_id: int
@@ -43,6 +44,7 @@ class IssuePlan:
     first_number: int
     facts: LotFacts
     warnings: tuple[str, ...] = field(default=())
+    best_before: date | None = None
 
 
 def plan_issue(
@@ -102,6 +104,7 @@ def plan_issue(
         first_number=ctx.next_number,
         facts=facts,
         warnings=tuple(warnings),
+        best_before=ctx.best_before,
     )
 
 

@@ -42,11 +42,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (home, scan, reports, api, wellknown):
         app.register_blueprint(module.bp)
 
-    from . import admin, auth, inspect, producer
+    from . import admin, auth, inspect, producer, producer_printing
 
     app.register_blueprint(auth.bp)
     admin.init_app(app)
     app.register_blueprint(producer.bp)
+    app.register_blueprint(producer_printing.bp)
     app.register_blueprint(inspect.bp)
 
     from .cli import register

@@ -69,6 +69,9 @@ def test_role_matrix(app: Flask, app_session: Session, app_signer: PrivateKey) -
         "report_id": str(report_id),
     }
     rules = staff_rules(app)
+    # Printing from the browser (issue 5) has no URL parameters; its routes must be swept too.
+    swept = {rule for _method, rule, _endpoint in rules}
+    assert {"/admin/labels/issue", "/admin/labels/reprint", "/producer/labels/issue"} <= swept
     for identity in IDENTITIES:
         client = app.test_client()
         # Anonymous visitors carry a valid CSRF token too, so the role check itself is what refuses.

@@ -7,16 +7,12 @@ file under the target name.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
 
 import click
 from flask import current_app
@@ -27,11 +23,10 @@ from labels.exc import LayoutError
 from labels.issuance import issue, plan_issue, plan_reprint, reprint
 from labels.layout import Stock, design, parse_stock
 from labels.output import Format, format_for, open_writer
-from labels.render import LabelWriter, PrintLabel
+from labels.render import PrintLabel
+from labels.runfiles import parse_numbers, staged, write_all
 
 from .common import CLI_ACTOR, domain_errors, keystore, passphrase, transaction
-
-_RANGE = re.compile(r"\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?")
 
 
 def _target(path: Path, what: str) -> Path:
@@ -62,39 +57,6 @@ def _format(path: Path, what: str) -> Format:
         raise click.BadParameter(str(e), param_hint=what) from e
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def _staged(targets: list[Path]) -> Iterator[list[BinaryIO]]:
-    """Open a temporary file beside each target. On success the files are flushed to disk and
-    renamed to their targets; on any error (Ctrl-C included) they are deleted."""
-    handles: list[BinaryIO] = []
-    temps: list[Path] = []
-    try:
-        for target in targets:
-            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-            temps.append(Path(name))
-            # mkstemp makes the file owner-only; the finished file gets the usual umask mode.
-            os.fchmod(fd, 0o666 & ~_umask())
-            handles.append(os.fdopen(fd, "wb"))
-        yield handles
-        for handle in handles:
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
-        for temp, target in zip(temps, targets, strict=True):
-            os.replace(temp, target)
-    finally:
-        for handle in handles:
-            handle.close()
-        for temp in temps:
-            temp.unlink(missing_ok=True)
-
-
 def _progress(labels: Iterable[PrintLabel], count: int, quiet: bool, verb: str) -> Iterator[PrintLabel]:
     """Pass labels through, showing a bar with rate and time left on stderr unless ``quiet``."""
     if quiet:
@@ -115,14 +77,6 @@ def _progress(labels: Iterable[PrintLabel], count: int, quiet: bool, verb: str) 
             done += 1
             if done % 100 == 0 or done == count:
                 bar.update(100 if done % 100 == 0 else done % 100, done)
-
-
-def _write(labels: Iterable[PrintLabel], writers: list[LabelWriter]) -> None:
-    for label in labels:
-        for writer in writers:
-            writer.add(label)
-    for writer in writers:
-        writer.close()
 
 
 @click.command("issue")
@@ -196,14 +150,14 @@ def issue_cmd(
             label_design = design(stock, plan.facts)
             for warning in plan.warnings:
                 click.echo(f"Warning: {warning}", err=True)
-            with _staged(targets) as files:
+            with staged(targets) as files:
                 writers = [open_writer(files[0], fmt, label_design, dpi=int(dpi), with_secret=with_secret)]
                 if manifest is not None:
                     writers.append(open_writer(files[1], Format.CSV, label_design, with_secret=with_secret))
                 labels = issue(
                     session, plan, key=signer, serializer=serializer, actor=CLI_ACTOR, with_secret=with_secret
                 )
-                _write(_progress(labels, count, quiet, "Issuing"), writers)
+                write_all(_progress(labels, count, quiet, "Issuing"), writers)
                 session.flush()  # surface database errors before the files get their final names
             published = targets
     except BaseException:
@@ -220,18 +174,10 @@ def issue_cmd(
 def _parse_range(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
-    match = _RANGE.fullmatch(value)
-    if not match:
-        raise click.BadParameter(
-            f"{value!r} is not a number range; use A..B, e.g. 120..180", param_hint="--serials"
-        )
-    first = int(match[1])
-    last = int(match[2]) if match[2] else first
-    if first < 1 or last < first:
-        raise click.BadParameter(
-            "the range must be 1 or more, the first not above the last", param_hint="--serials"
-        )
-    return first, last
+    try:
+        return parse_numbers(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--serials") from e
 
 
 @click.command("reprint")
@@ -284,8 +230,8 @@ def reprint_cmd(
             serializer=serializer,
             actor=CLI_ACTOR,
         )
-        with _staged([target]) as files:
-            _write(
+        with staged([target]) as files:
+            write_all(
                 _progress(labels, plan.count, quiet, "Rendering"),
                 [open_writer(files[0], fmt, label_design, dpi=int(dpi))],
             )
