@@ -30,6 +30,11 @@ def run(runner: FlaskCliRunner, *args: object) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def run_issue(runner: FlaskCliRunner, world: World, *args: object) -> tuple[int, str]:
+    """Run ``ocop issue`` for the world's product and lot with the given further arguments."""
+    return run(runner, "issue", "--product", world.product.id, "--lot", world.lot.code, *args)
+
+
 def label_count(session: Session) -> int:
     session.expire_all()
     return int(session.scalar(select(func.count()).select_from(Label)) or 0)

@@ -25,7 +25,7 @@ from tests.support import require
 from tests.support.factories import World
 from traceability.models import Label
 
-from .conftest import assert_genuine, label_count, run
+from .conftest import assert_genuine, label_count, run, run_issue
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -39,13 +39,9 @@ def test_pdf_sheet_decodes_and_verifies_and_matches_the_manifest(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
 ) -> None:
     out, manifest = tmp_path / "lot.pdf", tmp_path / "lot.csv"
-    code, output = run(
+    code, output = run_issue(
         runner,
-        "issue",
-        "--product",
-        world.product.id,
-        "--lot",
-        world.lot.code,
+        world,
         "--count",
         45,
         "--out",
@@ -72,13 +68,9 @@ def test_other_stocks_decode_and_verify(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path, stock: str
 ) -> None:
     out = tmp_path / "roll.pdf"
-    code, output = run(
+    code, output = run_issue(
         runner,
-        "issue",
-        "--product",
-        world.product.id,
-        "--lot",
-        world.lot.code,
+        world,
         "--count",
         3,
         "--out",
@@ -99,13 +91,9 @@ def test_png_zip_decodes_at_both_resolutions(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path, dpi: int
 ) -> None:
     out = tmp_path / "labels.png.zip"
-    code, output = run(
+    code, output = run_issue(
         runner,
-        "issue",
-        "--product",
-        world.product.id,
-        "--lot",
-        world.lot.code,
+        world,
         "--count",
         3,
         "--out",
@@ -144,13 +132,9 @@ def test_png_labels_still_decode_after_phone_camera_degradation(
 ) -> None:
     out = tmp_path / "labels.png.zip"
     assert (
-        run(
+        run_issue(
             runner,
-            "issue",
-            "--product",
-            world.product.id,
-            "--lot",
-            world.lot.code,
+            world,
             "--count",
             10,
             "--out",
@@ -180,13 +164,9 @@ def test_svg_zip_renders_in_chromium_and_decodes(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path, browser: object
 ) -> None:
     out = tmp_path / "labels.svg.zip"
-    code, output = run(
+    code, output = run_issue(
         runner,
-        "issue",
-        "--product",
-        world.product.id,
-        "--lot",
-        world.lot.code,
+        world,
         "--count",
         2,
         "--out",
@@ -214,13 +194,9 @@ def test_with_secret_stores_only_a_salted_hash(
     app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
 ) -> None:
     out = tmp_path / "lot.csv"
-    code, output = run(
+    code, output = run_issue(
         runner,
-        "issue",
-        "--product",
-        world.product.id,
-        "--lot",
-        world.lot.code,
+        world,
         "--count",
         4,
         "--out",
@@ -247,13 +223,9 @@ def test_pdf_with_secret_adds_a_secret_page_per_label_page(
 ) -> None:
     out = tmp_path / "lot.pdf"
     assert (
-        run(
+        run_issue(
             runner,
-            "issue",
-            "--product",
-            world.product.id,
-            "--lot",
-            world.lot.code,
+            world,
             "--count",
             41,
             "--out",
@@ -272,13 +244,9 @@ def test_reprint_renders_the_same_labels_without_new_serials(
 ) -> None:
     first, manifest = tmp_path / "first.pdf", tmp_path / "first.csv"
     assert (
-        run(
+        run_issue(
             runner,
-            "issue",
-            "--product",
-            world.product.id,
-            "--lot",
-            world.lot.code,
+            world,
             "--count",
             5,
             "--out",
@@ -307,13 +275,9 @@ def test_a_second_run_continues_the_lot_numbers(
 ) -> None:
     for name in ("a.csv", "b.csv"):
         assert (
-            run(
+            run_issue(
                 runner,
-                "issue",
-                "--product",
-                world.product.id,
-                "--lot",
-                world.lot.code,
+                world,
                 "--count",
                 3,
                 "--out",
@@ -332,13 +296,9 @@ def test_pdf_label_shows_every_required_field(
 ) -> None:
     """Read back with poppler's pdftotext (the fonts carry a ToUnicode map)."""
     out, manifest = tmp_path / "lot.pdf", tmp_path / "lot.csv"
-    code, output = run(
+    code, output = run_issue(
         runner,
-        "issue",
-        "--product",
-        world.product.id,
-        "--lot",
-        world.lot.code,
+        world,
         "--count",
         2,
         "--out",
@@ -382,13 +342,9 @@ def test_printed_size_is_exact(
     """Page size in points and the QR's module size measured on a 300 dpi rendering."""
     out = tmp_path / "lot.pdf"
     assert (
-        run(
+        run_issue(
             runner,
-            "issue",
-            "--product",
-            world.product.id,
-            "--lot",
-            world.lot.code,
+            world,
             "--count",
             1,
             "--out",

@@ -9,18 +9,14 @@ from flask.testing import FlaskCliRunner
 
 from tests.support.factories import World
 
-from .conftest import run
+from .conftest import run_issue
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_progress_bar_unless_quiet(runner: FlaskCliRunner, world: World, tmp_path: Path) -> None:
-    code, output = run(
+    code, output = run_issue(
         runner,
-        "issue",
-        "--product",
-        world.product.id,
-        "--lot",
-        world.lot.code,
+        world,
         "--count",
         250,
         "--out",
@@ -28,13 +24,9 @@ def test_progress_bar_unless_quiet(runner: FlaskCliRunner, world: World, tmp_pat
     )
     assert code == 0, output
     assert "Issuing" in output
-    code, output = run(
+    code, output = run_issue(
         runner,
-        "issue",
-        "--product",
-        world.product.id,
-        "--lot",
-        world.lot.code,
+        world,
         "--count",
         5,
         "--out",
