@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export OCOP_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean translations
 
 MO := $(patsubst %.po,%.mo,$(wildcard verify_web/translations/*/LC_MESSAGES/messages.po))
 
@@ -44,6 +44,11 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_issue.py
 	$(BIN)/python bench/bench_revoke.py
 	$(BIN)/python bench/bench_verify.py
+
+## make translations: re-extract UI strings and update the catalogues (then fill in vi)
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k ValidationError:2 -o verify_web/translations/messages.pot .
+	$(BIN)/pybabel -q update -i verify_web/translations/messages.pot -d verify_web/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -27,10 +27,12 @@ def parse_database_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError as e:
-        raise ValidationError("DATABASE_URL", f"not a database URL: {url!r}") from e
+        raise ValidationError("DATABASE_URL", "not a database URL: %(url)r", url=url) from e
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
-        raise ValidationError("DATABASE_URL", f"unsupported database {backend!r}; use sqlite or postgresql")
+        raise ValidationError(
+            "DATABASE_URL", "unsupported database %(backend)r; use sqlite or postgresql", backend=backend
+        )
     if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
         raise ValidationError("DATABASE_URL", "SQLite needs a file path, e.g. sqlite:///instance/ocop.db")
     if backend == "postgresql":

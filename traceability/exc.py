@@ -17,11 +17,20 @@ class NotFound(RegistryError):
 
 
 class ValidationError(RegistryError, ValueError):
-    """An input value is not acceptable. ``field`` names it for forms and the CLI."""
+    """An input value is not acceptable. ``field`` names it for forms and the CLI.
 
-    def __init__(self, field: str, message: str) -> None:
+    ``template`` is the English message with ``%(name)s`` placeholders filled from ``params``;
+    it doubles as the translation key, so the web can show the message in Vietnamese
+    (extracted by Babel with the keyword ``ValidationError:2``). ``message`` is the English
+    text, filled in.
+    """
+
+    def __init__(self, field: str, template: str, **params: object) -> None:
+        message = template % params if params else template
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.template = template
+        self.params = params
         self.message = message
 
 

@@ -28,7 +28,7 @@ def text(field: str, value: object, *, max_length: int, required: bool = True) -
         raise ValidationError(field, "must be text")
     cleaned = unicodedata.normalize("NFC", " ".join(value.split()))
     if len(cleaned) > max_length:
-        raise ValidationError(field, f"is longer than {max_length} characters")
+        raise ValidationError(field, "is longer than %(n)d characters", n=max_length)
     if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
         raise ValidationError(field, "contains control characters")
     return cleaned
@@ -48,7 +48,7 @@ def choice(field: str, value: object, enum: type[E]) -> E:
         return enum(str(value))
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
-        raise ValidationError(field, f"must be one of: {allowed}") from None
+        raise ValidationError(field, "must be one of: %(allowed)s", allowed=allowed) from None
 
 
 def gtin(value: object) -> str | None:

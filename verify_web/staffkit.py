@@ -7,15 +7,58 @@ from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from keys import Keyring, KeysError
 from traceability import Conflict, NotFound, RegistryError, StateError, ValidationError
 
+# Field names as the forms call them, for "Please check …" messages.
+FIELD_LABELS = {
+    "legal_name": _l("Legal name"),
+    "name": _l("Name"),
+    "kind": _l("Kind"),
+    "commune": _l("Commune"),
+    "district": _l("District"),
+    "province": _l("Province"),
+    "contact": _l("Contact"),
+    "tax_code": _l("Tax code"),
+    "group": _l("Product group"),
+    "gtin": _l("GTIN"),
+    "stars": _l("Stars"),
+    "level": _l("Issuing level"),
+    "number": _l("Decision number"),
+    "issued_on": _l("Issued on"),
+    "valid_until": _l("Valid until"),
+    "code": _l("Code"),
+    "produced_on": _l("Production date"),
+    "best_before": _l("Best before"),
+    "occurred_at": _l("Date and time"),
+    "place": _l("Place"),
+    "note": _l("Note"),
+    "reason": _l("Reason"),
+    "username": _l("User name"),
+    "password": _l("Password"),
+    "current": _l("Current password"),
+    "producer": _l("Producer"),
+    "producer_id": _l("Producer"),
+    "product": _l("Product"),
+    "product_id": _l("Product"),
+    "lot": _l("Lot"),
+    "lot_id": _l("Lot"),
+    "range": _l("Label numbers"),
+    "target": _l("What to revoke"),
+    "value": _l("Value"),
+    "count": _l("Count"),
+}
+
 
 def error_message(error: RegistryError) -> str:
-    """Return a message for a form, naming the field for validation errors."""
+    """Return a message for a form in the page's language, naming the field for validation
+    errors (the services' English templates are catalogue keys)."""
     if isinstance(error, ValidationError):
-        return str(gettext("Please check “%(field)s”: %(message)s", field=error.field, message=error.message))
+        field = FIELD_LABELS.get(error.field, error.field)
+        detail = gettext(error.template, **error.params)
+        return str(gettext("Please check “%(field)s”: %(message)s", field=field, message=detail))
     if isinstance(error, NotFound):
         return str(gettext("Not found: %(entity)s %(key)s", entity=error.entity, key=error.key))
     if isinstance(error, Conflict | StateError):

@@ -29,12 +29,12 @@ def label_serial(text: str, keyring: Keyring) -> int:
         try:
             payload, _key = open_code(parse(cleaned).code, keyring)
         except LabelError as e:
-            raise ValidationError("code", f"not a genuine label code ({e})") from None
+            raise ValidationError("code", "not a genuine label code (%(detail)s)", detail=str(e)) from None
         return payload.serial
     try:
         return parse_short_code(cleaned)
     except DecodeError as e:
-        raise ValidationError("code", f"not a short code ({e})") from None
+        raise ValidationError("code", "not a short code (%(detail)s)", detail=str(e)) from None
 
 
 def _positive(field: str, value: str) -> int:
@@ -66,6 +66,6 @@ def parse_target(kind: str, value: str, keyring: Keyring) -> tuple[RevocationTar
     if target is RevocationTarget.KEY:
         kid = value.strip()
         if kid not in keyring:
-            raise ValidationError("value", f"no signing key {kid!r}")
+            raise ValidationError("value", "no signing key %(kid)s", kid=kid)
         return target, {"kid": kid}
     return target, {f"{target.value}_id": _positive("value", value)}

@@ -54,7 +54,11 @@ def certify(
     chosen = expected if level is None else validate.choice("level", level, IssuingLevel)
     if chosen is not expected:
         raise ValidationError(
-            "level", f"{stars}★ is awarded by the {expected.value} council, not {chosen.value}"
+            "level",
+            "%(stars)d★ is awarded by the %(expected)s council, not %(chosen)s",
+            stars=stars,
+            expected=expected.value,
+            chosen=chosen.value,
         )
     if not isinstance(issued_on, date):
         raise ValidationError("issued_on", "must be a date")

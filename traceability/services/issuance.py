@@ -152,7 +152,9 @@ def find_lot(session: Session, *, code: str, product_id: int | None = None) -> L
     if not found:
         raise NotFound("lot", code)
     if len(found) > 1:
-        raise ValidationError("product", f"several products have a lot {code.strip()!r}; name the product")
+        raise ValidationError(
+            "product", "several products have a lot %(code)s; name the product", code=code.strip()
+        )
     return found[0]
 
 

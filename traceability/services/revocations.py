@@ -50,9 +50,12 @@ def label_filter(session: Session, target: RevocationTarget, ref: dict[str, Any]
 def count_affected(session: Session, target: RevocationTarget, ref: dict[str, Any]) -> int:
     """Return how many still-valid labels a revocation would hit (shown before confirming)."""
     condition = label_filter(session, target, ref)
-    return session.scalar(
-        select(func.count()).select_from(Label).where(condition, Label.status == RecordStatus.ACTIVE)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Label).where(condition, Label.status == RecordStatus.ACTIVE)
+        )
+        or 0
+    )
 
 
 def revoke(

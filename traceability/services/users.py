@@ -62,7 +62,7 @@ _DUMMY = hash_password(secrets.token_hex(8))
 def check_new_password(password: object) -> str:
     """Return ``password`` if acceptable. Raises :class:`ValidationError` (field ``password``)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise ValidationError("password", f"must be at least {MIN_PASSWORD} characters")
+        raise ValidationError("password", "must be at least %(n)d characters", n=MIN_PASSWORD)
     if len(password) > 200:
         raise ValidationError("password", "is longer than 200 characters")
     return password
