@@ -47,7 +47,7 @@ bench: $(VENV)/.installed-test
 
 ## make translations: re-extract UI strings and update the catalogues (then fill in vi)
 translations: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k ValidationError:2 -o verify_web/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k ValidationError:2 -k Conflict:3 -k StateError:3 -o verify_web/translations/messages.pot .
 	$(BIN)/pybabel -q update -i verify_web/translations/messages.pot -d verify_web/translations --no-fuzzy-matching
 
 clean:

@@ -35,18 +35,30 @@ class ValidationError(RegistryError, ValueError):
 
 
 class Conflict(RegistryError):
-    """The change would break a uniqueness rule (e.g. a lot code used twice for one product)."""
+    """The change would break a uniqueness rule (e.g. a lot code used twice for one product).
 
-    def __init__(self, entity: str, key: object, message: str) -> None:
-        super().__init__(message)
+    ``template`` and ``params`` work as for :class:`ValidationError` (Babel keyword
+    ``Conflict:3``).
+    """
+
+    def __init__(self, entity: str, key: object, template: str, **params: object) -> None:
+        super().__init__(template % params if params else template)
         self.entity = entity
         self.key = key
+        self.template = template
+        self.params = params
 
 
 class StateError(RegistryError):
-    """The record's current state forbids the change (e.g. withdrawing a withdrawn certificate)."""
+    """The record's current state forbids the change (e.g. withdrawing a withdrawn certificate).
 
-    def __init__(self, entity: str, key: object, message: str) -> None:
-        super().__init__(message)
+    ``template`` and ``params`` work as for :class:`ValidationError` (Babel keyword
+    ``StateError:3``).
+    """
+
+    def __init__(self, entity: str, key: object, template: str, **params: object) -> None:
+        super().__init__(template % params if params else template)
         self.entity = entity
         self.key = key
+        self.template = template
+        self.params = params

@@ -62,7 +62,7 @@ def error_message(error: RegistryError) -> str:
     if isinstance(error, NotFound):
         return str(gettext("Not found: %(entity)s %(key)s", entity=error.entity, key=error.key))
     if isinstance(error, Conflict | StateError):
-        return str(gettext("Not possible: %(message)s", message=str(error)))
+        return str(gettext("Not possible: %(message)s", message=gettext(error.template, **error.params)))
     return str(gettext("The change was refused: %(message)s", message=str(error)))
 
 

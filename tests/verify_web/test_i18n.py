@@ -58,3 +58,24 @@ def test_form_errors_are_in_vietnamese(
     assert response.status_code == 400
     assert expected in page
     assert "is required" not in page and "must be" not in page and "longer than" not in page
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_conflict_messages_are_in_vietnamese(client: FlaskClient, app_session: Session) -> None:
+    make_user(app_session, "boss", "admin")
+    token = login(client, "boss")
+    form = {
+        "legal_name": "X",
+        "kind": "cooperative",
+        "commune": "a",
+        "province": "b",
+        "tax_code": "0101234567",
+    }
+    assert client.post("/admin/registry/producers", data=form | {"csrf_token": token}).status_code in (
+        302,
+        303,
+    )
+    again = client.post("/admin/registry/producers", data=form | {"legal_name": "Y", "csrf_token": token})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400
+    assert "mã số thuế 0101234567 đã được đăng ký" in page and "already registered" not in page

@@ -52,7 +52,7 @@ def get_report(session: Session, report_id: int) -> Report:
 def _open_report(session: Session, report_id: int) -> Report:
     report = get_report(session, report_id)
     if report.status not in OPEN:
-        raise StateError("report", report_id, f"this report is already {report.status}")
+        raise StateError("report", report_id, "this report is already %(status)s", status=report.status)
     return report
 
 

@@ -72,7 +72,10 @@ def certify(
         )
     ):
         raise Conflict(
-            "certification", clean_number, f"decision {clean_number} is already recorded for this product"
+            "certification",
+            clean_number,
+            "decision %(number)s is already recorded for this product",
+            number=clean_number,
         )
     certification = Certification(
         product=product,

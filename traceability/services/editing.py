@@ -68,7 +68,9 @@ def update_producer(
     if new["tax_code"] and session.scalar(
         select(Producer.id).where(Producer.tax_code == new["tax_code"], Producer.id != producer.id)
     ):
-        raise Conflict("producer", new["tax_code"], f"tax code {new['tax_code']} is already registered")
+        raise Conflict(
+            "producer", new["tax_code"], "tax code %(code)s is already registered", code=new["tax_code"]
+        )
     return _audit_changes(session, actor, "producer", producer, new)
 
 
@@ -94,5 +96,5 @@ def update_product(
     if new["gtin"] and session.scalar(
         select(Product.id).where(Product.gtin == new["gtin"], Product.id != product.id)
     ):
-        raise Conflict("product", new["gtin"], f"GTIN {new['gtin']} is already registered")
+        raise Conflict("product", new["gtin"], "GTIN %(gtin)s is already registered", gtin=new["gtin"])
     return _audit_changes(session, actor, "product", product, new)

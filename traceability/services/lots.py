@@ -37,7 +37,13 @@ def create_lot(
     if best_before is not None and best_before < produced_on:
         raise ValidationError("best_before", "cannot be before the production date")
     if session.scalar(select(Lot.id).where(Lot.product_id == product.id, Lot.code == clean_code)):
-        raise Conflict("lot", clean_code, f"lot {clean_code} already exists for {product.name}")
+        raise Conflict(
+            "lot",
+            clean_code,
+            "lot %(code)s already exists for %(product)s",
+            code=clean_code,
+            product=product.name,
+        )
     lot = Lot(product=product, code=clean_code, produced_on=produced_on, best_before=best_before)
     session.add(lot)
     session.flush()

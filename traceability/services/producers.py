@@ -42,7 +42,9 @@ def create_producer(
     if producer.tax_code and session.scalar(
         select(Producer.id).where(Producer.tax_code == producer.tax_code)
     ):
-        raise Conflict("producer", producer.tax_code, f"tax code {producer.tax_code} is already registered")
+        raise Conflict(
+            "producer", producer.tax_code, "tax code %(code)s is already registered", code=producer.tax_code
+        )
     session.add(producer)
     session.flush()
     audit.record(
@@ -89,7 +91,7 @@ def create_product(
     clean_group = validate.choice("group", group, ProductGroup)
     clean_gtin = validate.gtin(gtin)
     if clean_gtin and session.scalar(select(Product.id).where(Product.gtin == clean_gtin)):
-        raise Conflict("product", clean_gtin, f"GTIN {clean_gtin} is already registered")
+        raise Conflict("product", clean_gtin, "GTIN %(gtin)s is already registered", gtin=clean_gtin)
     product = Product(producer=producer, name=clean_name, group=clean_group, gtin=clean_gtin)
     session.add(product)
     session.flush()

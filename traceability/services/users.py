@@ -94,7 +94,7 @@ def create_user(
         get_producer(session, producer_id)
     check_new_password(password)
     if session.scalar(select(User.id).where(User.username == name)):
-        raise Conflict("user", name, f"username {name} is already taken")
+        raise Conflict("user", name, "username %(name)s is already taken", name=name)
     user = User(
         username=name, password_hash=hash_password(password), role=kind.value, producer_id=producer_id
     )
