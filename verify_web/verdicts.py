@@ -29,6 +29,7 @@ from traceability.services.scans import ScanHistory
 from . import db, scanlog
 
 MAX_ENTRIES = 20_000
+MAX_FRAGMENTS = 2 * MAX_ENTRIES  # two fragments per verdict; both languages rarely at once
 CacheKey = tuple[str, str, str | None]
 
 
@@ -176,5 +177,9 @@ def fragment(checked: Checked, name: str, language: str, render: Callable[[], st
     slot = (checked.key, name, language)
     found = cache.fragments.get(slot)
     if found is None:
+        if len(cache.fragments) >= MAX_FRAGMENTS:
+            # Bounded like the verdicts: a worker that has drawn pages for more labels than
+            # this since the last registry change starts over rather than grow without end.
+            cache.fragments.clear()
         found = cache.fragments[slot] = render()
     return found

@@ -146,3 +146,21 @@ def test_scan_page_and_css_under_30_kb(client: FlaskClient, codes: Codes) -> Non
 def test_home_page(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     assert 'action="/check"' in html and "3★" in html and "36 tháng" in html
+
+
+def test_page_fragment_cache_is_bounded(app, monkeypatch) -> None:
+    from verify_web import verdicts
+
+    monkeypatch.setattr(verdicts, "MAX_FRAGMENTS", 3)
+    cache = verdicts._Cache(version=(1, 1))
+    with app.test_request_context("/"):
+        from flask import g
+
+        g.ocop_cache = (cache, None, None)
+        g.ocop_version_checked = True
+        for n in range(10):
+            key = ("scan", str(n), None)
+            cache.verdicts[key] = object()  # type: ignore[assignment]
+            checked = verdicts.Checked(verdict=None, history=None, key=key)  # type: ignore[arg-type]
+            assert verdicts.fragment(checked, "top", "vi", lambda n=n: f"<p>{n}</p>") == f"<p>{n}</p>"
+            assert len(cache.fragments) <= 3

@@ -42,8 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     info = ScriptInfo(create_app=lambda: app)
     try:
-        result = app.cli.main(args=list(argv) if argv is not None else None, prog_name="ocop", obj=info,
-                              standalone_mode=False)
+        result = app.cli.main(
+            args=list(argv) if argv is not None else None, prog_name="ocop", obj=info, standalone_mode=False
+        )
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
@@ -67,4 +68,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"Error: unexpected {type(e).__name__}: {e} (set OCOP_DEBUG=1 for details)", err=True)
         return 1
     return result if isinstance(result, int) else 0
-

@@ -215,11 +215,11 @@ DEMO_ACCOUNTS = (("admin", "admin"), ("thanhtra", "inspector"), ("dongcao", "pro
 def demo_accounts(path: Path) -> list[str]:
     """Create the demo staff accounts once, with random passwords written to ``path`` (mode
     600), and return lines telling how to sign in. Passwords exist only on this machine."""
-    if path.exists():
-        return [f"  {line}" for line in path.read_text("utf-8").splitlines()]
     lines = []
     with transaction() as session:
         if users.list_users(session):
+            if path.exists():
+                return [f"  {line}" for line in path.read_text("utf-8").splitlines()]
             return ["  (staff accounts exist already; add more with: ocop user add)"]
         producer = session.scalar(
             select(Producer).where(Producer.legal_name == DEMO[0].producer["legal_name"])
@@ -235,9 +235,16 @@ def demo_accounts(path: Path) -> list[str]:
                 producer_id=producer.id if role == "producer" and producer else None,
             )
             lines.append(f"{role:<10} {username:<9} {password}")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("\n".join(lines) + "\n")
+        try:
+            # No accounts (a fresh or reset database): a file left from an older database
+            # would print passwords that no longer work, so it is replaced.
+            path.unlink(missing_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write("\n".join(lines) + "\n")
+        except OSError as e:
+            # Raised inside the transaction, so the accounts are not created either.
+            raise click.ClickException(f"cannot write {path}: {e.strerror}") from e
     return [f"  {line}" for line in lines]
 
 

@@ -182,3 +182,15 @@ def test_demo_accounts_are_random_private_and_stable(cli_env, tmp_path):
     assert len(passwords) == 3 and all(len(p) >= 12 for p in passwords)
     again = run(["demo", "--accounts-file", str(accounts)], cli_env, tmp_path)
     assert again.stdout == first.stdout
+
+
+def test_demo_accounts_file_problems_are_clear_and_change_nothing(cli_env, tmp_path):
+    assert run(["db", "upgrade"], cli_env, tmp_path).returncode == 0
+    bad = run(["demo", "--accounts-file", str(tmp_path / "no" / "such" / "dir.txt")], cli_env, tmp_path)
+    assert_clean_error(bad, "cannot write")
+    stale = tmp_path / "stale.txt"
+    stale.write_text("admin      admin     old-password\n")
+    fresh = run(["demo", "--accounts-file", str(stale)], cli_env, tmp_path)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "old-password" not in fresh.stdout and "old-password" not in stale.read_text()
+    assert len(stale.read_text().splitlines()) == 3
