@@ -16,7 +16,7 @@ from keys import Keyring, KeysError, KeyStatus, PrivateKey, load_passphrase
 from traceability.services import revocation_list
 
 from . import db, openapi, scanlog, verdicts
-from .present import verdict_data
+from .present import facts_json, verdict_json
 from .security import csrf_exempt
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -46,7 +46,9 @@ def _error(status: int, message: str) -> tuple[Response, int]:
 
 def _answer(checked: verdicts.Checked, seen: scanlog.Observation) -> Response:
     scanlog.record(checked.verdict, seen, channel="api")
-    return jsonify(verdict_data(checked.verdict, checked.history))
+    verdict = checked.verdict
+    drawn = verdicts.fragment(checked, "json", "", lambda: facts_json(verdict))
+    return Response(verdict_json(verdict, checked.history, drawn=drawn), mimetype="application/json")
 
 
 @bp.get("/verify/<path:code>")

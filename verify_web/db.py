@@ -1,10 +1,23 @@
 """The request owns the database session: opened on first use, committed when the response is
-a success, rolled back otherwise, and always closed."""
+a success, rolled back otherwise, and always closed.
+
+The verify routes' hot path reads through :func:`reading` instead: a plain Core connection in
+autocommit mode, kept by each worker thread, for the one primary-key read a repeat
+verification needs. Autocommit means every statement reads the latest committed data and no
+transaction stays open between requests; keeping the connection skips the ORM session's
+bookkeeping and the pool's checkout and reset, which together cost more than the read itself.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, Response, current_app, g
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from traceability import make_engine
@@ -14,6 +27,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["ocop.engine"] = engine
     app.extensions["ocop.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["ocop.reader"] = _Reader()
     app.after_request(_commit)
     app.teardown_appcontext(_close)
 
@@ -29,6 +43,30 @@ def session() -> Session:
         g.db_session = current_app.extensions["ocop.sessionmaker"]()
     db: Session = g.db_session
     return db
+
+
+class _Reader(threading.local):
+    """One autocommit connection per thread and process (a forked worker opens its own)."""
+
+    pid: int | None = None
+    connection: Connection | None = None
+
+
+@contextmanager
+def reading() -> Iterator[Connection]:
+    """Yield this thread's read connection. Each statement runs in its own transaction; a
+    connection that fails is closed, and the next call opens a new one."""
+    holder: _Reader = current_app.extensions["ocop.reader"]
+    connection = holder.connection
+    if connection is None or holder.pid != os.getpid() or connection.invalidated or connection.closed:
+        connection = engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+        holder.connection, holder.pid = connection, os.getpid()
+    try:
+        yield connection
+    except SQLAlchemyError:
+        holder.connection = None
+        connection.close()
+        raise
 
 
 def _commit(response: Response) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 
 from labels import Verdict, short_code
 from traceability.services.scans import ScanHistory
+
+from .i18n import select_locale
 
 HEADINGS = {
     "genuine": _l("Genuine OCOP product"),
@@ -57,6 +60,39 @@ WARNINGS = {
 
 def verdict_data(verdict: Verdict, history: ScanHistory | None) -> dict[str, Any]:
     """Return the API's JSON body for a verdict (the shape of ``Verdict`` in openapi.json)."""
+    return {**_verdict_facts(verdict), "scans": _scan_data(history)}
+
+
+def verdict_json(verdict: Verdict, history: ScanHistory | None, *, drawn: str | None = None) -> str:
+    """Return :func:`verdict_data` as JSON text. ``drawn`` is :func:`facts_json` of the same
+    verdict, serialised earlier: then only the scan history is serialised now (the verify path
+    keeps the rest per verdict)."""
+    head = drawn if drawn is not None else facts_json(verdict)
+    return f'{head[:-1]},"scans":{_dumps(_scan_data(history))}}}'
+
+
+def facts_json(verdict: Verdict) -> str:
+    """Return everything in :func:`verdict_data` but the scan history, as a JSON object."""
+    return _dumps(_verdict_facts(verdict))
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _scan_data(history: ScanHistory | None) -> dict[str, Any] | None:
+    if history is None:
+        return None
+    return {
+        "count": history.count,
+        "first_at": history.first_at.isoformat() if history.first_at else None,
+        "first_area": history.first_area,
+        "clone_suspected": history.clone_suspected,
+        "signals": list(history.signals),
+    }
+
+
+def _verdict_facts(verdict: Verdict) -> dict[str, Any]:
     label = None
     if verdict.payload is not None:
         p = verdict.payload
@@ -98,15 +134,6 @@ def verdict_data(verdict: Verdict, history: ScanHistory | None) -> dict[str, Any
                 "best_before": facts.best_before.isoformat() if facts.best_before else None,
             },
         }
-    scans = None
-    if history is not None:
-        scans = {
-            "count": history.count,
-            "first_at": history.first_at.isoformat() if history.first_at else None,
-            "first_area": history.first_area,
-            "clone_suspected": history.clone_suspected,
-            "signals": list(history.signals),
-        }
     return {
         "status": verdict.status.value,
         "reason": verdict.reason,
@@ -115,7 +142,6 @@ def verdict_data(verdict: Verdict, history: ScanHistory | None) -> dict[str, Any
         "scanned_base_url": verdict.scanned_base_url,
         "label": label,
         "product": product,
-        "scans": scans,
     }
 
 
@@ -131,11 +157,17 @@ def day(value: date | datetime | None) -> str:
 
 
 def _translations() -> Any:
-    # Flask-Babel looks the catalogue up again on every call (about 60 per scan page); once
-    # per request is enough, as the language cannot change mid-request.
+    # Flask-Babel looks the catalogue up again on every call (about 60 per scan page), at a
+    # cost larger than the page's own work; the catalogue of a language never changes while
+    # the process runs, so each worker keeps one per language.
     translations = g.get("ocop_translations")
     if translations is None:
-        translations = g.ocop_translations = get_translations()
+        language = select_locale()
+        loaded: dict[str, Any] = current_app.extensions.setdefault("ocop.translations", {})
+        translations = loaded.get(language)
+        if translations is None:
+            translations = loaded[language] = get_translations()
+        g.ocop_translations = translations
     return translations
 
 

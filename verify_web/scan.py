@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -18,27 +19,50 @@ bp = Blueprint("scan", __name__)
 MAX_SECRET = 40
 
 
-def _page(checked: verdicts.Checked, *, code: str | None, claim: claims.ClaimResult | None = None) -> str:
-    language = current_language()
+# HTML-escaped text cannot contain "<!--", so only our own template emits these markers.
+_SLOT = re.compile(r"<!--ocop-slot:(\w+)-->")
+
+
+def _slot_marker(name: str) -> Markup:
+    return Markup(f"<!--ocop-slot:{name}-->")  # noqa: S704 - a fixed marker, no user text
+
+
+def _shell(checked: verdicts.Checked, code: str | None) -> tuple[str, ...]:
+    """Draw the page with markers where the per-request parts go; return it split into
+    static text and slot names, alternating (text, name, text, …, text)."""
     verdict = checked.verdict
-
-    def top() -> str:
-        return render_template("_verdict_top.html", verdict=verdict)
-
-    def facts() -> str:
-        events = verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else ()
-        return render_template("_verdict_facts.html", verdict=verdict, events=events)
-
-    # Our own autoescaped templates, drawn once per registry version and language.
-    return render_template(
+    html = render_template(
         "scan.html",
         verdict=verdict,
-        history=checked.history,
         code=code,
-        claim=claim,
-        top=Markup(verdicts.fragment(checked, "top", language, top)),  # noqa: S704
-        facts_html=Markup(verdicts.fragment(checked, "facts", language, facts)) if verdict.facts else None,  # noqa: S704
+        events=verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else (),
+        slot=_slot_marker,
     )
+    return tuple(_SLOT.split(html))
+
+
+def _page(checked: verdicts.Checked, *, code: str | None, claim: claims.ClaimResult | None = None) -> str:
+    """The scan page: its shell drawn once per verdict, language and registry version, and
+    only the scan history and what depends on it drawn for each request."""
+    parts = verdicts.fragment(checked, "page", current_language(), lambda: _shell(checked, code))
+    history = checked.history
+    # Plain Jinja for the small per-request parts: Flask's render_template would add a
+    # context (request, session, g) they do not use, at a cost larger than drawing them.
+    env = current_app.jinja_env
+
+    def fill(name: str) -> str:
+        if name == "alert":
+            suspected = history is not None and history.clone_suspected
+            return env.get_template("_scan_alert.html").render() if suspected else ""
+        if name == "claim_notice":
+            return env.get_template("_scan_claim_notice.html").render(claim=claim) if claim else ""
+        if name == "history":
+            return env.get_template("_scan_history.html").render(history=history) if history else ""
+        if name == "claim_form":
+            return env.get_template("_scan_claim_form.html").render(code=code)
+        raise LookupError(name)
+
+    return "".join(fill(part) if i % 2 else part for i, part in enumerate(parts))
 
 
 @bp.get("/v/<path:code>")

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from flask import current_app, g
 
@@ -29,8 +30,9 @@ from traceability.services.scans import ScanHistory
 from . import db, scanlog
 
 MAX_ENTRIES = 20_000
-MAX_FRAGMENTS = 2 * MAX_ENTRIES  # two fragments per verdict; both languages rarely at once
+MAX_FRAGMENTS = 2 * MAX_ENTRIES  # a page and a JSON body per verdict; both languages rarely
 CacheKey = tuple[str, str, str | None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -40,7 +42,7 @@ class _Cache:
     day: date | None = None
     verdicts: OrderedDict[CacheKey, Verdict] = field(default_factory=OrderedDict)
     events: dict[int, Sequence[LotEvent]] = field(default_factory=dict)
-    fragments: dict[tuple[CacheKey, str, str], str] = field(default_factory=dict)
+    fragments: dict[tuple[CacheKey, str, str], object] = field(default_factory=dict)
 
     def reset(self, version: tuple[int, int] | None) -> None:
         self.version = version
@@ -87,13 +89,14 @@ def _check(key: CacheKey, judge: Callable[[Keyring, date], Verdict], seen: scanl
     cache, keyring, today = _cache()
     hit = cache.verdicts.get(key)
     if hit is not None and hit.facts is not None and cache.version is not None:
-        found = scans.scan_history_and_version(
-            db.session(),
-            hit.facts.label_id,
-            current_source=seen.source,
-            current_area=seen.area,
-            count_current=seen.human,
-        )
+        with db.reading() as connection:
+            found = scans.scan_history_and_version(
+                connection,
+                hit.facts.label_id,
+                current_source=seen.source,
+                current_area=seen.area,
+                count_current=seen.human,
+            )
         if found is not None and found[1] == cache.version:
             g.ocop_version_checked = True
             return Checked(hit, found[0], key)
@@ -167,15 +170,15 @@ def lot_events(lot_id: int) -> Sequence[LotEvent]:
     return cache.events[lot_id]
 
 
-def fragment(checked: Checked, name: str, language: str, render: Callable[[], str]) -> str:
-    """Return a rendered page fragment that depends only on the verdict and the language,
-    drawing it once per registry version (and day, and key set)."""
+def fragment(checked: Checked, name: str, language: str, render: Callable[[], T]) -> T:
+    """Return what ``render`` draws from the verdict alone (a page shell, a JSON body) in
+    ``language``, drawing it once per registry version (and day, and key set)."""
     cache, _keyring, _today = _cache()
     _validated(cache)
     if checked.key not in cache.verdicts:
         return render()  # not cacheable (junk input): draw it every time
     slot = (checked.key, name, language)
-    found = cache.fragments.get(slot)
+    found: T | None = cache.fragments.get(slot)  # type: ignore[assignment]
     if found is None:
         if len(cache.fragments) >= MAX_FRAGMENTS:
             # Bounded like the verdicts: a worker that has drawn pages for more labels than

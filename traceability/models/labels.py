@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import RecordStatus, RevocationReason, RevocationTarget
@@ -43,6 +43,11 @@ class Label(Base):
     scan_count: Mapped[int] = mapped_column(default=0, server_default="0")
     first_scanned_at: Mapped[datetime | None]
     first_scan_area: Mapped[str | None] = mapped_column(String(100))
+    # The recent-scan summary behind the clone signals (revision 0004): distinct sources and
+    # areas of the latest scans in the clone window, and the oldest scan they come from.
+    recent_sources: Mapped[list[str] | None] = mapped_column(JSON)
+    recent_areas: Mapped[list[str] | None] = mapped_column(JSON)
+    recent_oldest: Mapped[datetime | None]
 
     lot: Mapped[Lot] = relationship()
     certification: Mapped[Certification] = relationship()

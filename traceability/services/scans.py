@@ -1,9 +1,13 @@
 """Scan recording and what the scan log says about one label: how often and where it was
 checked, and whether the pattern looks like a copied code (clone signals).
 
-Reading the history costs the same for a label scanned once or a million times: the total
-and the first scan are counters on the label (kept by :func:`record_scan`), and the clone
-signals look only at the latest :data:`RECENT_LIMIT` scans inside :data:`CLONE_WINDOW`.
+Reading the history is one primary-key read, however often the label was scanned. The writer
+of scans (:func:`record_scans`) keeps on the label row the total, the first scan, and a
+summary of the recent scans: the distinct sources and areas among the latest
+:data:`RECENT_LIMIT` scans inside :data:`CLONE_WINDOW`, counted up to the clone thresholds
+(which is all the signals need), and the time of the oldest scan looked at. The summary stays
+exact until that oldest scan leaves the window; a reader that finds it expired computes it
+from the scans instead (:func:`scan_history`), and the next write stores it afresh.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, case, func, insert, select, true, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
@@ -31,8 +35,10 @@ RECENT_LIMIT = 200
 class ScanHistory:
     """The scan log of one label, including the scan being served now if it was counted.
 
-    ``signals`` names each clone signal that fired: ``many_sources``, ``many_areas``,
-    ``claimed_twice``.
+    ``recent_sources`` and ``recent_areas`` count distinct sources and areas in the clone
+    window up to the thresholds (:data:`CLONE_SOURCES`, :data:`CLONE_AREAS`); more is reported
+    as the threshold. ``signals`` names each clone signal that fired: ``many_sources``,
+    ``many_areas``, ``claimed_twice``.
     """
 
     count: int
@@ -45,6 +51,20 @@ class ScanHistory:
     @property
     def clone_suspected(self) -> bool:
         return bool(self.signals)
+
+
+@dataclass(frozen=True, slots=True)
+class RecentScans:
+    """Distinct sources and areas among a label's recent scans, newest first and capped at the
+    clone thresholds, and the time of the oldest scan they were drawn from (``None``: none)."""
+
+    sources: tuple[str, ...]
+    areas: tuple[str, ...]
+    oldest: datetime | None
+
+    def valid_at(self, now: datetime) -> bool:
+        """True while no scan it was drawn from has left the clone window."""
+        return self.oldest is None or self.oldest >= now - CLONE_WINDOW
 
 
 _INSERT = insert(Scan)
@@ -62,6 +82,32 @@ _COUNT = (
         ),
     )
 )
+_RECENT_ROWS = (
+    select(Scan.source_hash, Scan.area, Scan.at)
+    .where(Scan.label_id == bindparam("label_id"), Scan.at >= bindparam("since", type_=Scan.at.type))
+    .order_by(Scan.at.desc())
+    .limit(RECENT_LIMIT)
+)
+_STORE_RECENT = (
+    update(Label)
+    .where(Label.id == bindparam("label_id"))
+    .values(
+        recent_sources=bindparam("sources", type_=Label.recent_sources.type),
+        recent_areas=bindparam("areas", type_=Label.recent_areas.type),
+        recent_oldest=bindparam("oldest", type_=Label.recent_oldest.type),
+    )
+)
+# Built once, so the verify path skips statement construction and hits the compiled cache.
+_LABEL = select(
+    Label.scan_count,
+    Label.first_scanned_at,
+    Label.first_scan_area,
+    Label.claim_attempts,
+    Label.recent_sources,
+    Label.recent_areas,
+    Label.recent_oldest,
+).where(Label.id == bindparam("label_id"))
+_LABEL_AND_VERSION = _LABEL.add_columns(NEWEST_ID, RECENT_COUNT)
 
 
 def scan_row(
@@ -89,9 +135,14 @@ def scan_row(
     }
 
 
-def record_scans(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert scan rows (from :func:`scan_row`) and count them on their labels, in the caller's
-    transaction: one multi-row INSERT and one counter UPDATE per label."""
+def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datetime | None = None) -> None:
+    """Insert scan rows (from :func:`scan_row`) in the caller's transaction, count them on their
+    labels and store each label's recent-scan summary (see the module docstring).
+
+    Labels are updated in id order, and the counter UPDATE comes first: on PostgreSQL it takes
+    the label's row lock, so a concurrent writer's scans are committed and visible by the
+    time the summary is read, and the last summary written includes both writers' scans.
+    """
     if not rows:
         return
     per_label: dict[int, dict[str, Any]] = {}
@@ -106,8 +157,23 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     # Core statements on the session's connection: same transaction, no ORM bookkeeping.
     connection = session.connection()
     connection.execute(_INSERT, list(rows))
-    if per_label:
-        connection.execute(_COUNT, list(per_label.values()))
+    if not per_label:
+        return
+    ordered = [per_label[label_id] for label_id in sorted(per_label)]
+    connection.execute(_COUNT, ordered)
+    moment = now or utcnow()
+    summaries = []
+    for entry in ordered:
+        recent = _read_recent(connection, entry["label_id"], moment)
+        summaries.append(
+            {
+                "label_id": entry["label_id"],
+                "sources": list(recent.sources),
+                "areas": list(recent.areas),
+                "oldest": recent.oldest,
+            }
+        )
+    connection.execute(_STORE_RECENT, summaries)
 
 
 def record_scan(session: Session, **fields: Any) -> None:
@@ -115,46 +181,17 @@ def record_scan(session: Session, **fields: Any) -> None:
     record_scans(session, [scan_row(**fields)])
 
 
-def _history_statement() -> Select[Any]:
-    # Built once: the verify path then skips statement construction and hits the compiled cache.
-    label_id: BindParameter[int] = bindparam("label_id")
-    recent = (
-        select(Scan.source_hash, Scan.area)
-        .where(Scan.label_id == label_id, Scan.at >= bindparam("since", type_=Scan.at.type))
-        .order_by(Scan.at.desc())
-        .limit(RECENT_LIMIT)
-        .subquery()
-    )
-    # One pass over the recent scans (a one-row derived table), joined to the label's counters.
-    recent_stats = (
-        select(
-            func.count(func.distinct(recent.c.source_hash)).label("sources"),
-            func.count(func.distinct(recent.c.area)).label("areas"),
-            func.count(case((recent.c.source_hash == bindparam("source"), 1))).label("source_seen"),
-            func.count(case((recent.c.area == bindparam("area"), 1))).label("area_seen"),
-        )
-        .select_from(recent)
-        .subquery()
-    )
-    return (
-        select(
-            Label.scan_count,
-            Label.first_scanned_at,
-            Label.first_scan_area,
-            Label.claim_attempts,
-            recent_stats.c.sources,
-            recent_stats.c.areas,
-            recent_stats.c.source_seen,
-            recent_stats.c.area_seen,
-        )
-        .select_from(Label)
-        .join(recent_stats, true())  # a one-row table: the cross join is intended
-        .where(Label.id == label_id)
-    )
-
-
-_HISTORY = _history_statement()
-_HISTORY_AND_VERSION = _HISTORY.add_columns(NEWEST_ID, RECENT_COUNT)
+def _read_recent(connection: Connection, label_id: int, now: datetime) -> RecentScans:
+    """Summarise the label's latest scans inside the clone window, from the scans table."""
+    rows = connection.execute(_RECENT_ROWS, {"label_id": label_id, "since": now - CLONE_WINDOW}).all()
+    sources: dict[str, None] = {}
+    areas: dict[str, None] = {}
+    for source, area, _at in rows:
+        if source and len(sources) < CLONE_SOURCES:
+            sources[source] = None
+        if area and len(areas) < CLONE_AREAS:
+            areas[area] = None
+    return RecentScans(tuple(sources), tuple(areas), rows[-1][2] if rows else None)
 
 
 def scan_history(
@@ -166,20 +203,23 @@ def scan_history(
     current_area: str | None = None,
     count_current: bool = False,
 ) -> ScanHistory:
-    """Return the label's scan history in one query (a label that does not exist has none).
+    """Return the label's scan history (a label that does not exist has none).
 
     With ``count_current`` the scan being served now (not yet written) is included, with its
     ``current_source`` and ``current_area``, so the page can say "scanned N times" at once.
+    One primary-key read, plus a read of the recent scans when the stored summary expired.
     """
-    params = _params(label_id, now, current_source, current_area)
-    row = session.connection().execute(_HISTORY, params).first()
+    connection = session.connection()
+    row = connection.execute(_LABEL, {"label_id": label_id}).first()
     if row is None:
         return ScanHistory(0, None, None, 0, 0, ())
-    return _history(tuple(row), params, count_current)
+    return _history(
+        connection, label_id, tuple(row), now or utcnow(), current_source, current_area, count_current
+    )
 
 
 def scan_history_and_version(
-    session: Session,
+    connection: Connection,
     label_id: int,
     *,
     current_source: str | None = None,
@@ -188,36 +228,42 @@ def scan_history_and_version(
 ) -> tuple[ScanHistory, tuple[int, int]] | None:
     """Return the label's scan history and the registry version
     (:func:`.registry_version.registry_version`) read in one statement, or ``None`` if the
-    label does not exist. The verify path's cache check and history cost one round trip."""
-    params = _params(label_id, None, current_source, current_area)
-    row = session.connection().execute(_HISTORY_AND_VERSION, params).first()
+    label does not exist. The verify path's cache check and history cost one round trip; it
+    takes a plain connection, as the verify path reads without an ORM session."""
+    row = connection.execute(_LABEL_AND_VERSION, {"label_id": label_id}).first()
     if row is None:
         return None
-    *history, newest, recent = tuple(row)
-    return _history(tuple(history), params, count_current), (int(newest or 0), int(recent))
+    *label, newest, recent = tuple(row)
+    history = _history(
+        connection, label_id, tuple(label), utcnow(), current_source, current_area, count_current
+    )
+    return history, (int(newest or 0), int(recent))
 
 
-def _params(
-    label_id: int, now: datetime | None, current_source: str | None, current_area: str | None
-) -> dict[str, Any]:
-    moment = now or utcnow()
-    return {
-        "label_id": label_id,
-        "now": moment,
-        "since": moment - CLONE_WINDOW,
-        "source": current_source or "",
-        "area": current_area or "",
-    }
-
-
-def _history(row: tuple[Any, ...], params: dict[str, Any], count_current: bool) -> ScanHistory:
-    count, first_at, first_area, claims, sources, areas, source_seen, area_seen = row
+def _history(
+    connection: Connection,
+    label_id: int,
+    row: tuple[Any, ...],
+    now: datetime,
+    current_source: str | None,
+    current_area: str | None,
+    count_current: bool,
+) -> ScanHistory:
+    count, first_at, first_area, claims, stored_sources, stored_areas, oldest = row
+    if not count:
+        recent = RecentScans((), (), None)
+    else:
+        recent = RecentScans(tuple(stored_sources or ()), tuple(stored_areas or ()), oldest)
+        if stored_sources is None or not recent.valid_at(now):
+            recent = _read_recent(connection, label_id, now)  # never summarised, or expired
+    sources, areas = len(recent.sources), len(recent.areas)
     if count_current:
-        sources += 1 if params["source"] and not source_seen else 0
-        areas += 1 if params["area"] and not area_seen else 0
+        sources += 1 if current_source and current_source not in recent.sources else 0
+        areas += 1 if current_area and current_area not in recent.areas else 0
         if count == 0:
-            first_at, first_area = params["now"], params["area"] or None
+            first_at, first_area = now, current_area or None
         count += 1
+    sources, areas = min(sources, CLONE_SOURCES), min(areas, CLONE_AREAS)
     signals = []
     if sources >= CLONE_SOURCES:
         signals.append("many_sources")
@@ -225,7 +271,7 @@ def _history(row: tuple[Any, ...], params: dict[str, Any], count_current: bool) 
         signals.append("many_areas")
     if (claims or 0) > 1:
         signals.append("claimed_twice")
-    return ScanHistory(int(count), first_at, first_area, int(sources), int(areas), tuple(signals))
+    return ScanHistory(int(count), first_at, first_area, sources, areas, tuple(signals))
 
 
 def count_scans(session: Session, *, label_id: int | None = None) -> int:
