@@ -35,6 +35,7 @@ class Keystore:
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
+        self._keyring_file = str(self.directory / KEYRING_FILE)
         self._cache: tuple[tuple[int, int, int], Keyring] | None = None
 
     @property
@@ -50,7 +51,7 @@ class Keystore:
         ``stat``. Raises :class:`KeystoreError` if the file is corrupt.
         """
         try:
-            st = self.keyring_path.stat()
+            st = os.stat(self._keyring_file)  # a plain str path: this runs on every verification
         except FileNotFoundError:
             return Keyring()
         except OSError as e:

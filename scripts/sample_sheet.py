@@ -32,8 +32,9 @@ def main() -> None:
     seed = hashlib.sha256(b"OCOP sample sheet - throwaway key, not for real labels").digest()
     key = private_key_from_seed(seed)
     serializer = LabelSerializer("https://xacthuc.ocop.vn", Keyring([]))
-    facts = LotFacts("Củ cải trắng", "HTX Dịch vụ tổng hợp Đông Cao", "Hà Nội", 4, "MẪU-SAMPLE",
-                     serializer.base_url)
+    facts = LotFacts(
+        "Củ cải trắng", "HTX Dịch vụ tổng hợp Đông Cao", "Hà Nội", 4, "MẪU-SAMPLE", serializer.base_url
+    )
     pdf = DOCS / "sample-sheet.pdf"
     with pdf.open("wb") as f:
         writer = PdfWriter(f, design(parse_stock("a4-40"), facts))

@@ -25,12 +25,18 @@ MAX_QR = 2000  # far above any real label text; longer input is refused before p
 MAX_AREA = 100
 
 
+CORS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Content-Type, If-None-Match"),
+    ("Access-Control-Expose-Headers", "ETag"),
+)
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
-    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    if "Access-Control-Allow-Origin" not in response.headers:  # the verify answers carry them
+        response.headers.extend(CORS)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -48,7 +54,11 @@ def _answer(checked: verdicts.Checked, seen: scanlog.Observation) -> Response:
     scanlog.record(checked.verdict, seen, channel="api")
     verdict = checked.verdict
     drawn = verdicts.fragment(checked, "json", "", lambda: facts_json(verdict))
-    return Response(verdict_json(verdict, checked.history, drawn=drawn), mimetype="application/json")
+    return Response(
+        verdict_json(verdict, checked.history, drawn=drawn),
+        mimetype="application/json",
+        headers=[*CORS, ("Cache-Control", "no-store")],
+    )
 
 
 @bp.get("/verify/<path:code>")

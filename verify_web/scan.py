@@ -6,13 +6,14 @@ import re
 from datetime import timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from traceability.services import claims
 
 from . import db, ratelimit, scanlog, verdicts
 from .i18n import select_locale as current_language
+from .present import history_sentence
 
 bp = Blueprint("scan", __name__)
 
@@ -57,7 +58,7 @@ def _page(checked: verdicts.Checked, *, code: str | None, claim: claims.ClaimRes
         if name == "claim_notice":
             return env.get_template("_scan_claim_notice.html").render(claim=claim) if claim else ""
         if name == "history":
-            return env.get_template("_scan_history.html").render(history=history) if history else ""
+            return escape(history_sentence(history)) if history else ""
         if name == "claim_form":
             return env.get_template("_scan_claim_form.html").render(code=code)
         raise LookupError(name)

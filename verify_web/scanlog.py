@@ -4,6 +4,7 @@ batches off the request path and never drops one."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -57,9 +58,13 @@ def source_hash() -> str:
     """A keyed hash of the client address that rotates daily: distinct sources can be counted
     within a day, but no raw IP is stored and yesterday's hashes cannot be linked to today's."""
     address = request.remote_addr or "unknown"
-    day = datetime.now(UTC).strftime("%Y%m%d").encode()
-    key = hashlib.blake2b(current_app.config["SECRET_KEY"].encode() + day, digest_size=32).digest()
+    key = _daily_key(current_app.config["SECRET_KEY"], datetime.now(UTC).date())
     return hashlib.blake2b(address.encode(), key=key, digest_size=16).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _daily_key(secret: str, day: date) -> bytes:
+    return hashlib.blake2b(secret.encode() + day.strftime("%Y%m%d").encode(), digest_size=32).digest()
 
 
 def writer(app: Flask) -> ScanWriter:

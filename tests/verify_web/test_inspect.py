@@ -255,8 +255,9 @@ def test_dashboard_draws_svg_charts(
     assert client.get("/inspect?days=abc").status_code == 400
 
 
-def test_report_photo_served_only_from_upload_folder(app: Flask, client: FlaskClient, app_session: Session,
-                                                     inspector: str) -> None:
+def test_report_photo_served_only_from_upload_folder(
+    app: Flask, client: FlaskClient, app_session: Session, inspector: str
+) -> None:
     uploads = app.config["OCOP_UPLOAD_DIR"]
     uploads.mkdir(parents=True, exist_ok=True)
     (uploads / "r1.png").write_bytes(qr_png("photo"))

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
+from ..prepared import PreparedRead
 from .registry_version import NEWEST_ID, RECENT_COUNT
 
 # A genuine item is checked by one buyer, perhaps a shop and a relative: a few sources. The
@@ -107,7 +108,8 @@ _LABEL = select(
     Label.recent_areas,
     Label.recent_oldest,
 ).where(Label.id == bindparam("label_id"))
-_LABEL_AND_VERSION = _LABEL.add_columns(NEWEST_ID, RECENT_COUNT)
+# The verify path's one query, run on the driver directly (see traceability.prepared).
+_LABEL_AND_VERSION = PreparedRead(_LABEL.add_columns(NEWEST_ID, RECENT_COUNT))
 
 
 def scan_row(
@@ -230,10 +232,10 @@ def scan_history_and_version(
     (:func:`.registry_version.registry_version`) read in one statement, or ``None`` if the
     label does not exist. The verify path's cache check and history cost one round trip; it
     takes a plain connection, as the verify path reads without an ORM session."""
-    row = connection.execute(_LABEL_AND_VERSION, {"label_id": label_id}).first()
+    row = _LABEL_AND_VERSION.first(connection, {"label_id": label_id})
     if row is None:
         return None
-    *label, newest, recent = tuple(row)
+    *label, newest, recent = row
     history = _history(
         connection, label_id, tuple(label), utcnow(), current_source, current_area, count_current
     )

@@ -1,0 +1,92 @@
+"""A read statement run straight on the driver's cursor, for the one query on the verify path.
+
+``Connection.execute`` spends most of its time outside the database on a primary-key read
+(execution context, result set-up and cache lookups: about 20 µs of a 23 µs query on SQLite).
+:class:`PreparedRead` compiles a SELECT once per dialect with SQLAlchemy, runs it on the
+driver's cursor, and applies SQLAlchemy's own type processors to the row, so the values are
+exactly what ``Connection.execute`` would return. Driver errors are raised as SQLAlchemy's
+(:class:`sqlalchemy.exc.DBAPIError`), with a lost connection invalidated, as SQLAlchemy would.
+
+Everything else in the registry goes through SQLAlchemy in the ordinary way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    sql: str
+    names: Sequence[str] | None  # parameter order for positional drivers (SQLite), else None
+    defaults: dict[str, Any]  # values bound in the statement itself
+    binds: dict[str, Processor]
+    results: tuple[Processor, ...]
+
+
+class PreparedRead:
+    """A SELECT, compiled once per dialect, that returns its first row (or ``None``)."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self._statement = statement
+        self._plans: dict[str, _Plan] = {}
+
+    def first(self, connection: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """Run the statement with ``params`` and return its first row as a tuple of processed
+        values, or ``None``. Raises :class:`sqlalchemy.exc.DBAPIError` for a driver error."""
+        dialect = connection.dialect
+        plan = self._plans.get(dialect.name) or self._plan(dialect)
+        values = {**plan.defaults, **params}
+        for name, process in plan.binds.items():
+            if process is not None:
+                values[name] = process(values[name])
+        bound: Any = [values[name] for name in plan.names] if plan.names is not None else values
+        dbapi_connection = connection.connection
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(plan.sql, bound)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except dialect.loaded_dbapi.Error as e:
+            lost = dialect.is_disconnect(e, dbapi_connection, None)
+            if lost:
+                connection.invalidate(e)
+            raise DBAPIError.instance(
+                plan.sql, bound, e, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+            ) from e
+        if row is None:
+            return None
+        return tuple(
+            value if process is None else process(value)
+            for process, value in zip(plan.results, row, strict=True)
+        )
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        compiled = self._statement.compile(dialect=dialect)
+        binds = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for bind, name in compiled.bind_names.items()
+        }
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in self._statement.selected_columns
+        )
+        plan = _Plan(
+            sql=compiled.string,
+            names=list(compiled.positiontup) if compiled.positional and compiled.positiontup else None,
+            defaults={name: bind.value for bind, name in compiled.bind_names.items() if not bind.required},
+            binds=binds,
+            results=results,
+        )
+        self._plans[dialect.name] = plan
+        return plan
