@@ -12,7 +12,7 @@ Everything else in the registry goes through SQLAlchemy in the ordinary way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ class _Plan:
     sql: str
     names: Sequence[str] | None  # parameter order for positional drivers (SQLite), else None
     defaults: dict[str, Any]  # values bound in the statement itself
-    binds: dict[str, Processor]
+    binds: Mapping[str, Processor]
     results: tuple[Processor, ...]
 
 
