@@ -1,7 +1,7 @@
 """Load the public verifier under gunicorn with wrk: JSON verify, the HTML scan page and a
 trivial route of the same app, in one run, with scan recording on.
 
-    .venv/bin/python bench/bench_verify.py [--seconds 10] [--rounds 3] [--connections 32] [--workers 2]
+    .venv/bin/python bench/bench_verify.py [--seconds 10] [--rounds 3] [--connections 32] [--workers N]
 
 Prints requests/s and p50/p99 latency for each route, the ratios to the trivial route, and
 checks that every scan served was recorded (gunicorn's access log against the scans table).
@@ -151,7 +151,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -176,8 +176,9 @@ def main() -> int:
     server = subprocess.Popen(
         [
             str(gunicorn),
-            "--workers",
-            str(args.workers),
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            *(["--workers", str(args.workers)] if args.workers else []),
             "--bind",
             f"127.0.0.1:{port}",
             "--access-logfile",
@@ -203,6 +204,8 @@ def main() -> int:
             "JSON verify": f"/api/v1/verify/{digits}",
             "scan page": f"/V/{digits}",
         }
+        # The worker count gunicorn.conf.py chose (Linux: the master's child processes).
+        workers = len(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split())
         for path in routes.values():
             wrk(base + path, 2, args.connections)  # warm-up, also recorded and counted below
         rounds: list[dict[str, dict[str, float]]] = []
@@ -223,7 +226,7 @@ def main() -> int:
         if re.search(r'"GET /(V|api/v1/verify)/\d+ HTTP/1.1" 200 ', line)
     )
     print(
-        f"gunicorn {args.workers} sync workers, SQLite (WAL), "
+        f"gunicorn {workers} sync workers, SQLite (WAL), "
         f"wrk -t2 -c{args.connections} -d{args.seconds}s per route and round, {os.cpu_count()} CPUs"
     )
     header = f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  non-2xx  socket errors"

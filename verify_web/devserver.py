@@ -63,7 +63,8 @@ def main() -> int:
     click.echo(f"\nServing on {base}/")
     click.echo(f"  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json\n")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    command = [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"]
+    config = str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py")
+    command = [gunicorn, "-c", config, "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"]
     os.execv(gunicorn, command)  # noqa: S606 - a fixed program path and arguments, no shell
 
 

@@ -35,7 +35,7 @@ MAX_PENDING = 20_000
 # Group commit: after the first row arrives, wait this long for more before writing. One
 # transaction per burst instead of one per scan keeps the writer from taking the GIL (and
 # SQLite's write lock) away from requests; a scan shows in the history this much later.
-LINGER = 0.05
+LINGER = 0.25
 _STOP = object()
 
 

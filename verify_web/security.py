@@ -12,7 +12,8 @@ import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, Response, abort, current_app, request, session
+from flask import Flask, Request, Response, abort, current_app, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -25,7 +26,18 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _EXEMPT_ATTR = "_csrf_exempt"
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building the cookie signer for requests that
+    carry no session cookie, which is nearly every public scan."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.after_request(_headers)
     app.before_request(_check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token
@@ -58,14 +70,26 @@ def _check_csrf() -> None:
         abort(400, description="csrf")
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _headers(response: Response) -> Response:
+    """Add each security header the view did not set itself (one pass over the headers: this
+    runs on every response)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-    if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    wanted = (
+        [*SECURITY_HEADERS, HSTS]
+        if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]
+        else SECURITY_HEADERS
+    )
+    present = {name.lower() for name, _value in headers}
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     return response

@@ -1,0 +1,22 @@
+"""gunicorn settings for the verify site: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Sync workers, the usual two per core plus one: a verification is short and CPU-bound, and a
+spare worker keeps answering while another is briefly busy (writing its batch of scan rows,
+or descheduled). ``WEB_CONCURRENCY`` overrides the count. ``make run`` and
+``bench/bench_verify.py`` use this file, so the benchmark measures the shipped settings.
+"""
+
+from __future__ import annotations
+
+import os
+
+_cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_given = os.environ.get("WEB_CONCURRENCY", "").strip()
+if _given and not (_given.isdigit() and 0 < int(_given) <= 64):
+    raise SystemExit(f"Error: WEB_CONCURRENCY must be a whole number from 1 to 64, not {_given!r}")
+
+workers = int(_given) if _given else 2 * _cores + 1
+worker_class = "sync"
+# A scan is answered in milliseconds; a request still running after this is stuck.
+timeout = 30
+graceful_timeout = 30  # time for a stopping worker to write its queued scan rows
