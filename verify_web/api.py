@@ -25,19 +25,28 @@ MAX_QR = 2000  # far above any real label text; longer input is refused before p
 MAX_AREA = 100
 
 
-CORS = (
-    ("Access-Control-Allow-Origin", "*"),
+# CORS for a read-only, cookie-free API: any origin may read it. A plain GET needs only the
+# origin header; the methods and request headers matter only to a preflight (OPTIONS), and
+# only the revocation list has an ETag to expose.
+CORS_ORIGIN = ("Access-Control-Allow-Origin", "*")
+PREFLIGHT = (
     ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
     ("Access-Control-Allow-Headers", "Content-Type, If-None-Match"),
-    ("Access-Control-Expose-Headers", "ETag"),
+    ("Access-Control-Max-Age", "86400"),
 )
+VERIFY_HEADERS = (CORS_ORIGIN, ("Cache-Control", "no-store"))
 
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    if "Access-Control-Allow-Origin" not in response.headers:  # the verify answers carry them
-        response.headers.extend(CORS)
-    response.headers.setdefault("Cache-Control", "no-store")
+    headers = response.headers
+    if "Access-Control-Allow-Origin" not in headers:  # the verify answers carry theirs
+        headers.add(*CORS_ORIGIN)
+    if request.method == "OPTIONS":
+        headers.extend(PREFLIGHT)
+    if "ETag" in headers:
+        headers.add("Access-Control-Expose-Headers", "ETag")
+    headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -57,7 +66,7 @@ def _answer(checked: verdicts.Checked, seen: scanlog.Observation) -> Response:
     return Response(
         verdict_json(verdict, checked.history, drawn=drawn),
         mimetype="application/json",
-        headers=[*CORS, ("Cache-Control", "no-store")],
+        headers=VERIFY_HEADERS,
     )
 
 

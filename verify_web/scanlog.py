@@ -39,10 +39,13 @@ def is_human_request() -> bool:
     """False for HEAD, prefetches and known crawler or link-preview user agents."""
     if request.method == "HEAD":
         return False
-    purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
+    # Straight from the WSGI environ: this runs on every scan, and each request.headers lookup
+    # rebuilds the environ key.
+    environ = request.environ
+    purpose = environ.get("HTTP_SEC_PURPOSE", "") + environ.get("HTTP_PURPOSE", "")
     if "prefetch" in purpose.lower():
         return False
-    return not _NOT_HUMAN.search(request.headers.get("User-Agent", ""))
+    return not _NOT_HUMAN.search(environ.get("HTTP_USER_AGENT", ""))
 
 
 def device_family(user_agent: str) -> str | None:
@@ -108,7 +111,7 @@ def record(verdict: Verdict, seen: Observation, *, channel: str) -> None:
             verdict=verdict.status.value,
             channel=channel,
             area=seen.area,
-            device=device_family(request.headers.get("User-Agent", "")),
+            device=device_family(request.environ.get("HTTP_USER_AGENT", "")),
             source_hash=seen.source,
         )
     )

@@ -87,7 +87,15 @@ def test_cors_is_open(client: FlaskClient) -> None:
     )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert client.get("/api/v1/verify/123").headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+    verify = client.get("/api/v1/verify/123")
+    assert verify.headers["Access-Control-Allow-Origin"] == "*"
+    assert verify.headers["Cache-Control"] == "no-store"
+    assert "Access-Control-Allow-Methods" not in verify.headers  # only preflights need it
+    revocations = client.get("/api/v1/revocations")
+    assert revocations.headers["Access-Control-Allow-Origin"] == "*"
+    assert revocations.headers["Access-Control-Expose-Headers"] == "ETag"  # offline verifiers poll with it
 
 
 def _verify_list(body: dict[str, Any], keyring: Keyring) -> None:
