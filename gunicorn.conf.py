@@ -12,7 +12,7 @@ import os
 
 _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 _given = os.environ.get("WEB_CONCURRENCY", "").strip()
-if _given and not (_given.isdigit() and 0 < int(_given) <= 64):
+if _given and not (_given.isascii() and _given.isdigit() and 0 < int(_given) <= 64):
     raise SystemExit(f"Error: WEB_CONCURRENCY must be a whole number from 1 to 64, not {_given!r}")
 
 workers = int(_given) if _given else 2 * _cores + 1

@@ -3,9 +3,14 @@
 ``Connection.execute`` spends most of its time outside the database on a primary-key read
 (execution context, result set-up and cache lookups: about 20 µs of a 23 µs query on SQLite).
 :class:`PreparedRead` compiles a SELECT once per dialect with SQLAlchemy, runs it on the
-driver's cursor, and applies SQLAlchemy's own type processors to the row, so the values are
-exactly what ``Connection.execute`` would return. Driver errors are raised as SQLAlchemy's
-(:class:`sqlalchemy.exc.DBAPIError`), with a lost connection invalidated, as SQLAlchemy would.
+driver's cursor, and applies SQLAlchemy's own type processors to the parameters and the row,
+so the values are exactly what ``Connection.execute`` would return. Driver errors are raised
+as SQLAlchemy's (:class:`sqlalchemy.exc.DBAPIError`), with a lost connection invalidated, as
+SQLAlchemy would.
+
+It bypasses SQLAlchemy's transaction tracking, so it only runs on a connection in autocommit
+mode (each statement its own transaction: nothing is left open, nothing to roll back). It
+does not take ``IN`` lists that SQLAlchemy expands at execution time.
 
 Everything else in the registry goes through SQLAlchemy in the ordinary way.
 """
@@ -13,7 +18,7 @@ Everything else in the registry goes through SQLAlchemy in the ordinary way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Select
@@ -23,25 +28,36 @@ from sqlalchemy.exc import DBAPIError
 Processor = Callable[[Any], Any] | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Plan:
     sql: str
     names: Sequence[str] | None  # parameter order for positional drivers (SQLite), else None
     defaults: dict[str, Any]  # values bound in the statement itself
     binds: Mapping[str, Processor]
-    results: tuple[Processor, ...]
+    # Built from the first result's column types (the driver's type codes, which some result
+    # processors need, e.g. psycopg's for NUMERIC).
+    results: tuple[Processor, ...] | None = field(default=None)
 
 
 class PreparedRead:
-    """A SELECT, compiled once per dialect, that returns its first row (or ``None``)."""
+    """A SELECT, compiled once per dialect, that returns its first row (or ``None``).
 
-    def __init__(self, statement: Select[Any]) -> None:
+    Raises :class:`ValueError` at first use for a statement with an expanding ``IN`` list.
+    """
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self._statement = statement
         self._plans: dict[str, _Plan] = {}
 
     def first(self, connection: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """Run the statement with ``params`` and return its first row as a tuple of processed
-        values, or ``None``. Raises :class:`sqlalchemy.exc.DBAPIError` for a driver error."""
+        values, or ``None``.
+
+        Raises :class:`ValueError` if ``connection`` is not in autocommit mode, and
+        :class:`sqlalchemy.exc.DBAPIError` for a driver error.
+        """
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            raise ValueError("PreparedRead needs a connection in AUTOCOMMIT mode")
         dialect = connection.dialect
         plan = self._plans.get(dialect.name) or self._plan(dialect)
         values = {**plan.defaults, **params}
@@ -55,6 +71,8 @@ class PreparedRead:
             try:
                 cursor.execute(plan.sql, bound)
                 row = cursor.fetchone()
+                if plan.results is None:
+                    plan.results = self._result_processors(dialect, cursor.description)
             finally:
                 cursor.close()
         except dialect.loaded_dbapi.Error as e:
@@ -73,20 +91,22 @@ class PreparedRead:
 
     def _plan(self, dialect: Dialect) -> _Plan:
         compiled = self._statement.compile(dialect=dialect)
-        binds = {
-            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-            for bind, name in compiled.bind_names.items()
-        }
-        results = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in self._statement.selected_columns
-        )
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("PreparedRead does not take IN lists expanded at execution time")
         plan = _Plan(
             sql=compiled.string,
             names=list(compiled.positiontup) if compiled.positional and compiled.positiontup else None,
             defaults={name: bind.value for bind, name in compiled.bind_names.items() if not bind.required},
-            binds=binds,
-            results=results,
+            binds={
+                name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                for bind, name in compiled.bind_names.items()
+            },
         )
         self._plans[dialect.name] = plan
         return plan
+
+    def _result_processors(self, dialect: Dialect, description: Sequence[Any]) -> tuple[Processor, ...]:
+        return tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+            for column, described in zip(self._statement.selected_columns, description, strict=True)
+        )

@@ -1,17 +1,23 @@
-"""Scan history and clone signals, and the 0003 migration matching the models."""
+"""Scan history and clone signals, the recent-scan summary on the label row (revision 0004),
+and the migrations matching the models."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from keys import private_key_from_seed
 from tests.support.factories import issue, make_world
-from traceability.models import Base
+from traceability.models import Base, Label
 from traceability.services import scans
 
 KEY = private_key_from_seed(bytes(range(32)))
@@ -72,3 +78,216 @@ def test_models_match_migrations(engine: Engine) -> None:
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def rows(label_id: int, scanned: Sequence[tuple[str, str | None, datetime]]) -> list[dict[str, Any]]:
+    """Scan rows for :func:`scans.record_scans` from (source, area, at) triples."""
+    return [
+        scans.scan_row(
+            serial=1,
+            label_id=label_id,
+            verdict="genuine",
+            channel="web",
+            area=area,
+            device=None,
+            source_hash=source,
+            at=at,
+        )
+        for source, area, at in scanned
+    ]
+
+
+def summary(session: Session, label_id: int) -> tuple[Any, Any, Any]:
+    """The label row's stored summary: (recent_sources, recent_areas, recent_oldest)."""
+    row = session.execute(
+        select(Label.recent_sources, Label.recent_areas, Label.recent_oldest).where(Label.id == label_id)
+    ).one()
+    return row[0], row[1], row[2]
+
+
+def forget_summary(session: Session, label_id: int) -> None:
+    """Set the summary columns to SQL NULL, as on a label last scanned before revision 0004."""
+    session.execute(
+        text(
+            "UPDATE labels SET recent_sources = NULL, recent_areas = NULL, recent_oldest = NULL"
+            " WHERE id = :id"
+        ),
+        {"id": label_id},
+    )
+
+
+def test_record_scans_stores_capped_summary(session: Session) -> None:
+    """Distinct sources and areas of the window, capped at the thresholds; the oldest scan read."""
+    (label,) = issue(session, make_world(session), KEY, 1)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    sources = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s6", "s5", "s6"]
+    areas = ["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ", "Hà Nội", "Đà Nẵng", "Huế", "Cần Thơ", "Huế", "Huế"]
+    scanned = [(sources[n], areas[n], start + timedelta(minutes=n)) for n in range(10)]
+    old = start - scans.CLONE_WINDOW  # outside the window: in the count, not in the summary
+    scans.record_scans(session, rows(label.id, [("ancient", "Lào Cai", old), *reversed(scanned)]))
+    stored_sources, stored_areas, oldest = summary(session, label.id)
+    assert len(stored_sources) == len(set(stored_sources)) == scans.CLONE_SOURCES
+    assert set(stored_sources) <= set(sources)
+    assert len(stored_areas) == len(set(stored_areas)) == scans.CLONE_AREAS
+    assert set(stored_areas) <= set(areas)
+    assert oldest == start and oldest.tzinfo is not None
+    history = scans.scan_history(session, label.id)
+    assert (history.count, history.first_at, history.first_area) == (11, old, "Lào Cai")
+
+
+def test_summary_covers_the_latest_scans_only(session: Session) -> None:
+    """Only the latest RECENT_LIMIT scans of the window are summarised; oldest is the last read."""
+    (label,) = issue(session, make_world(session), KEY, 1)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    early = [(f"early{n}", "Huế", start + timedelta(seconds=n)) for n in range(scans.CLONE_SOURCES)]
+    late_start = start + timedelta(hours=1)
+    late = [("same", None, late_start + timedelta(seconds=n)) for n in range(scans.RECENT_LIMIT)]
+    scans.record_scans(session, rows(label.id, early + late))
+    assert summary(session, label.id) == (["same"], [], late_start)
+    history = scans.scan_history(session, label.id)
+    assert (history.count, history.recent_sources, history.signals) == (len(early) + len(late), 1, ())
+    forget_summary(session, label.id)  # the fallback reads the same scans
+    fallback = scans.scan_history(session, label.id)
+    assert (fallback.recent_sources, fallback.recent_areas, fallback.signals) == (1, 0, ())
+
+
+def test_summary_of_few_scans_is_complete(session: Session) -> None:
+    """Below the thresholds every distinct source and area is kept; a repeated one once."""
+    (label,) = issue(session, make_world(session), KEY, 1)
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    record(session, label.id, source="a", area="Huế", at=at)
+    record(session, label.id, source="b", area=None, at=at + timedelta(hours=1))
+    record(session, label.id, source="a", area="Huế", at=at + timedelta(hours=2))
+    sources, areas, oldest = summary(session, label.id)
+    assert (sorted(sources), areas, oldest) == (["a", "b"], ["Huế"], at)
+
+
+def test_missing_summary_falls_back_to_exact_history(engine: Engine, session: Session) -> None:
+    """A label whose summary is NULL (scanned before 0004) still gets exact history and signals."""
+    (label,) = issue(session, make_world(session), KEY, 1)
+    first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    scanned = [(f"s{n}", ["Hà Nội", "Huế", "Hà Nội"][n], first + timedelta(hours=n)) for n in range(3)]
+    scans.record_scans(session, rows(label.id, scanned))
+    scans.record_scans(session, rows(label.id, [("s3", None, first + timedelta(hours=4))]))
+    forget_summary(session, label.id)
+    assert summary(session, label.id) == (None, None, None)
+    history = scans.scan_history(session, label.id)
+    assert (history.count, history.first_at, history.first_area) == (4, first, "Hà Nội")
+    assert (history.recent_sources, history.recent_areas, history.signals) == (4, 2, ())
+    known = scans.scan_history(session, label.id, current_source="s0", current_area="Huế", count_current=True)
+    assert (known.count, known.recent_sources, known.recent_areas, known.signals) == (5, 4, 2, ())
+    grown = scans.scan_history(
+        session, label.id, current_source="new", current_area="Cần Thơ", count_current=True
+    )
+    assert grown.signals == ("many_sources", "many_areas")
+    session.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        found = scans.scan_history_and_version(
+            connection, label.id, current_source="new", current_area="Cần Thơ", count_current=True
+        )
+    assert found is not None and found[0] == grown
+    assert summary(session, label.id) == (None, None, None)  # readers do not write
+    record(session, label.id, source="s4", at=first + timedelta(hours=5))
+    sources, areas, oldest = summary(session, label.id)
+    assert sorted(sources) == ["s0", "s1", "s2", "s3", "s4"]
+    assert (sorted(areas), oldest) == (["Huế", "Hà Nội"], first)
+
+
+def test_expired_summary_is_not_used(session: Session) -> None:
+    """Once the summary's oldest scan leaves the window, the signals come from the scans."""
+    (label,) = issue(session, make_world(session), KEY, 1)
+    at = datetime.now(UTC) - scans.CLONE_WINDOW + timedelta(minutes=1)
+    scanned = [(f"s{n}", None, at) for n in range(scans.CLONE_SOURCES)]
+    scans.record_scans(session, rows(label.id, scanned))
+    assert scans.scan_history(session, label.id).signals == ("many_sources",)
+    inside = scans.scan_history(session, label.id, now=at + scans.CLONE_WINDOW - timedelta(seconds=30))
+    assert inside.signals == ("many_sources",)
+    later = at + scans.CLONE_WINDOW + timedelta(minutes=2)
+    expired = scans.scan_history(session, label.id, now=later)
+    assert (expired.count, expired.recent_sources, expired.signals) == (scans.CLONE_SOURCES, 0, ())
+    stored, _areas, _oldest = summary(session, label.id)
+    assert len(stored) == scans.CLONE_SOURCES  # the stored summary still says five: it was not used
+
+
+def test_expired_summary_keeps_newer_scans(session: Session) -> None:
+    """The fallback counts the scans still inside the window, not none."""
+    (label,) = issue(session, make_world(session), KEY, 1)
+    now = datetime.now(UTC)
+    at = now - scans.CLONE_WINDOW + timedelta(minutes=1)
+    scanned = [(f"old{n}", "Huế", at) for n in range(4)] + [("fresh", "Hà Nội", now - timedelta(hours=1))]
+    scans.record_scans(session, rows(label.id, scanned))
+    assert scans.scan_history(session, label.id).signals == ("many_sources",)
+    later = scans.scan_history(session, label.id, now=now + timedelta(minutes=2))
+    assert (later.recent_sources, later.recent_areas, later.signals) == (1, 1, ())
+
+
+def test_recent_counts_capped_at_thresholds(session: Session) -> None:
+    """More sources and areas than the thresholds are reported as the thresholds."""
+    (label,) = issue(session, make_world(session), KEY, 1)
+    start = datetime.now(UTC) - timedelta(hours=12)
+    areas = ["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ", "Lào Cai"]
+    scanned = [(f"s{n}", areas[n % 5], start + timedelta(minutes=n)) for n in range(scans.CLONE_SOURCES + 4)]
+    scans.record_scans(session, rows(label.id, scanned))
+    expected = (scans.CLONE_SOURCES, scans.CLONE_AREAS, ("many_sources", "many_areas"))
+    history = scans.scan_history(session, label.id)
+    assert (history.recent_sources, history.recent_areas, history.signals) == expected
+    current = scans.scan_history(
+        session, label.id, current_source="new", current_area="Sơn La", count_current=True
+    )
+    assert (current.recent_sources, current.recent_areas, current.signals) == expected
+    forget_summary(session, label.id)  # the fallback caps them too
+    fallback = scans.scan_history(session, label.id)
+    assert (fallback.recent_sources, fallback.recent_areas, fallback.signals) == expected
+
+
+def _wait_for_lock_wait(engine: Engine, timeout: float = 10.0) -> bool:
+    """True once some session of this database waits for a lock (PostgreSQL)."""
+    deadline = time.monotonic() + timeout
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+            if waiting:
+                return True
+            time.sleep(0.01)
+    return False
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_concurrent_writers_both_reach_the_summary(engine: Engine, session: Session) -> None:
+    """Writer B waits on the label row lock held by writer A, then reads A's committed scans:
+    the last summary written includes the sources of both."""
+    (label,) = issue(session, make_world(session), KEY, 1)
+    session.commit()
+    now = datetime.now(UTC)
+    errors: list[BaseException] = []
+
+    def writer_b() -> None:
+        try:
+            with Session(engine) as b:
+                scans.record_scans(b, rows(label.id, [("b0", "Huế", now), ("b1", "Huế", now)]))
+                b.commit()
+        except BaseException as e:
+            errors.append(e)
+
+    with Session(engine) as a:
+        scans.record_scans(a, rows(label.id, [("a0", "Hà Nội", now), ("a1", "Hà Nội", now)]))
+        thread = threading.Thread(target=writer_b)
+        thread.start()
+        try:
+            assert _wait_for_lock_wait(engine), "writer B should wait for A's lock on the label row"
+            assert thread.is_alive()
+        finally:
+            a.commit()
+            thread.join(timeout=10)
+    assert not thread.is_alive() and errors == []
+    session.expire_all()
+    sources, areas, _oldest = summary(session, label.id)
+    assert sorted(sources) == ["a0", "a1", "b0", "b1"]
+    assert sorted(areas) == ["Huế", "Hà Nội"]
+    history = scans.scan_history(session, label.id)
+    assert (history.count, history.recent_sources, history.recent_areas) == (4, 4, 2)

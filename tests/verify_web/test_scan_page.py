@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -164,3 +165,26 @@ def test_page_fragment_cache_is_bounded(app, monkeypatch) -> None:
             checked = verdicts.Checked(verdict=None, history=None, key=key)  # type: ignore[arg-type]
             assert verdicts.fragment(checked, "top", "vi", lambda n=n: f"<p>{n}</p>") == f"<p>{n}</p>"
             assert len(cache.fragments) <= 3
+
+
+def test_history_area_is_escaped_in_both_languages(
+    client: FlaskClient, codes: Codes, app_session: Session
+) -> None:
+    """An area sent to the API is shown as text in the history sentence, never as markup."""
+    digits = Codes.path(codes.genuine)[len("/V/") :]
+    answer = client.get(f"/api/v1/verify/{digits}", query_string={"province": "<b>Huế</b>"})
+    assert answer.status_code == 200 and answer.get_json()["scans"]["first_area"] == "<b>Huế</b>"
+    writer(client.application).flush()
+    first_at = app_session.scalars(
+        select(Label.first_scanned_at).where(Label.id == codes.genuine_label.id)
+    ).one()
+    assert first_at is not None
+    zone = ZoneInfo(client.application.config["OCOP_TIMEZONE"])
+    on = first_at.astimezone(zone).strftime("%d/%m/%Y")
+    escaped = "&lt;b&gt;Huế&lt;/b&gt;"
+    english = get(client.application.test_client(), codes.genuine, query_string={"lang": "en"})
+    assert f"Scanned 2 times, first on {on} in {escaped}." in english
+    vietnamese = get(client, codes.genuine)
+    assert f"Đã quét 3 lần, lần đầu ngày {on} tại {escaped}." in vietnamese
+    for html in (english, vietnamese):
+        assert "<b>Huế</b>" not in html

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, case, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
@@ -56,8 +56,9 @@ class ScanHistory:
 
 @dataclass(frozen=True, slots=True)
 class RecentScans:
-    """Distinct sources and areas among a label's recent scans, newest first and capped at the
-    clone thresholds, and the time of the oldest scan they were drawn from (``None``: none)."""
+    """Distinct sources and areas among a label's recent scans — all of them, or any
+    :data:`CLONE_SOURCES` / :data:`CLONE_AREAS` of them when there are more (enough to decide
+    the signals), sorted — and the time of the oldest scan looked at (``None``: none)."""
 
     sources: tuple[str, ...]
     areas: tuple[str, ...]
@@ -83,12 +84,41 @@ _COUNT = (
         ),
     )
 )
-_RECENT_ROWS = (
-    select(Scan.source_hash, Scan.area, Scan.at)
-    .where(Scan.label_id == bindparam("label_id"), Scan.at >= bindparam("since", type_=Scan.at.type))
-    .order_by(Scan.at.desc())
-    .limit(RECENT_LIMIT)
-)
+
+
+def _recent_statements() -> tuple[Select[Any], Select[Any]]:
+    # The database reduces the latest scans to a few rows: the distinct sources and areas
+    # (as many as the thresholds), and the oldest time. Fetching the 200 rows instead costs
+    # the writer a row-by-row round trip into the driver each, and the request threads of
+    # its worker a GIL hand-over each.
+    recent = (
+        select(Scan.source_hash, Scan.area, Scan.at)
+        .where(Scan.label_id == bindparam("label_id"), Scan.at >= bindparam("since", type_=Scan.at.type))
+        .order_by(Scan.at.desc())
+        .limit(RECENT_LIMIT)
+        .subquery()
+    )
+    sources = (
+        select(recent.c.source_hash.label("value"))
+        .where(recent.c.source_hash.is_not(None))
+        .distinct()
+        .limit(CLONE_SOURCES)
+        .subquery()
+    )
+    areas = (
+        select(recent.c.area.label("value"))
+        .where(recent.c.area.is_not(None))
+        .distinct()
+        .limit(CLONE_AREAS)
+        .subquery()
+    )
+    values = union_all(
+        select(literal("source").label("kind"), sources.c.value), select(literal("area"), areas.c.value)
+    )
+    return select(values.subquery()), select(func.min(recent.c.at))
+
+
+_RECENT_VALUES, _RECENT_OLDEST = _recent_statements()
 _STORE_RECENT = (
     update(Label)
     .where(Label.id == bindparam("label_id"))
@@ -185,15 +215,14 @@ def record_scan(session: Session, **fields: Any) -> None:
 
 def _read_recent(connection: Connection, label_id: int, now: datetime) -> RecentScans:
     """Summarise the label's latest scans inside the clone window, from the scans table."""
-    rows = connection.execute(_RECENT_ROWS, {"label_id": label_id, "since": now - CLONE_WINDOW}).all()
-    sources: dict[str, None] = {}
-    areas: dict[str, None] = {}
-    for source, area, _at in rows:
-        if source and len(sources) < CLONE_SOURCES:
-            sources[source] = None
-        if area and len(areas) < CLONE_AREAS:
-            areas[area] = None
-    return RecentScans(tuple(sources), tuple(areas), rows[-1][2] if rows else None)
+    params = {"label_id": label_id, "since": now - CLONE_WINDOW}
+    values = connection.execute(_RECENT_VALUES, params).all()
+    oldest = connection.execute(_RECENT_OLDEST, params).scalar()
+    return RecentScans(
+        tuple(sorted(value for kind, value in values if kind == "source")),
+        tuple(sorted(value for kind, value in values if kind == "area")),
+        oldest,
+    )
 
 
 def scan_history(
@@ -231,7 +260,8 @@ def scan_history_and_version(
     """Return the label's scan history and the registry version
     (:func:`.registry_version.registry_version`) read in one statement, or ``None`` if the
     label does not exist. The verify path's cache check and history cost one round trip; it
-    takes a plain connection, as the verify path reads without an ORM session."""
+    takes a plain connection in autocommit mode, as the verify path reads without an ORM
+    session (see :mod:`traceability.prepared`; other connections raise :class:`ValueError`)."""
     row = _LABEL_AND_VERSION.first(connection, {"label_id": label_id})
     if row is None:
         return None
