@@ -16,6 +16,7 @@ from keys import Keyring, KeysError, KeyStatus, PrivateKey, load_passphrase
 from traceability.services import revocation_list
 
 from . import db, openapi, scanlog, verdicts
+from .lookup import first
 from .present import facts_json, verdict_json
 from .security import csrf_exempt
 
@@ -73,7 +74,7 @@ def _answer(checked: verdicts.Checked, seen: scanlog.Observation) -> Response:
 @bp.get("/verify/<path:code>")
 def verify_get(code: str) -> Response:
     """Verify the digits of a label URL (``/V/<digits>``) or a typed short code."""
-    seen = scanlog.observe(area=request.args.get("province", "").strip()[:MAX_AREA] or None)
+    seen = scanlog.observe(area=first(request.args, "province", "").strip()[:MAX_AREA] or None)
     is_code = code.isdigit() and len(code) > 20
     return _answer(verdicts.scan(code, seen) if is_code else verdicts.short_code(code[:100], seen), seen)
 

@@ -10,7 +10,6 @@ bookkeeping and the pool's checkout and reset, which together cost more than the
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from traceability import make_engine
+
+from . import forksafe
 
 
 def init_app(app: Flask) -> None:
@@ -58,9 +59,9 @@ def reading() -> Iterator[Connection]:
     connection that fails is closed, and the next call opens a new one."""
     holder: _Reader = current_app.extensions["ocop.reader"]
     connection = holder.connection
-    if connection is None or holder.pid != os.getpid() or connection.invalidated or connection.closed:
+    if connection is None or holder.pid != forksafe.pid() or connection.invalidated or connection.closed:
         connection = engine().connect().execution_options(isolation_level="AUTOCOMMIT")
-        holder.connection, holder.pid = connection, os.getpid()
+        holder.connection, holder.pid = connection, forksafe.pid()
     try:
         yield connection
     except SQLAlchemyError:

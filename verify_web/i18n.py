@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Flask, Response, g, request
 from flask_babel import Babel
 
+from .lookup import first
+
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
 COOKIE = "lang"
@@ -28,13 +30,13 @@ def init_app(app: Flask) -> None:
 def select_locale() -> str:
     if "locale" in g:
         return str(g.locale)
-    chosen = request.args.get("lang") or request.cookies.get(COOKIE) or DEFAULT
+    chosen = first(request.args, "lang", None) or first(request.cookies, COOKIE, None) or DEFAULT
     g.locale = chosen if chosen in LANGUAGES else DEFAULT
     return str(g.locale)
 
 
 def _remember(response: Response) -> Response:
-    asked = request.args.get("lang")
-    if asked in LANGUAGES and asked != request.cookies.get(COOKIE):
+    asked = first(request.args, "lang", None)
+    if asked in LANGUAGES and asked != first(request.cookies, COOKIE, None):
         response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import queue
 import threading
 import time
@@ -27,6 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from traceability.services import scans
+
+from . import forksafe
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +56,19 @@ class ScanWriter:
 
     def flush(self) -> None:
         """Return once every row queued so far is committed (tests and shutdown use it)."""
-        if self._pid == os.getpid():
+        if self._pid == forksafe.pid():
             self._queue.join()
 
     def close(self) -> None:
         """Write what is queued and stop the thread."""
-        if self._pid != os.getpid() or self._thread is None:
+        if self._pid != forksafe.pid() or self._thread is None:
             return
         self._queue.put(_STOP)
         self._thread.join(timeout=60)
         self._pid = self._thread = None  # a later submit starts a new thread
 
     def _started(self) -> queue.Queue[Any]:
-        pid = os.getpid()
+        pid = forksafe.pid()
         if self._pid != pid:
             with self._guard:
                 if self._pid != pid:

@@ -15,6 +15,8 @@ from typing import TypeVar
 from flask import Flask, Request, Response, abort, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
+from .lookup import first
+
 F = TypeVar("F", bound=Callable[..., object])
 
 CSP = (
@@ -31,7 +33,7 @@ class SessionInterface(SecureCookieSessionInterface):
     carry no session cookie, which is nearly every public scan."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if not request.cookies.get(self.get_cookie_name(app)):
+        if not first(request.cookies, self.get_cookie_name(app), None):
             return self.session_class()
         return super().open_session(app, request)
 

@@ -7,6 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.support.windows import fresh_window
 from tests.verify_web.staff import PASSWORD, counts, csrf, login, make_user
 from traceability.models import AuditEntry, User
 from traceability.services import users
@@ -67,6 +68,7 @@ def test_disabled_account_cannot_sign_in(client: FlaskClient, app_session: Sessi
 
 
 def test_login_is_throttled_per_account(app: Flask, client: FlaskClient, app_session: Session) -> None:
+    fresh_window(auth.WINDOW)
     make_user(app_session, "boss", "inspector")
     token = csrf(client)
     for _ in range(auth.ACCOUNT_LIMIT):
@@ -83,6 +85,7 @@ def test_login_is_throttled_per_account(app: Flask, client: FlaskClient, app_ses
 
 
 def test_login_is_throttled_per_source(app: Flask, client: FlaskClient, app_session: Session) -> None:
+    fresh_window(auth.WINDOW)
     token = csrf(client)
     statuses = [
         client.post(

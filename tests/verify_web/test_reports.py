@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.support.windows import fresh_window
 from tests.verify_web.conftest import Codes
 from traceability.models import Report
 
@@ -94,6 +96,7 @@ def test_oversized_upload_is_413(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_reports_are_rate_limited(client: FlaskClient, app_session: Session) -> None:
+    fresh_window(timedelta(hours=1))
     statuses = [client.post("/report", data=form(client)).status_code for _ in range(12)]
     assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
     assert len(app_session.scalars(select(Report)).all()) == 10
