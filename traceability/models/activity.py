@@ -39,7 +39,9 @@ class Scan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     serial: Mapped[int | None] = mapped_column(BigInteger)
-    label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"), index=True)
+    # Looked up through ix_scans_label_at (label, time); a label-only index would only cost
+    # every insert (dropped in revision 0004).
+    label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"))
     verdict: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(10))  # web, api, short
     area: Mapped[str | None] = mapped_column(String(100))

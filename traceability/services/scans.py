@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, case, func, insert, literal, select, union_all, update
+from sqlalchemy import Connection, Select, bindparam, case, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
-from ..prepared import PreparedRead
+from ..prepared import PreparedInsert, PreparedRead
 from .registry_version import NEWEST_ID, RECENT_COUNT
 
 # A genuine item is checked by one buyer, perhaps a shop and a relative: a few sources. The
@@ -69,7 +69,11 @@ class RecentScans:
         return self.oldest is None or self.oldest >= now - CLONE_WINDOW
 
 
-_INSERT = insert(Scan)
+# The writer's insert of a batch of scans, straight to the driver (see traceability.prepared).
+_INSERT = PreparedInsert(
+    Scan.metadata.tables["scans"],
+    ("at", "serial", "label_id", "verdict", "channel", "area", "device", "source_hash"),
+)
 _COUNT = (
     update(Label)
     .where(Label.id == bindparam("label_id"))
@@ -188,7 +192,7 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
             per_label[label_id] = {"label_id": label_id, "n": 1, "area": row["area"], "at": row["at"]}
     # Core statements on the session's connection: same transaction, no ORM bookkeeping.
     connection = session.connection()
-    connection.execute(_INSERT, list(rows))
+    _INSERT.execute(connection, rows)
     if not per_label:
         return
     ordered = [per_label[label_id] for label_id in sorted(per_label)]

@@ -4,6 +4,9 @@ signals with its primary-key read instead of aggregating the scans table on ever
 Labels scanned before this revision have no summary (NULL); readers compute it from the scans
 until the next scan stores one.
 
+Also drops ix_scans_label_id: ix_scans_label_at (label, time) serves every lookup by label, and
+each index costs every scan insert.
+
 Revision ID: 0004
 Revises: 0003
 """
@@ -24,9 +27,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("recent_sources", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("recent_areas", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("recent_oldest", sa.DateTime(timezone=True), nullable=True))
+    op.drop_index("ix_scans_label_id", table_name="scans")
 
 
 def downgrade() -> None:
+    op.create_index("ix_scans_label_id", "scans", ["label_id"])
     with op.batch_alter_table("labels", schema=None) as batch_op:
         batch_op.drop_column("recent_oldest")
         batch_op.drop_column("recent_areas")
