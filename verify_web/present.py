@@ -102,8 +102,8 @@ def facts_json(verdict: Verdict) -> str:
     return _dumps(_verdict_facts(verdict))
 
 
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every answer: json.dumps with options builds a new encoder on each call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _scan_data(history: ScanHistory | None) -> dict[str, Any] | None:
