@@ -72,9 +72,13 @@ def _answer(checked: verdicts.Checked, seen: scanlog.Observation) -> Response:
 
 
 @bp.get("/verify/<path:code>")
-def verify_get(code: str) -> Response:
-    """Verify the digits of a label URL (``/V/<digits>``) or a typed short code."""
-    seen = scanlog.observe(area=first(request.args, "province", "").strip()[:MAX_AREA] or None)
+def verify_get(code: str) -> Response | tuple[Response, int]:
+    """Verify the digits of a label URL (``/V/<digits>``) or a typed short code. 400 for a
+    ``province`` longer than :data:`MAX_AREA`."""
+    province = first(request.args, "province", "")
+    if len(province) > MAX_AREA:
+        return _error(400, f"province must be text of at most {MAX_AREA} characters")
+    seen = scanlog.observe(area=province.strip() or None)
     is_code = code.isdigit() and len(code) > 20
     return _answer(verdicts.scan(code, seen) if is_code else verdicts.short_code(code[:100], seen), seen)
 

@@ -34,7 +34,10 @@ def _messages() -> dict[int, str]:
     }
 
 
-def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+ErrorAnswer = tuple[Response | str, int, dict[str, str]]
+
+
+def _http_error(error: HTTPException) -> ErrorAnswer:
     code = error.code or 500
     if error.description == "csrf":
         message = gettext(
@@ -42,13 +45,15 @@ def _http_error(error: HTTPException) -> tuple[Response | str, int]:
         )
     else:
         message = _messages().get(code, error.name)
+    # The exception's own headers that say how to proceed (Allow on a 405, Retry-After, …).
+    extra = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     if wants_json():
         response = jsonify(error={"code": code, "name": error.name, "message": message})
-        return response, code
-    return render_template("error.html", code=code, message=message), code
+        return response, code, extra
+    return render_template("error.html", code=code, message=message), code, extra
 
 
-def _unexpected(error: Exception) -> tuple[Response | str, int]:
+def _unexpected(error: Exception) -> ErrorAnswer:
     # Logged with its traceback for operators; the user sees a plain message only.
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _http_error(InternalServerError())

@@ -188,6 +188,7 @@ def document(base_url: str) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": verdict,
+                        "400": _error("province longer than 100 characters"),
                         "404": _error("Not found"),
                         "429": _error("Too many requests"),
                     },
@@ -206,7 +207,7 @@ def document(base_url: str) -> dict[str, Any]:
                                     "required": ["qr"],
                                     "properties": {
                                         "qr": {"type": "string", "maxLength": 2000},
-                                        "province": {"type": "string", "maxLength": 100},
+                                        "province": {"type": ["string", "null"], "maxLength": 100},
                                     },
                                 }
                             }
@@ -227,6 +228,18 @@ def document(base_url: str) -> dict[str, Any]:
                         "200": {"description": "The signed list", "content": _json("RevocationList")},
                         "304": {"description": "Not modified since the given ETag"},
                         "503": _error("The list cannot be signed now"),
+                    },
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapiDocument",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI 3.1 description of this API",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
                     },
                 }
             },

@@ -151,3 +151,11 @@ def test_revocation_list_without_passphrase_is_503(
     response = client.get("/api/v1/revocations")
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == 503
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_long_province_and_wrong_method_are_refused_clearly(client: FlaskClient) -> None:
+    long = client.get("/api/v1/verify/123", query_string={"province": "x" * 101})
+    assert long.status_code == 400 and "province" in long.get_json()["error"]["message"]
+    wrong = client.delete("/api/v1/verify/123")
+    assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]  # how to proceed
