@@ -26,17 +26,7 @@ KEY = private_key_from_seed(bytes(range(32)))
 def record(
     session: Session, label_id: int, *, source: str, area: str | None = None, at: datetime | None = None
 ) -> None:
-    scans.record_scan(
-        session,
-        serial=1,
-        label_id=label_id,
-        verdict="genuine",
-        channel="web",
-        area=area,
-        device=None,
-        source_hash=source,
-        at=at,
-    )
+    scans.record_scans(session, rows(label_id, [(source, area, at)]))
 
 
 def test_history_counts_first_scan_and_current(session: Session) -> None:
@@ -80,8 +70,8 @@ def test_models_match_migrations(engine: Engine) -> None:
     assert diff == []
 
 
-def rows(label_id: int, scanned: Sequence[tuple[str, str | None, datetime]]) -> list[dict[str, Any]]:
-    """Scan rows for :func:`scans.record_scans` from (source, area, at) triples."""
+def rows(label_id: int, scanned: Sequence[tuple[str, str | None, datetime | None]]) -> list[dict[str, Any]]:
+    """Scan rows for :func:`scans.record_scans` from (source, area, at) triples (at None: now)."""
     return [
         scans.scan_row(
             serial=1,
