@@ -48,8 +48,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare(folder: Path, env: dict[str, str]) -> str:
-    """Migrate a SQLite registry, make a key and 1,000 labels; return one label's QR text."""
+def prepare(folder: Path, env: dict[str, str], spread: int = 1) -> list[str]:
+    """Migrate a SQLite registry, make a key and 1,000 labels (more if ``spread`` asks); return
+    the QR texts of the first ``spread`` labels."""
     upgrade(make_engine(env["DATABASE_URL"]))
     app = create_app(
         {
@@ -97,19 +98,44 @@ def prepare(folder: Path, env: dict[str, str]) -> str:
                 occurred_at=datetime.now(UTC) - timedelta(days=5),
                 place="xã Tráng Việt",
             )
-        serials = labels.new_serials(1000)
+        serials = labels.new_serials(max(1000, spread))
         labels.record_labels(
             s, actor="bench", lot=lot, certification=cert, key_id=key.kid, serials=serials, first_number=1
         )
         s.commit()
-        payload = LabelPayload(kid=key.kid, serial=serials[0], stars=4, certified_until=cert.valid_until)
+        payloads = [
+            LabelPayload(kid=key.kid, serial=serial, stars=4, certified_until=cert.valid_until)
+            for serial in serials[:spread]
+        ]
     app.extensions["ocop.engine"].dispose()
-    return LabelSerializer(BASE_URL, store.keyring()).dumps(payload, key)
+    serializer = LabelSerializer(BASE_URL, store.keyring())
+    return [serializer.dumps(payload, key) for payload in payloads]
 
 
-def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
+# For --labels N: each wrk thread walks the list of paths round-robin, from its own offset.
+ROTATE_LUA = """
+local threads = 0
+function setup(thread)
+  thread:set("offset", threads * 7919)
+  threads = threads + 1
+end
+function init(args)
+  paths = {}
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  i = offset or 0
+end
+function request()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+"""
+
+
+def wrk(url: str, seconds: int, connections: int, paths: Path | None = None) -> dict[str, float]:
+    """Run wrk against ``url`` (or, with ``paths``, against each path in that file in turn)."""
+    rotate = ["-s", str(paths.with_suffix(".lua")), url, "--", str(paths)] if paths else [url]
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", *rotate],
         check=True,
         capture_output=True,
         text=True,
@@ -172,6 +198,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
+        "--labels",
+        type=int,
+        default=1,
+        help="spread the verify requests over this many labels (default: one)",
+    )
+    parser.add_argument(
         "--access-log", action="store_true", help="also write gunicorn's access log (off in gunicorn.conf.py)"
     )
     args = parser.parse_args()
@@ -189,8 +221,18 @@ def main() -> int:
         OCOP_INSTANCE=str(folder),
     )
     env.pop("OCOP_KEY_PASSPHRASE_FILE", None)
-    qr = prepare(folder, env)
-    digits = qr.split("/V/")[1]
+    if not 1 <= args.labels <= 100_000:
+        print("--labels must be from 1 to 100000", file=sys.stderr)
+        return 2
+    codes = [qr.split("/V/")[1] for qr in prepare(folder, env, args.labels)]
+    digits = codes[0]
+    lists: dict[str, Path | None] = {"trivial /ping": None, "JSON verify": None, "scan page": None}
+    if args.labels > 1:
+        for name, prefix in (("JSON verify", "/api/v1/verify/"), ("scan page", "/V/")):
+            listed = folder / f"{name.split()[0].lower()}-paths.txt"
+            listed.write_text("".join(f"{prefix}{code}\n" for code in codes))
+            listed.with_suffix(".lua").write_text(ROTATE_LUA)
+            lists[name] = listed
     port = free_port()
     log = folder / "access.log"
     config = folder / "gunicorn.bench.py"
@@ -228,12 +270,15 @@ def main() -> int:
         }
         # The worker count gunicorn.conf.py chose (Linux: the master's child processes).
         workers = len(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split())
-        for path in routes.values():
-            wrk(base + path, 2, args.connections)  # warm-up, also recorded and counted below
+        for name, path in routes.items():
+            wrk(base + path, 2, args.connections, lists[name])  # warm-up, also recorded and counted
         rounds: list[dict[str, dict[str, float]]] = []
         for _ in range(args.rounds):
             rounds.append(
-                {name: wrk(base + path, args.seconds, args.connections) for name, path in routes.items()}
+                {
+                    name: wrk(base + path, args.seconds, args.connections, lists[name])
+                    for name, path in routes.items()
+                }
             )
         time.sleep(0.5)
     finally:
@@ -254,7 +299,8 @@ def main() -> int:
     )
     print(
         f"gunicorn {workers} sync workers, access log {'on' if args.access_log else 'off'}, SQLite (WAL), "
-        f"wrk -t2 -c{args.connections} -d{args.seconds}s per route and round, {os.cpu_count()} CPUs"
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s per route and round, {os.cpu_count()} CPUs, "
+        f"verify requests over {args.labels} label(s)"
     )
     header = f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  non-2xx  socket errors"
     for number, measured in enumerate(rounds, 1):

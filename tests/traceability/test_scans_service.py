@@ -281,3 +281,57 @@ def test_concurrent_writers_both_reach_the_summary(engine: Engine, session: Sess
     assert sorted(areas) == ["Huế", "Hà Nội"]
     history = scans.scan_history(session, label.id)
     assert (history.count, history.recent_sources, history.recent_areas) == (4, 4, 2)
+
+
+def test_summary_added_to_equals_summary_read_again(session: Session) -> None:
+    """Labels with few scans get new scans added to their stored summary instead of reading
+    the scans again; after every batch it equals what reading the scans gives."""
+    labels = issue(session, make_world(session), KEY, 3)
+    now = datetime.now(UTC)
+    old = now - scans.CLONE_WINDOW - timedelta(hours=1)  # outside the window: never counted
+    batches = [
+        [(labels[0].id, "a", "Huế", now - timedelta(days=2)), (labels[1].id, "b", None, old)],
+        [(labels[0].id, "b", None, now), (labels[1].id, "b", "Hà Nội", now), (labels[2].id, "c", "Huế", old)],
+        [(labels[0].id, f"s{n}", f"area {n}", now) for n in range(6)],  # past both thresholds
+        [
+            (labels[2].id, "d", "Huế", now - timedelta(days=1)),
+            (labels[1].id, "b", "Hà Nội", now),
+            (labels[1].id, "zz", "Old place", old),  # added to a stored summary: left out
+        ],
+    ]
+    for batch in batches:
+        scans.record_scans(
+            session,
+            [
+                scans.scan_row(
+                    serial=1,
+                    label_id=label_id,
+                    verdict="genuine",
+                    channel="web",
+                    area=area,
+                    device=None,
+                    source_hash=source,
+                    at=at,
+                )
+                for label_id, source, area, at in batch
+            ],
+            now=now,
+        )
+        for label in labels:
+            sources, areas, oldest = summary(session, label.id)
+            again = scans._read_recent(session.connection(), label.id, now)
+            if sources is None:  # not scanned yet: nothing stored, nothing to read
+                assert (areas, oldest, again) == (None, None, scans.RecentScans((), (), None))
+                continue
+            assert oldest == again.oldest
+            for stored, read, cap in (
+                (sources, again.sources, scans.CLONE_SOURCES),
+                (areas, again.areas, scans.CLONE_AREAS),
+            ):
+                if len(read) < cap:
+                    assert sorted(stored) == list(read)
+                else:  # either way enough to fire the signal: any `cap` of the distinct values
+                    assert len(stored) == cap and len(set(stored)) == cap
+    first = scans.scan_history(session, labels[0].id, now=now)
+    assert first.signals == ("many_sources", "many_areas") and first.count == 8
+    assert scans.scan_history(session, labels[1].id, now=now).recent_sources == 1

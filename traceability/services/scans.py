@@ -132,6 +132,9 @@ _STORE_RECENT = (
         recent_oldest=bindparam("oldest", type_=Label.recent_oldest.type),
     )
 )
+_SUMMARIES = select(
+    Label.id, Label.scan_count, Label.recent_sources, Label.recent_areas, Label.recent_oldest
+).where(Label.id.in_(bindparam("ids", expanding=True)))
 # Built once, so the verify path skips statement construction and hits the compiled cache.
 _LABEL = select(
     Label.scan_count,
@@ -175,17 +178,21 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     """Insert scan rows (from :func:`scan_row`) in the caller's transaction, count them on their
     labels and store each label's recent-scan summary (see the module docstring).
 
+    A label with at most :data:`RECENT_LIMIT` scans ever and a summary still valid gets the
+    new scans added to it; any other label's summary is read again from the scans table.
     Labels are updated in id order, and the counter UPDATE comes first: on PostgreSQL it takes
-    the label's row lock, so a concurrent writer's scans are committed and visible by the
-    time the summary is read, and the last summary written includes both writers' scans.
+    the label's row lock, so a concurrent writer's scans and summary are committed and visible
+    by the time they are read, and the last summary written includes both writers' scans.
     """
     if not rows:
         return
     per_label: dict[int, dict[str, Any]] = {}
+    scanned: dict[int, list[dict[str, Any]]] = {}
     for row in sorted(rows, key=lambda r: r["at"]):
         label_id = row["label_id"]
         if label_id is None:
             continue
+        scanned.setdefault(label_id, []).append(row)
         if label_id in per_label:
             per_label[label_id]["n"] += 1
         else:
@@ -198,18 +205,43 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     ordered = [per_label[label_id] for label_id in sorted(per_label)]
     connection.execute(_COUNT, ordered)
     moment = now or utcnow()
+    stored = {row[0]: row[1:] for row in connection.execute(_SUMMARIES, {"ids": sorted(per_label)})}
     summaries = []
     for entry in ordered:
-        recent = _read_recent(connection, entry["label_id"], moment)
+        label_id = entry["label_id"]
+        count, sources, areas, oldest = stored[label_id]
+        recent = RecentScans(tuple(sources or ()), tuple(areas or ()), oldest)
+        if sources is not None and count <= RECENT_LIMIT and recent.valid_at(moment):
+            recent = _adding(recent, scanned[label_id], moment - CLONE_WINDOW)
+        else:
+            recent = _read_recent(connection, label_id, moment)
         summaries.append(
             {
-                "label_id": entry["label_id"],
+                "label_id": label_id,
                 "sources": list(recent.sources),
                 "areas": list(recent.areas),
                 "oldest": recent.oldest,
             }
         )
     connection.execute(_STORE_RECENT, summaries)
+
+
+def _adding(recent: RecentScans, rows: Sequence[dict[str, Any]], since: datetime) -> RecentScans:
+    """The summary with ``rows`` (scans of the same label, not yet in it) added: exact while the
+    label has no more than RECENT_LIMIT scans, as then its recent scans are all its scans."""
+    inside = [row for row in rows if row["at"] >= since]
+    if not inside:
+        return recent
+    sources = set(recent.sources)
+    areas = set(recent.areas)
+    for row in inside:
+        if row["source_hash"] and len(sources) < CLONE_SOURCES:
+            sources.add(row["source_hash"])
+        if row["area"] and len(areas) < CLONE_AREAS:
+            areas.add(row["area"])
+    first = min(row["at"] for row in inside)
+    oldest = first if recent.oldest is None else min(recent.oldest, first)
+    return RecentScans(tuple(sorted(sources)), tuple(sorted(areas)), oldest)
 
 
 def record_scan(session: Session, **fields: Any) -> None:
