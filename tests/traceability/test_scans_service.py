@@ -302,19 +302,7 @@ def test_summary_added_to_equals_summary_read_again(session: Session) -> None:
     for batch in batches:
         scans.record_scans(
             session,
-            [
-                scans.scan_row(
-                    serial=1,
-                    label_id=label_id,
-                    verdict="genuine",
-                    channel="web",
-                    area=area,
-                    device=None,
-                    source_hash=source,
-                    at=at,
-                )
-                for label_id, source, area, at in batch
-            ],
+            [row for label_id, source, area, at in batch for row in rows(label_id, [(source, area, at)])],
             now=now,
         )
         for label in labels:
