@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, case, func, literal, select, union_all, update
+from sqlalchemy import Connection, Select, bindparam, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
@@ -74,20 +74,6 @@ _INSERT = PreparedInsert(
     Scan.metadata.tables["scans"],
     ("at", "serial", "label_id", "verdict", "channel", "area", "device", "source_hash"),
 )
-_COUNT = (
-    update(Label)
-    .where(Label.id == bindparam("label_id"))
-    .values(
-        scan_count=Label.scan_count + bindparam("n"),
-        # SET reads the old row, so the first scan's time and area are written exactly once.
-        first_scan_area=case(
-            (Label.first_scanned_at.is_(None), bindparam("area")), else_=Label.first_scan_area
-        ),
-        first_scanned_at=func.coalesce(
-            Label.first_scanned_at, bindparam("at", type_=Label.first_scanned_at.type)
-        ),
-    )
-)
 
 
 def _recent_statements() -> tuple[Select[Any], Select[Any]]:
@@ -123,18 +109,34 @@ def _recent_statements() -> tuple[Select[Any], Select[Any]]:
 
 
 _RECENT_VALUES, _RECENT_OLDEST = _recent_statements()
-_STORE_RECENT = (
+_STORE = (
     update(Label)
     .where(Label.id == bindparam("label_id"))
     .values(
+        scan_count=bindparam("count"),
+        first_scanned_at=bindparam("first_at", type_=Label.first_scanned_at.type),
+        first_scan_area=bindparam("first_area"),
         recent_sources=bindparam("sources", type_=Label.recent_sources.type),
         recent_areas=bindparam("areas", type_=Label.recent_areas.type),
         recent_oldest=bindparam("oldest", type_=Label.recent_oldest.type),
     )
 )
-_SUMMARIES = select(
-    Label.id, Label.scan_count, Label.recent_sources, Label.recent_areas, Label.recent_oldest
-).where(Label.id.in_(bindparam("ids", expanding=True)))
+# The labels a batch touches, locked (FOR UPDATE on PostgreSQL; SQLite's writer holds the
+# whole database) in id order, so two writers never wait on each other crosswise.
+_LOCK = (
+    select(
+        Label.id,
+        Label.scan_count,
+        Label.first_scanned_at,
+        Label.first_scan_area,
+        Label.recent_sources,
+        Label.recent_areas,
+        Label.recent_oldest,
+    )
+    .where(Label.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Label.id)
+    .with_for_update()
+)
 # Built once, so the verify path skips statement construction and hits the compiled cache.
 _LABEL = select(
     Label.scan_count,
@@ -178,52 +180,48 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     """Insert scan rows (from :func:`scan_row`) in the caller's transaction, count them on their
     labels and store each label's recent-scan summary (see the module docstring).
 
-    A label with at most :data:`RECENT_LIMIT` scans ever and a summary still valid gets the
-    new scans added to it; any other label's summary is read again from the scans table.
-    Labels are updated in id order, and the counter UPDATE comes first: on PostgreSQL it takes
-    the label's row lock, so a concurrent writer's scans and summary are committed and visible
-    by the time they are read, and the last summary written includes both writers' scans.
+    The labels are read under a row lock (PostgreSQL) before anything is derived from them, so
+    a concurrent writer's counts, summary and scans are committed and visible by then, and
+    each label is written once. A label with at most :data:`RECENT_LIMIT` scans and a summary
+    still valid gets the new scans added to it; any other label's summary is read again from
+    the scans table.
     """
     if not rows:
         return
-    per_label: dict[int, dict[str, Any]] = {}
     scanned: dict[int, list[dict[str, Any]]] = {}
     for row in sorted(rows, key=lambda r: r["at"]):
-        label_id = row["label_id"]
-        if label_id is None:
-            continue
-        scanned.setdefault(label_id, []).append(row)
-        if label_id in per_label:
-            per_label[label_id]["n"] += 1
-        else:
-            per_label[label_id] = {"label_id": label_id, "n": 1, "area": row["area"], "at": row["at"]}
+        if row["label_id"] is not None:
+            scanned.setdefault(row["label_id"], []).append(row)
     # Core statements on the session's connection: same transaction, no ORM bookkeeping.
     connection = session.connection()
     _INSERT.execute(connection, rows)
-    if not per_label:
+    if not scanned:
         return
-    ordered = [per_label[label_id] for label_id in sorted(per_label)]
-    connection.execute(_COUNT, ordered)
     moment = now or utcnow()
-    stored = {row[0]: row[1:] for row in connection.execute(_SUMMARIES, {"ids": sorted(per_label)})}
-    summaries = []
-    for entry in ordered:
-        label_id = entry["label_id"]
-        count, sources, areas, oldest = stored[label_id]
+    stored = connection.execute(_LOCK, {"ids": sorted(scanned)}).all()
+    updates = []
+    for label_id, count, first_at, first_area, sources, areas, oldest in stored:
+        batch = scanned[label_id]
         recent = RecentScans(tuple(sources or ()), tuple(areas or ()), oldest)
+        count += len(batch)
         if sources is not None and count <= RECENT_LIMIT and recent.valid_at(moment):
-            recent = _adding(recent, scanned[label_id], moment - CLONE_WINDOW)
+            recent = _adding(recent, batch, moment - CLONE_WINDOW)
         else:
-            recent = _read_recent(connection, label_id, moment)
-        summaries.append(
+            recent = _read_recent(connection, label_id, moment)  # sees this batch's rows too
+        if first_at is None:
+            first_at, first_area = batch[0]["at"], batch[0]["area"]
+        updates.append(
             {
                 "label_id": label_id,
+                "count": count,
+                "first_at": first_at,
+                "first_area": first_area,
                 "sources": list(recent.sources),
                 "areas": list(recent.areas),
                 "oldest": recent.oldest,
             }
         )
-    connection.execute(_STORE_RECENT, summaries)
+    connection.execute(_STORE, updates)
 
 
 def _adding(recent: RecentScans, rows: Sequence[dict[str, Any]], since: datetime) -> RecentScans:
