@@ -207,6 +207,12 @@ def main() -> int:
         "--access-log", action="store_true", help="also write gunicorn's access log (off in gunicorn.conf.py)"
     )
     args = parser.parse_args()
+    limits = {"seconds": 3600, "connections": 10_000, "rounds": 100, "labels": 100_000, "workers": 64}
+    for name, top in limits.items():
+        value = getattr(args, name)
+        if value is not None and not 1 <= value <= top:
+            print(f"Error: --{name} must be from 1 to {top}", file=sys.stderr)
+            return 2
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian package 'wrk')", file=sys.stderr)
         return 2
@@ -221,9 +227,6 @@ def main() -> int:
         OCOP_INSTANCE=str(folder),
     )
     env.pop("OCOP_KEY_PASSPHRASE_FILE", None)
-    if not 1 <= args.labels <= 100_000:
-        print("--labels must be from 1 to 100000", file=sys.stderr)
-        return 2
     codes = [qr.split("/V/")[1] for qr in prepare(folder, env, args.labels)]
     digits = codes[0]
     lists: dict[str, Path | None] = {"trivial /ping": None, "JSON verify": None, "scan page": None}

@@ -84,21 +84,16 @@ def history_sentence(history: ScanHistory) -> str:
     return str(translations.ugettext(NOT_SCANNED))
 
 
-def verdict_data(verdict: Verdict, history: ScanHistory | None) -> dict[str, Any]:
-    """Return the API's JSON body for a verdict (the shape of ``Verdict`` in openapi.json)."""
-    return {**_verdict_facts(verdict), "scans": _scan_data(history)}
-
-
 def verdict_json(verdict: Verdict, history: ScanHistory | None, *, drawn: str | None = None) -> str:
-    """Return :func:`verdict_data` as JSON text. ``drawn`` is :func:`facts_json` of the same
-    verdict, serialised earlier: then only the scan history is serialised now (the verify path
-    keeps the rest per verdict)."""
+    """Return the API's JSON body for a verdict (the shape of ``Verdict`` in openapi.json).
+    ``drawn`` is :func:`facts_json` of the same verdict, serialised earlier: then only the scan
+    history is serialised now (the verify path keeps the rest per verdict)."""
     head = drawn if drawn is not None else facts_json(verdict)
     return f'{head[:-1]},"scans":{_dumps(_scan_data(history))}}}'
 
 
 def facts_json(verdict: Verdict) -> str:
-    """Return everything in :func:`verdict_data` but the scan history, as a JSON object."""
+    """Return everything in the API's verdict body but the scan history, as a JSON object."""
     return _dumps(_verdict_facts(verdict))
 
 

@@ -64,9 +64,15 @@ class RecentScans:
     areas: tuple[str, ...]
     oldest: datetime | None
 
-    def valid_at(self, now: datetime) -> bool:
-        """True while no scan it was drawn from has left the clone window."""
-        return self.oldest is None or self.oldest >= now - CLONE_WINDOW
+    @classmethod
+    def stored(
+        cls, sources: list[str] | None, areas: list[str] | None, oldest: datetime | None, now: datetime
+    ) -> RecentScans | None:
+        """The summary kept on a label row, or ``None`` if it was never written (a label
+        scanned before revision 0004) or a scan it was drawn from has left the clone window."""
+        if sources is None or (oldest is not None and oldest < now - CLONE_WINDOW):
+            return None
+        return cls(tuple(sources), tuple(areas or ()), oldest)
 
 
 # The writer's insert of a batch of scans, straight to the driver (see traceability.prepared).
@@ -202,10 +208,10 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     updates = []
     for label_id, count, first_at, first_area, sources, areas, oldest in stored:
         batch = scanned[label_id]
-        recent = RecentScans(tuple(sources or ()), tuple(areas or ()), oldest)
         count += len(batch)
-        if sources is not None and count <= RECENT_LIMIT and recent.valid_at(moment):
-            recent = _adding(recent, batch, moment - CLONE_WINDOW)
+        kept = RecentScans.stored(sources, areas, oldest, moment)
+        if kept is not None and count <= RECENT_LIMIT:
+            recent = _adding(kept, batch, moment - CLONE_WINDOW)
         else:
             recent = _read_recent(connection, label_id, moment)  # sees this batch's rows too
         if first_at is None:
@@ -319,9 +325,9 @@ def _history(
     if not count:
         recent = RecentScans((), (), None)
     else:
-        recent = RecentScans(tuple(stored_sources or ()), tuple(stored_areas or ()), oldest)
-        if stored_sources is None or not recent.valid_at(now):
-            recent = _read_recent(connection, label_id, now)  # never summarised, or expired
+        recent = RecentScans.stored(stored_sources, stored_areas, oldest, now) or _read_recent(
+            connection, label_id, now
+        )
     sources, areas = len(recent.sources), len(recent.areas)
     if count_current:
         sources += 1 if current_source and current_source not in recent.sources else 0
