@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -50,14 +51,21 @@ class PublicKey:
         return jwk
 
     @classmethod
-    def from_jwk(cls, jwk: Mapping[str, Any]) -> PublicKey:
-        """Return the key described by ``jwk``. Raises :class:`KeystoreError` if it is malformed."""
+    def from_jwk(cls, jwk: Mapping[str, Any], *, status: KeyStatus | None = None) -> PublicKey:
+        """Return the key described by ``jwk`` (its ``status`` member, or ``status`` if given).
+
+        The kid is computed from ``x``; a ``kid`` member must equal it exactly (lower-case hex).
+        A missing ``status`` means ``active``. Raises :class:`KeystoreError` for anything else:
+        another key type, ``x`` not 43 canonical base64url characters, an unknown status or an
+        unreadable timestamp.
+        """
         try:
             if jwk["kty"] != "OKP" or jwk["crv"] != "Ed25519":
                 raise ValueError("not an OKP Ed25519 key")
-            raw = ed25519.b64url_decode(jwk["x"])
-            if len(raw) != ed25519.PUBLIC_KEY_SIZE:
-                raise ValueError("public key must be 32 bytes")
+            x = jwk["x"]
+            if not (isinstance(x, str) and _X.fullmatch(x)):
+                raise ValueError("x must be 43 base64url characters (32 bytes, no padding)")
+            raw = ed25519.b64url_decode(x)
             kid = ed25519.key_id(raw)
             if jwk.get("kid", kid) != kid:
                 raise ValueError(f"kid {jwk['kid']!r} does not match the key (expected {kid})")
@@ -69,13 +77,20 @@ class PublicKey:
             return cls(
                 kid=kid,
                 public_key=raw,
-                status=KeyStatus(jwk.get("status", KeyStatus.ACTIVE)),
-                created_at=when("created_at") or datetime.fromtimestamp(0),
+                status=status or KeyStatus(jwk.get("status", KeyStatus.ACTIVE)),
+                created_at=when("created_at") or _EPOCH,
                 retired_at=when("retired_at"),
                 compromised_at=when("compromised_at"),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise KeystoreError(f"malformed JWK: {e}") from e
+
+
+_X = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")  # canonical unpadded base64url of 32 bytes
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# When one key is listed twice, the most severe status wins.
+_SEVERITY = {KeyStatus.ACTIVE: 0, KeyStatus.RETIRED: 1, KeyStatus.COMPROMISED: 2}
+COMPROMISED_MEMBER = "compromised"
 
 
 class Keyring:
@@ -112,13 +127,47 @@ class Keyring:
         return key
 
     def to_jwks(self) -> dict[str, Any]:
-        """Return the key set as a JWKS document (RFC 7517)."""
-        return {"keys": [k.to_jwk() for k in sorted(self, key=lambda k: k.created_at)]}
+        """Return the key set as a JWKS document (RFC 7517).
+
+        ``keys`` holds only keys to trust (active and retired), so a generic JOSE library that
+        ignores our own members never trusts a compromised key; compromised keys are listed in
+        the ``compromised`` member, each with its ``compromised_at`` time.
+        """
+        ordered = sorted(self, key=lambda k: k.created_at)
+        return {
+            "keys": [k.to_jwk() for k in ordered if k.status is not KeyStatus.COMPROMISED],
+            COMPROMISED_MEMBER: [k.to_jwk() for k in ordered if k.status is KeyStatus.COMPROMISED],
+        }
 
     @classmethod
-    def from_jwks(cls, document: Mapping[str, Any]) -> Keyring:
-        """Return the key set in a JWKS document. Raises :class:`KeystoreError` if malformed."""
+    def from_jwks(cls, document: Mapping[str, Any], *, strict: bool = False) -> Keyring:
+        """Return the key set in a JWKS document, by the rules of docs/label-code.md §5.
+
+        Entries of ``keys`` and ``compromised`` that are not usable Ed25519 keys (see
+        :meth:`PublicKey.from_jwk`) are ignored, and so is every entry of a kid listed with two
+        different keys; one key listed twice takes its most severe status. With ``strict`` (our
+        own key store) any such entry raises instead. Raises :class:`KeystoreError` if the
+        document is not an object with a ``keys`` list (and, if present, a ``compromised`` list).
+        """
         keys = document.get("keys") if isinstance(document, Mapping) else None
-        if not isinstance(keys, list):
-            raise KeystoreError("a JWKS document needs a 'keys' list")
-        return cls(PublicKey.from_jwk(k) for k in keys)
+        compromised = document.get(COMPROMISED_MEMBER, []) if isinstance(document, Mapping) else None
+        if not isinstance(keys, list) or not isinstance(compromised, list):
+            raise KeystoreError(f"a JWKS document needs a 'keys' list (and '{COMPROMISED_MEMBER}' a list)")
+        found: dict[str, PublicKey] = {}
+        clashing: set[str] = set()
+        listed = [(jwk, None) for jwk in keys] + [(jwk, KeyStatus.COMPROMISED) for jwk in compromised]
+        for jwk, status in listed:
+            try:
+                key = PublicKey.from_jwk(jwk, status=status)
+            except KeystoreError:
+                if strict:
+                    raise
+                continue
+            seen = found.get(key.kid)
+            if seen is not None and seen.public_key != key.public_key:
+                if strict:
+                    raise KeystoreError(f"kid {key.kid} is listed with two different keys")
+                clashing.add(key.kid)
+            elif seen is None or _SEVERITY[key.status] > _SEVERITY[seen.status]:
+                found[key.kid] = key
+        return cls(k for kid, k in found.items() if kid not in clashing)

@@ -74,7 +74,7 @@ class Keystore:
             raise KeystoreError(
                 f"key set {self.keyring_path} is unreadable: {e}", path=self.keyring_path
             ) from e
-        return Keyring.from_jwks(document)
+        return Keyring.from_jwks(document, strict=True)
 
     def active(self) -> PublicKey:
         """Return the key that signs new labels. Raises :class:`NoActiveKey`."""

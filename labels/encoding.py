@@ -6,10 +6,13 @@ Decimal digits are what QR numeric mode packs best (3.33 bits per character), wh
 
 from __future__ import annotations
 
+import re
+
 from .exc import DecodeError, Reason
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_ASCII_DIGITS = re.compile(r"[0-9]*")
 
 
 def digit_width(size: int) -> int:
@@ -25,11 +28,12 @@ def bytes_to_digits(data: bytes) -> str:
 def digits_to_bytes(text: str, size: int) -> bytes:
     """Return the ``size`` bytes that ``text`` encodes.
 
-    Raises :class:`DecodeError` if ``text`` is not exactly the right number of ASCII digits
-    or encodes a number too large for ``size`` bytes.
+    Checks in this order (docs/label-code.md §4.2): only ASCII ``0-9`` (``bad_digits``), then
+    exactly the fixed width (``bad_length``), then the value fits ``size`` bytes
+    (``out_of_range``). Raises :class:`DecodeError`.
     """
     width = digit_width(size)
-    if not (text.isascii() and text.isdigit()):
+    if not _ASCII_DIGITS.fullmatch(text):
         raise DecodeError(Reason.BAD_DIGITS, "the code part must be decimal digits only")
     if len(text) != width:
         raise DecodeError(Reason.BAD_LENGTH, f"the code has {len(text)} digits; a label code has {width}")

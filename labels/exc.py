@@ -11,6 +11,7 @@ class Reason(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     NOT_A_LABEL = "not_a_label"  # not our URL form, nor bare digits
+    BAD_SCHEME = "bad_scheme"  # a URL whose scheme is not http or https (javascript:, ftp:)
     BAD_LENGTH = "bad_length"  # wrong number of digits (truncated or extended)
     BAD_DIGITS = "bad_digits"  # non-digit characters in the code part
     OUT_OF_RANGE = "out_of_range"  # digits do not encode a value of the right size
@@ -52,7 +53,7 @@ class PayloadError(LabelError, ValueError):
 
 
 class BaseURLError(LabelError, ValueError):
-    """The configured base URL cannot carry label codes (wrong form, too long for QR v6)."""
+    """The configured base URL cannot carry label codes (wrong form, too long for QR 6-M)."""
 
     def __init__(self, url: str, message: str) -> None:
         super().__init__(f"base URL {url!r}: {message}")

@@ -20,7 +20,8 @@ from .exc import DecodeError, PayloadError, Reason
 
 FORMAT_VERSION = 1
 EPOCH = date(2020, 1, 1)
-MAX_DAYS = (1 << 14) - 1  # 2064-11-09
+MAX_DAYS = (1 << 14) - 1
+LAST_DAY = EPOCH + timedelta(days=MAX_DAYS)  # 2064-11-08
 BODY_SIZE = 15
 _LAYOUT = struct.Struct(">B4sQH")
 
@@ -57,7 +58,7 @@ class LabelPayload:
         days = (self.certified_until - EPOCH).days
         if not 0 <= days <= MAX_DAYS:
             raise PayloadError(
-                "certified_until", self.certified_until, "must be within 2020-01-01..2064-11-09"
+                "certified_until", self.certified_until, f"must be within {EPOCH}..{LAST_DAY}"
             )
         return _LAYOUT.pack(self.version, kid, self.serial, (self.stars - 3) << 14 | days)
 
@@ -65,7 +66,9 @@ class LabelPayload:
     def unpack(cls, body: bytes) -> LabelPayload:
         """Return the payload in a 15-byte body.
 
-        Raises :class:`DecodeError` (``unsupported_version``, ``bad_field``, ``bad_length``).
+        Checks in this order: the version (``unsupported_version``), the serial's reserved bits,
+        then the star field (both ``bad_field``). Raises :class:`DecodeError` (also
+        ``bad_length`` for a body that is not 15 bytes).
         """
         if len(body) != BODY_SIZE:
             raise DecodeError(Reason.BAD_LENGTH, f"a label body has {BODY_SIZE} bytes, not {len(body)}")

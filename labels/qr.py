@@ -1,9 +1,10 @@
 """The QR symbol for a label text: the module matrix, no drawing here.
 
-The text is an upper-case URL followed by the code digits. zxing-cpp's native encoder splits it
-into an alphanumeric segment and a numeric segment by itself (a single-mode encoder would need
-version 8); the two segments fit version 6 at level M. It is also ~20 times faster than a
-pure-Python encoder, which is what makes issuing 1,000 labels per second possible.
+The text is a lower-case scheme, the upper-case host and ``/V/``, then the code digits.
+zxing-cpp's native encoder splits it into a byte segment (``https``), an alphanumeric segment
+(``://HOST/V/``) and a numeric segment (the digits) by itself, the cheapest split (see
+:func:`data_bits`); a single-mode encoder would need version 8. It is also ~20 times faster
+than a pure-Python encoder, which is what makes issuing 1,000 labels per second possible.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import zxingcpp
 
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 requires
+V6_M_DATA_BITS = 864  # 108 data codewords of version 6 at level M (ISO/IEC 18004 table 7)
 _DARK_RUN = re.compile(rb"\x01+")
 
 
@@ -39,6 +41,17 @@ class QRSymbol:
             row = self.dark[y * n : (y + 1) * n]
             out.extend((m.start(), y, m.end() - m.start()) for m in _DARK_RUN.finditer(row))
         return out
+
+
+def data_bits(scheme: str, rest: str, digits: int) -> int:
+    """Return the data bits of a label text in three segments, for versions 1-9 (whose count
+    fields are 8, 9 and 10 bits): ``scheme`` (lower case) in byte mode, ``rest`` (``://``, the
+    upper-case host and ``/V/``) in alphanumeric mode and ``digits`` decimal digits in numeric
+    mode. An upper-case scheme goes in the alphanumeric segment instead: pass ``scheme=""``."""
+    byte = 4 + 8 + 8 * len(scheme) if scheme else 0
+    alnum = 4 + 9 + 11 * (len(rest) // 2) + 6 * (len(rest) % 2)
+    numeric = 4 + 10 + 10 * (digits // 3) + (0, 4, 7)[digits % 3]
+    return byte + alnum + numeric
 
 
 def encode(text: str) -> QRSymbol:

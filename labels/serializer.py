@@ -1,91 +1,101 @@
 """The text form of a label code: a URL that any phone camera opens.
 
-``{BASE}/V/{191 digits}`` with ``BASE`` in upper case, e.g.
-``HTTPS://XACTHUC.OCOP.VN/V/0123…``. Upper case keeps the URL part in the QR alphanumeric
-set and the digits go in a numeric segment; together that fits QR version 6 at level M for a
-base URL of up to 33 characters. Host names are case-insensitive, and the verify site answers
-``/V/`` as well as ``/v/``.
+``{BASE}/V/{191 digits}`` with ``BASE`` a lower-case scheme and the upper-case host, e.g.
+``https://XACTHUC.OCOP.VN/V/0123…``. Android opens only a lower-case scheme as a link; the
+upper-case host and ``/V/`` stay in the QR alphanumeric set and the digits go in a numeric
+segment, which fits QR version 6 at level M for a base URL of up to 28 characters (29 for the
+``http://`` of a local demo). Labels printed before with ``HTTPS://`` verify the same.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+import ada_url
 
 from keys import Keyring, PublicKey
 
 from .encoding import bytes_to_digits, digit_width, digits_to_bytes
-from .exc import BaseURLError, DecodeError, Reason
+from .exc import BaseURLError
 from .payload import LabelPayload
+from .qr import V6_M_DATA_BITS, data_bits
+from .scanned import Address, split
 from .signer import CODE_SIZE, SigningKey, open_code, sign
 
 CODE_DIGITS = digit_width(CODE_SIZE)  # 191
 PATH_MARK = "/V/"
-MAX_TEXT = 512
-# Longest base URL whose QR content still fits version 6-M (see docs/label-code.md).
-MAX_BASE_URL = 33
-_QR_ALNUM = re.compile(r"[0-9A-Z $%*+\-./:]*")
-_URL_FORM = re.compile(
-    r"(?P<base>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#\s]+(?:/[^?#\s]*?)?)/[Vv]/(?P<digits>[^/?#]*)"
-)
+# Longest base URLs whose QR content still fits version 6-M (see docs/label-code.md §3.1).
+MAX_BASE_URL = {"https": 28, "http": 29}
+_QR_ALNUM = re.compile(r"[0-9A-Z.\-:]+")
 
 
 def normalize_base_url(url: str) -> str:
-    """Return the base URL as it is written into codes: upper case, no trailing slash.
+    """Return the base URL as it is written into codes: lower-case scheme, upper-case host
+    (and port), no trailing slash, e.g. ``https://XACTHUC.OCOP.VN``.
 
-    Raises :class:`BaseURLError` if it is not an http(s) URL with a host, has a query or
-    fragment, uses characters outside the QR alphanumeric set, or is longer than 33 characters.
+    Raises :class:`BaseURLError` if it is not an https URL with only a host (``http`` only for a
+    loopback demo host), uses characters outside the QR alphanumeric set, or is too long for
+    QR version 6-M.
     """
     stripped = url.strip().rstrip("/")
     try:
-        parts = urlsplit(stripped)
+        parts = ada_url.URL(stripped)
     except ValueError as e:
         raise BaseURLError(url, "not a URL") from e
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise BaseURLError(url, "must be an http:// or https:// URL with a host name")
-    if parts.query or parts.fragment:
+    scheme = parts.protocol.rstrip(":")
+    if scheme not in MAX_BASE_URL or not parts.hostname:
+        raise BaseURLError(url, "must be an https:// URL with a host name")
+    if parts.username or parts.password or parts.search or parts.hash or parts.pathname != "/":
+        raise BaseURLError(url, "must be the scheme and host only (no path, query or user name)")
+    if "?" in stripped or "#" in stripped:
         raise BaseURLError(url, "must not have a query or fragment")
-    upper = stripped.upper()
-    if not _QR_ALNUM.fullmatch(upper):
-        raise BaseURLError(url, "may use only letters, digits and . - : / (QR alphanumeric mode)")
-    if len(upper) > MAX_BASE_URL:
+    if scheme == "http" and not _loopback(parts.hostname):
+        raise BaseURLError(url, "http:// is only for a local demo on this machine; use https://")
+    written = stripped[len(scheme) + 3 :].upper() if stripped.lower().startswith(f"{scheme}://") else ""
+    if not (written.isascii() and _QR_ALNUM.fullmatch(written)):
+        raise BaseURLError(url, "may use only letters, digits and . - : after the scheme (QR alphanumeric)")
+    host = parts.host.upper()
+    base = f"{scheme}://{host}"
+    if data_bits(scheme, f"://{host}{PATH_MARK}", CODE_DIGITS) > V6_M_DATA_BITS:
         raise BaseURLError(
-            url, f"is {len(upper)} characters; at most {MAX_BASE_URL} keep the QR at version 6"
+            url, f"is {len(base)} characters; at most {MAX_BASE_URL[scheme]} keep the QR at version 6"
         )
-    return upper
+    return base
+
+
+def _loopback(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
 class ScannedCode:
-    """The parts of a scanned text: the site it points to (``None`` for bare digits) and the code."""
+    """The parts of a scanned text: where it points (``None`` for bare digits) and the code."""
 
-    base_url: str | None
+    address: Address | None
     code: bytes
+
+    @property
+    def base_url(self) -> str | None:
+        """The scanned URL before ``/V/``, as a browser serialises it (``None`` for bare digits)."""
+        return self.address.base if self.address else None
 
 
 def parse(text: object) -> ScannedCode:
-    """Split scanned text into its base URL and 79-byte code, checking form only.
+    """Split scanned text into its address and 79-byte code, checking form only.
 
-    Accepts the full URL (any host; whether it is ours is the caller's question) or the bare
-    digits. Leading and trailing white space is ignored. Raises :class:`DecodeError` for
-    anything else, including non-strings, and never any other exception.
+    Accepts the URL form (any host; whether it is ours is the caller's question) or the bare
+    digits (docs/label-code.md §4.1 and §4.2). Raises :class:`DecodeError` for anything else,
+    including non-strings, and never any other exception.
     """
-    if not isinstance(text, str):
-        raise DecodeError(Reason.NOT_A_LABEL, "the scanned content is not text")
-    if len(text) > MAX_TEXT:
-        raise DecodeError(Reason.TOO_LONG, f"the scanned text is longer than {MAX_TEXT} characters")
-    text = text.strip()
-    if not text:
-        raise DecodeError(Reason.EMPTY, "the scanned text is empty")
-    match = _URL_FORM.fullmatch(text)
-    if match:
-        base, digits = match.group("base"), match.group("digits")
-    elif text.isascii() and text.isdigit():
-        base, digits = None, text
-    else:
-        raise DecodeError(Reason.NOT_A_LABEL, "this is not an OCOP label code")
-    return ScannedCode(base_url=base, code=digits_to_bytes(digits, CODE_SIZE))
+    scanned = split(text)
+    return ScannedCode(address=scanned.address, code=digits_to_bytes(scanned.digits, CODE_SIZE))
 
 
 class LabelSerializer:

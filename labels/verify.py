@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -14,11 +13,11 @@ from keys import Keyring, KeyStatus, PublicKey
 from traceability.enums import CertificationStatus, RecordStatus
 from traceability.services.labels import LabelFacts, label_facts
 
-from .encoding import parse_short_code
+from .encoding import digits_to_bytes, parse_short_code
 from .exc import DecodeError, LabelError, Reason, SignatureError
 from .payload import LabelPayload
-from .serializer import parse
-from .signer import open_code
+from .scanned import Address, host_of, split
+from .signer import CODE_SIZE, open_code
 
 
 class Status(StrEnum):
@@ -29,7 +28,9 @@ class Status(StrEnum):
 
 
 class Warning(StrEnum):
-    FOREIGN_DOMAIN = "foreign_domain"  # the QR points to a site that is not ours
+    """Listed in a verdict in this order (docs/label-code.md §4.4)."""
+
+    FOREIGN_DOMAIN = "foreign_domain"  # the QR does not open our own address (host, port, user, path)
     PAST_BEST_BEFORE = "past_best_before"  # the product itself is past its hạn sử dụng
     RE_RATED = "re_rated"  # this label's certificate ended but the product holds a newer one
     OFFLINE = "offline"  # judged from the code alone, without the registry
@@ -42,6 +43,10 @@ class Verdict:
     ``reason`` is machine-readable: for ``invalid`` a :class:`labels.exc.Reason` value or
     ``unknown_serial``/``registry_mismatch``; for ``revoked`` the revocation reason; for
     ``expired`` ``past_date`` or ``withdrawn``.
+
+    ``status`` judges the code; ``warnings`` qualify it. A verdict with :attr:`foreign_domain`
+    set must never be shown as plain genuine, whatever its status: the QR itself would open
+    another address (``scanned_base_url``, ``scanned_host``) than ours.
     """
 
     status: Status
@@ -52,10 +57,17 @@ class Verdict:
     facts: LabelFacts | None = None
     scanned_base_url: str | None = None
     warnings: tuple[Warning, ...] = field(default=())
+    scanned_host: str | None = None
 
     @property
     def is_genuine(self) -> bool:
+        """True for a genuine code (whatever address the QR names: see :attr:`foreign_domain`)."""
         return self.status is Status.GENUINE
+
+    @property
+    def foreign_domain(self) -> bool:
+        """True if the scanned QR names an address other than ours (its own warning state)."""
+        return Warning.FOREIGN_DOMAIN in self.warnings
 
 
 def verify_scan(
@@ -70,17 +82,28 @@ def verify_scan(
 
     With ``session`` the registry adds names, lot and live status (revocations, withdrawals);
     without it the verdict rests on the code and ``keyring`` alone (offline). With
-    ``our_base_url`` a code under any other host gets the ``foreign_domain`` warning.
+    ``our_base_url`` a URL that a browser would not open at that address gets the
+    ``foreign_domain`` warning, whatever the verdict (docs/label-code.md §4).
     """
     try:
-        scanned = parse(text)
-        payload, key = open_code(scanned.code, keyring)
-    except (DecodeError, SignatureError) as e:
+        scanned = split(text)
+    except DecodeError as e:
         return Verdict(Status.INVALID, today, reason=e.reason.value)
+    address = scanned.address
     warnings: list[Warning] = []
-    if our_base_url and scanned.base_url and not same_site(scanned.base_url, our_base_url):
+    if our_base_url and address and not is_ours(address, our_base_url):
         warnings.append(Warning.FOREIGN_DOMAIN)
-    opened = Verdict(Status.INVALID, today, payload=payload, key=key, scanned_base_url=scanned.base_url)
+    where = Verdict(
+        Status.INVALID,
+        today,
+        scanned_base_url=address.base if address else None,
+        scanned_host=address.hostname if address else None,
+    )
+    try:
+        payload, key = open_code(digits_to_bytes(scanned.digits, CODE_SIZE), keyring)
+    except (DecodeError, SignatureError) as e:
+        return replace(where, reason=e.reason.value, warnings=tuple(warnings))
+    opened = replace(where, payload=payload, key=key)
     if key.status is KeyStatus.COMPROMISED:
         return replace(opened, status=Status.REVOKED, reason="key_compromised", warnings=tuple(warnings))
     if session is None:
@@ -132,11 +155,10 @@ def _judge(found: Verdict, facts: LabelFacts, warnings: list[Warning]) -> Verdic
     return replace(found, status=Status.GENUINE, reason=None, warnings=tuple(warnings))
 
 
-def same_site(scanned_base: str, ours: str) -> bool:
-    """True if two base URLs name the same host and port (scheme and case aside)."""
+def is_ours(address: Address, our_base_url: str) -> bool:
+    """True if a browser opening ``address`` reaches our label page (see :meth:`Address.is_ours`)."""
     try:
-        a, b = urlsplit(scanned_base.lower()), urlsplit(ours.lower())
-        return (a.hostname, a.port) == (b.hostname, b.port)
+        return address.is_ours(host_of(our_base_url))
     except ValueError:
         return False
 
@@ -147,7 +169,7 @@ __all__ = [
     "Status",
     "Verdict",
     "Warning",
-    "same_site",
+    "is_ours",
     "verify_scan",
     "verify_short_code",
 ]

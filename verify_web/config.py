@@ -51,7 +51,7 @@ def load(
     settings["OCOP_KEYS_DIR"] = Path(get("OCOP_KEYS_DIR") or instance_path / "keys")
     settings["OCOP_UPLOAD_DIR"] = Path(get("OCOP_UPLOAD_DIR") or instance_path / "uploads")
     settings["OCOP_TIMEZONE"] = str(get("OCOP_TIMEZONE", "Asia/Ho_Chi_Minh"))
-    settings["SESSION_COOKIE_SECURE"] = settings["OCOP_BASE_URL"].startswith("HTTPS://")
+    settings["SESSION_COOKIE_SECURE"] = settings["OCOP_BASE_URL"].startswith("https://")
     settings["SESSION_COOKIE_HTTPONLY"] = True
     settings["SESSION_COOKIE_SAMESITE"] = "Lax"
     settings["MAX_CONTENT_LENGTH"] = _int(get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024), "MAX_CONTENT_LENGTH")

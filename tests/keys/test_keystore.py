@@ -143,14 +143,16 @@ def test_jwks_round_trip_and_rfc8037_shape(store):
     [
         {},
         {"keys": "nope"},
+        {"keys": [], "compromised": {}},
         {"keys": [{"kty": "RSA"}]},
         {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}]},
         {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "A" * 43, "kid": "00000000"}]},
     ],
 )
-def test_malformed_jwks_is_refused(document):
+def test_malformed_jwks_is_refused_by_the_key_store(document):
+    """Our own key file must be exact: any unusable entry stops the store (strict mode)."""
     with pytest.raises(KeystoreError):
-        Keyring.from_jwks(document)
+        Keyring.from_jwks(document, strict=True)
 
 
 def test_private_key_to_pem_needs_a_passphrase():

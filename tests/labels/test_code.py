@@ -19,7 +19,8 @@ from labels import (
     short_code,
     sign,
 )
-from labels.qr import encode
+from labels.encoding import bytes_to_digits
+from labels.qr import V6_M_DATA_BITS, data_bits, encode
 from labels.signer import CODE_SIZE, open_code
 
 
@@ -30,11 +31,13 @@ def payload(test_key):
 
 def test_round_trip(serializer, test_key, payload):
     text = serializer.dumps(payload, test_key)
-    assert text.startswith("HTTPS://XACTHUC.OCOP.VN/V/")
-    assert len(text) - len("HTTPS://XACTHUC.OCOP.VN/V/") == CODE_DIGITS == 191
+    assert text.startswith("https://XACTHUC.OCOP.VN/V/")
+    assert len(text) - len("https://XACTHUC.OCOP.VN/V/") == CODE_DIGITS == 191
     opened, key, scanned = serializer.loads(text)
     assert opened == payload and key.kid == test_key.kid
-    assert scanned.base_url == "HTTPS://XACTHUC.OCOP.VN"
+    assert scanned.base_url == "https://xacthuc.ocop.vn"
+    # A label printed before, in the all-upper-case form, reads the same.
+    assert serializer.loads(text.replace("https://", "HTTPS://"))[0] == payload
 
 
 def test_signatures_are_deterministic(serializer, test_key, payload):
@@ -42,18 +45,42 @@ def test_signatures_are_deterministic(serializer, test_key, payload):
 
 
 @pytest.mark.parametrize(
-    "base", ["https://xacthuc.ocop.vn", "https://verify.ocop-vietnam.vn", "HTTPS://A.VN"]
+    "base", ["https://xacthuc.ocop.vn", "https://verify.ocop-viet.vn", "HTTPS://A.VN", "http://127.0.0.1:8000"]
 )
 def test_qr_fits_version_6_at_level_m(base, keyring, test_key, payload):
-    assert len(normalize_base_url(base)) <= 33
+    assert len(normalize_base_url(base)) <= 28
     text = LabelSerializer(base, keyring).dumps(payload, test_key)
+    assert text.startswith(("https://", "http://")) and (h := text[: text.index("/V/")].split("//")[1]) == h.upper()
     assert encode(text).version <= 6
 
 
-def test_longest_allowed_base_url_still_fits_version_6(keyring, test_key, payload):
-    base = "https://" + "a" * 21 + ".vn"  # 32 characters
-    text = LabelSerializer(base, keyring).dumps(payload, test_key)
+@pytest.mark.parametrize(("scheme", "longest"), [("https", 28), ("http", 29)])
+def test_longest_base_url_that_fits_version_6_is_measured(test_key, payload, scheme, longest):
+    digits = bytes_to_digits(sign(payload, test_key))
+    for length, version in ((longest, 6), (longest + 1, 7)):
+        rest = "://" + "A" * (length - len(scheme) - 3) + "/V/"
+        assert encode(scheme + rest + digits).version == version
+        assert (data_bits(scheme, rest, CODE_DIGITS) <= V6_M_DATA_BITS) == (version == 6)
+
+
+def test_base_url_length_limit(keyring, test_key, payload):
+    longest = "https://" + "a" * 17 + ".vn"
+    assert len(longest) == 28
+    text = LabelSerializer(longest, keyring).dumps(payload, test_key)
     assert encode(text).version == 6
+    with pytest.raises(BaseURLError, match="at most 28"):
+        normalize_base_url("https://" + "a" * 18 + ".vn")
+
+
+def test_last_day_the_format_holds_is_2064_11_08(test_key):
+    body = LabelPayload(test_key.kid, 1, 5, date(2064, 11, 8)).pack()
+    assert LabelPayload.unpack(body).certified_until == date(2064, 11, 8)
+
+
+def test_data_bits_at_24_characters_match_the_spec():
+    """docs/label-code.md §3.1: 837 bits for the new form, 813 for the old upper-case one."""
+    assert data_bits("https", "://XACTHUC.OCOP.COM/V/", CODE_DIGITS) == 837
+    assert data_bits("", "HTTPS://XACTHUC.OCOP.COM/V/", CODE_DIGITS) == 813
 
 
 def test_every_bit_flip_is_rejected(keyring, test_key, payload):
@@ -120,7 +147,7 @@ def test_unknown_and_compromised_keys(test_key, payload, serializer):
         ("serial", {"serial": 1 << 60}),
         ("serial", {"serial": -1}),
         ("certified_until", {"certified_until": date(2019, 12, 31)}),
-        ("certified_until", {"certified_until": date(2064, 11, 10)}),
+        ("certified_until", {"certified_until": date(2064, 11, 9)}),
         ("kid", {"kid": "xyz"}),
     ],
 )
@@ -140,6 +167,10 @@ def test_signing_with_a_key_other_than_the_payloads_is_refused(test_key):
     "url",
     [
         "ftp://x.vn",
+        "javascript://x.vn",
+        "http://xacthuc.ocop.vn",
+        "https://x.vn/path",
+        "https://user@x.vn",
         "https://",
         "not a url",
         "https://x.vn/?q=1",

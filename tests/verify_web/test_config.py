@@ -51,7 +51,7 @@ def test_secret_key_file_must_be_private(tmp_path, monkeypatch):
 def test_defaults_put_the_database_under_instance(tmp_path):
     app = create_app(GOOD | {"OCOP_INSTANCE": str(tmp_path)})
     assert app.config["DATABASE_URL"].database == str(tmp_path / "ocop.db")
-    assert app.config["OCOP_BASE_URL"] == "HTTP://127.0.0.1:8000"
+    assert app.config["OCOP_BASE_URL"] == "http://127.0.0.1:8000"
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
 
 

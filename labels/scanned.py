@@ -1,0 +1,105 @@
+"""Step 1 of verification (docs/label-code.md §4.1): scanned text → where it points, and the
+digit string that should hold the code.
+
+The URL form is read with the WHATWG URL rules that browsers use (the Ada parser, the one
+inside Node.js), so the address we judge is the address a phone would open: a backslash, a
+user name before ``@``, another port or another host all show up as they would in a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import ada_url
+
+from .exc import DecodeError, Reason
+
+# Removed from both ends before anything else; nothing else is. Scanners end lines with CR/LF
+# or TAB, GS1 scanners emit GS (U+001D), pasted text brings NO-BREAK SPACE and a BOM.
+WHITESPACE = "\t\n\x0b\x0c\r\x1d \xa0\ufeff"
+MAX_TEXT = 512  # Unicode code points of the input as received, before stripping
+SCHEMES = ("http", "https")
+MARKS = ("V", "v")
+_DIGITS = re.compile(r"[0-9]+")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a URL-form scan points, as a browser sees it.
+
+    ``base`` is the WHATWG serialisation of the URL up to the ``/V/`` (e.g.
+    ``https://xacthuc.ocop.vn``, or ``http://evil.example/@xacthuc.ocop.vn`` for a backslash
+    trick); ``host`` is the WHATWG host (name plus a non-default port), ``hostname`` the name the
+    browser connects to.
+    """
+
+    base: str
+    host: str
+    hostname: str
+    userinfo: bool
+    path_prefix: bool
+
+    def is_ours(self, our_host: str) -> bool:
+        """True if a browser opening this address reaches the label page of ``our_host``: no
+        user name or password, the same WHATWG host (so the same port), nothing before ``/V/``."""
+        return not self.userinfo and not self.path_prefix and self.host == our_host
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedText:
+    """Scanned text split into its address (``None`` for bare digits) and the digit string."""
+
+    address: Address | None
+    digits: str
+
+
+def split(text: object) -> ScannedText:
+    """Return the address and digit string of scanned ``text``.
+
+    Raises :class:`DecodeError` with ``not_a_label``, ``too_long``, ``empty`` or ``bad_scheme``
+    (checked in that order, see docs/label-code.md §4.1); never any other exception.
+    """
+    if not isinstance(text, str):
+        raise DecodeError(Reason.NOT_A_LABEL, "the scanned content is not text")
+    if len(text) > MAX_TEXT:
+        raise DecodeError(Reason.TOO_LONG, f"the scanned text is longer than {MAX_TEXT} characters")
+    text = text.strip(WHITESPACE)
+    if not text:
+        raise DecodeError(Reason.EMPTY, "the scanned text is empty")
+    if _DIGITS.fullmatch(text):
+        return ScannedText(None, text)
+    scheme = _SCHEME.match(text)
+    if scheme is None:
+        raise DecodeError(Reason.NOT_A_LABEL, "this is not an OCOP label code")
+    if scheme.group(1).lower() not in SCHEMES:
+        raise DecodeError(Reason.BAD_SCHEME, f"a label code is an http(s) address, not {scheme.group(1)}:")
+    if "?" in text or "#" in text:
+        raise DecodeError(Reason.NOT_A_LABEL, "nothing may follow the code (no query or fragment)")
+    try:
+        url = ada_url.URL(text)
+    except ValueError:
+        raise DecodeError(Reason.NOT_A_LABEL, "this is not a valid web address") from None
+    segments = url.pathname.split("/")[1:]
+    if len(segments) < 2 or segments[-2] not in MARKS or any(s in MARKS for s in segments[:-2]):
+        raise DecodeError(Reason.NOT_A_LABEL, "a label address ends in /V/ and the code, once")
+    digits = segments[-1]
+    address = Address(
+        base=url.href[: -len(digits) - 3],
+        host=url.host,
+        hostname=url.hostname,
+        userinfo=bool(url.username or url.password),
+        path_prefix=len(segments) > 2,
+    )
+    return ScannedText(address, digits)
+
+
+@functools.lru_cache(maxsize=16)
+def host_of(base_url: str) -> str:
+    """Return the WHATWG host of a base URL (lower case, default port dropped).
+
+    Raises ``ValueError`` if it is not a URL.
+    """
+    return str(ada_url.URL(base_url).host)
