@@ -26,6 +26,7 @@ def test_corpus_covers_every_rejection_class():
         "bad_field",
         "empty",
         "not_a_label",
+        "bad_scheme",
         "too_long",
         "past_date",
     } <= reasons
@@ -45,11 +46,26 @@ def test_vector(path):
     assert verdict.status.value == expected["status"]
     assert verdict.reason == expected["reason"]
     assert [w.value for w in verdict.warnings] == expected["warnings"]
+    assert verdict.foreign_domain == ("foreign_domain" in expected["warnings"])
     assert steps(vector["qr"], keyring) == expected["steps"]
-    if "payload" in expected:
-        assert verdict.payload is not None
-        assert verdict.payload.short_code == expected["payload"]["short_code"]
-        assert verdict.payload.stars == expected["payload"]["stars"]
+    assert ("payload" in expected) == (verdict.payload is not None)
+    if verdict.payload is not None:
+        p = expected["payload"]
+        assert isinstance(p["serial"], str) and int(p["serial"]) == verdict.payload.serial
+        assert verdict.payload.short_code == p["short_code"]
+        assert (verdict.payload.stars, verdict.payload.certified_until.isoformat()) == (
+            p["stars"],
+            p["certified_until"],
+        )
+
+
+def test_every_step_stops_at_the_first_failure():
+    for path in FILES:
+        outcomes = list(json.loads(path.read_text("utf-8"))["expected"]["steps"].values())
+        failed = [i for i, o in enumerate(outcomes) if o not in ("ok", None)]
+        if failed:
+            assert all(o is None for o in outcomes[failed[0] + 1 :]), path.stem
+            assert all(o == "ok" for o in outcomes[: failed[0]]), path.stem
 
 
 def test_files_match_generator():
