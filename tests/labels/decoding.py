@@ -17,6 +17,12 @@ def decode(image: Image.Image) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
+def decode_symbols(image: Image.Image) -> list[tuple[str, int, str]]:
+    """Return ``(text, QR version, error-correction level)`` of every QR code zxing-cpp finds."""
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return [(r.text, int(r.extra["Version"]), str(r.extra["ECLevel"])) for r in found]
+
+
 def rasterize_pdf(pdf: Path, out_dir: Path, dpi: int = 300) -> list[Image.Image]:
     """Return every page of ``pdf`` rendered at ``dpi`` by poppler's pdftoppm."""
     exe = shutil.which("pdftoppm")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from keys import PrivateKey
-from labels import LabelPayload, LabelSerializer
+from keys import Keyring, PrivateKey
+from labels import LabelPayload, LabelSerializer, Status, verify_scan
 from labels.exc import LayoutError
 from labels.layout import MIN_MODULE_MM, QR_MODULES, STOCKS, LotFacts, design, parse_stock
 from labels.output import format_for
+from labels.pdf import PdfWriter
 from labels.qr import QUIET_ZONE, encode
+from labels.render import PrintLabel
+
+from .decoding import decode_symbols, rasterize_pdf
 
 
 @pytest.mark.parametrize("serial", [0, 1, (1 << 60) - 1, 0x0123456789ABCDE])
@@ -36,7 +41,7 @@ def test_runs_cover_exactly_the_dark_modules(serializer: LabelSerializer, test_k
 def test_every_stock_has_modules_of_at_least_0_4_mm_and_a_quiet_zone(name: str) -> None:
     stock = parse_stock(name)
     d = design(
-        stock, LotFacts("Củ cải trắng", "HTX Đông Cao", "Hà Nội", 4, "DC-1", "HTTPS://XACTHUC.OCOP.VN")
+        stock, LotFacts("Củ cải trắng", "HTX Đông Cao", "Hà Nội", 4, "DC-1", "https://XACTHUC.OCOP.VN")
     )
     g = d.geometry
     assert g.module >= MIN_MODULE_MM
@@ -72,7 +77,7 @@ def test_unusable_stocks_are_refused_with_a_reason(name: str, message: str) -> N
 
 def test_long_names_shrink_or_are_shortened_to_fit_the_column() -> None:
     long = "Hợp tác xã Dịch vụ Nông nghiệp và Thương mại Tổng hợp Đông Cao Mê Linh Hà Nội"
-    d = design(parse_stock("roll-30x20"), LotFacts(long, long, "Hà Nội", 3, "L", "HTTPS://XACTHUC.OCOP.VN"))
+    d = design(parse_stock("roll-30x20"), LotFacts(long, long, "Hà Nội", 3, "L", "https://XACTHUC.OCOP.VN"))
     producer = d.texts[2]
     assert producer.text.endswith("…") and producer.size >= 3.0
 
@@ -95,3 +100,32 @@ def test_output_format_follows_the_extension(name: str, ok: bool) -> None:
     else:
         with pytest.raises(LayoutError, match=r"\.svg\.zip"):
             format_for(name)
+
+
+BASE_24 = "https://xacthuc.ocop.com"  # 24 characters, like the example host
+
+
+@pytest.mark.parametrize("stock", ["a4-40", "roll-30x20"])
+def test_printed_labels_decode_as_lower_case_links_of_version_6_m_at_a_24_character_base(
+    keyring: Keyring, test_key: PrivateKey, tmp_path: Path, stock: str
+) -> None:
+    serializer = LabelSerializer(BASE_24, keyring)
+    assert serializer.base_url == "https://XACTHUC.OCOP.COM" and len(serializer.base_url) == 24
+    facts = LotFacts("Củ cải trắng", "HTX Đông Cao", "Hà Nội", 5, "DC-1", serializer.base_url)
+    pdf = tmp_path / "labels.pdf"
+    texts = []
+    with pdf.open("wb") as f:
+        writer = PdfWriter(f, design(parse_stock(stock), facts))
+        for number, serial in enumerate((0, 1, (1 << 60) - 1, 0x0123456789ABCDE), start=1):
+            payload = LabelPayload(test_key.kid, serial, 5, date(2064, 11, 8))
+            text = serializer.dumps(payload, test_key)
+            texts.append(text)
+            writer.add(PrintLabel(number, serial, payload.short_code, text, encode(text)))
+        writer.close()
+    symbols = [s for page in rasterize_pdf(pdf, tmp_path) for s in decode_symbols(page)]
+    assert sorted(t for t, _v, _ec in symbols) == sorted(texts)
+    for text, version, level in symbols:
+        assert text.startswith("https://XACTHUC.OCOP.COM/V/")
+        assert version <= 6 and level == "M", (version, level)
+        verdict = verify_scan(text, keyring=keyring, today=date(2026, 11, 22), our_base_url=BASE_24)
+        assert verdict.status is Status.GENUINE and not verdict.foreign_domain
