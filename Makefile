@@ -29,9 +29,11 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 run: $(VENV)/.installed $(MO)
 	@PORT=$(PORT) $(BIN)/python -m verify_web.devserver
 
-## make test: the whole suite (SQLite and PostgreSQL, browser tests, label decoding), then lint
+## make test: the whole suite (SQLite and PostgreSQL, browser tests, label decoding), the
+## JavaScript verifier on every vector (Node from Debian's nodejs), then lint
 test: $(VENV)/.installed-test $(MO)
 	$(BIN)/python -m pytest -q
+	node --test tests/js/
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
