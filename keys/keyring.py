@@ -51,8 +51,12 @@ class PublicKey:
         return jwk
 
     @classmethod
-    def from_jwk(cls, jwk: Mapping[str, Any], *, status: KeyStatus | None = None) -> PublicKey:
+    def from_jwk(
+        cls, jwk: Mapping[str, Any], *, status: KeyStatus | None = None, strict: bool = True
+    ) -> PublicKey:
         """Return the key described by ``jwk`` (its ``status`` member, or ``status`` if given).
+
+        The timestamps are informational: without ``strict`` an unreadable one is left out.
 
         The kid is computed from ``x``; a ``kid`` member must equal it exactly (lower-case hex).
         A missing ``status`` means ``active``. Raises :class:`KeystoreError` for anything else:
@@ -72,7 +76,12 @@ class PublicKey:
 
             def when(name: str) -> datetime | None:
                 value = jwk.get(name)
-                return datetime.fromisoformat(value) if value else None
+                try:
+                    return datetime.fromisoformat(value) if value else None
+                except (TypeError, ValueError):
+                    if strict:
+                        raise
+                    return None
 
             return cls(
                 kid=kid,
@@ -158,7 +167,7 @@ class Keyring:
         listed = [(jwk, None) for jwk in keys] + [(jwk, KeyStatus.COMPROMISED) for jwk in compromised]
         for jwk, status in listed:
             try:
-                key = PublicKey.from_jwk(jwk, status=status)
+                key = PublicKey.from_jwk(jwk, status=status, strict=strict)
             except KeystoreError:
                 if strict:
                     raise

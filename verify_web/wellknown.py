@@ -36,7 +36,8 @@ def keys() -> Response:
     response = Response(body, mimetype="application/json", headers=CORS)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.set_etag(etag)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 without a body for a matching If-None-Match
+    return response
 
 
 @bp.route("/.well-known/ocop-keys.json", methods=["OPTIONS"], provide_automatic_options=False)

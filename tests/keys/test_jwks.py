@@ -97,16 +97,20 @@ def test_one_key_listed_twice_takes_its_most_severe_status():
     assert ring.get(NEW.kid).status is KeyStatus.RETIRED
 
 
-def clashing_keys() -> tuple[bytes, bytes]:
-    """Two 32-byte values whose kids (4 bytes of SHA-256) collide: found by a birthday search."""
-    return tuple(hashlib.sha256(b"ocop kid clash %d" % n).digest() for n in (13867, 40662))  # type: ignore[return-value]
-
-
 def test_two_different_keys_under_one_kid_are_both_ignored():
-    a, b = clashing_keys()
+    # Two 32-byte values whose kids (4 bytes of SHA-256) collide, found by a birthday search.
+    a, b = (hashlib.sha256(b"ocop kid clash %d" % n).digest() for n in (13867, 40662))
     assert key_id(a) == key_id(b) == "6160e53c" and a != b
-    entries = [{"kty": "OKP", "crv": "Ed25519", "x": base64.urlsafe_b64encode(x).rstrip(b"=").decode()} for x in (a, b)]
+    b64 = [base64.urlsafe_b64encode(x).rstrip(b"=").decode() for x in (a, b)]
+    entries = [{"kty": "OKP", "crv": "Ed25519", "x": x} for x in b64]
     ring = Keyring.from_jwks({"keys": [*entries, _jwk(NEW)]})
     assert "6160e53c" not in ring and NEW.kid in ring
     with pytest.raises(KeystoreError, match="two different keys"):
         Keyring.from_jwks({"keys": entries}, strict=True)
+
+
+def test_timestamps_are_informational_for_a_verifier():
+    ring = Keyring.from_jwks({"keys": [_jwk(NEW, created_at="yesterday")]})
+    assert ring.get(NEW.kid).status is KeyStatus.ACTIVE
+    with pytest.raises(KeystoreError):
+        Keyring.from_jwks({"keys": [_jwk(NEW, created_at="yesterday")]}, strict=True)

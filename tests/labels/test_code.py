@@ -50,7 +50,8 @@ def test_signatures_are_deterministic(serializer, test_key, payload):
 def test_qr_fits_version_6_at_level_m(base, keyring, test_key, payload):
     assert len(normalize_base_url(base)) <= 28
     text = LabelSerializer(base, keyring).dumps(payload, test_key)
-    assert text.startswith(("https://", "http://")) and (h := text[: text.index("/V/")].split("//")[1]) == h.upper()
+    host = text[: text.index("/V/")].split("//")[1]
+    assert text.startswith(("https://", "http://")) and host == host.upper()
     assert encode(text).version <= 6
 
 

@@ -78,7 +78,7 @@ WHITESPACE |= {"space": " ", "nbsp": "\xa0", "bom": "\ufeff"}
 NOT_WHITESPACE = {"nel": "\x85", "ideographic-space": "\u3000", "zero-width-space": "\u200b"}
 
 
-def cases() -> list[Case]:  # noqa: PLR0915 - one flat list reads best
+def cases() -> list[Case]:
     kid = private_key_from_seed(SEED).kid
     good = LabelPayload(kid=kid, serial=0x0ABC_DEF0_1234_567, stars=4, certified_until=date(2028, 3, 10))
     other = LabelPayload(kid=kid, serial=0x0123_4567_89AB_CDE, stars=5, certified_until=date(2027, 9, 1))
@@ -101,7 +101,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one flat list reads best
         c("01-genuine", "A valid code for a 4-star label, verified offline", url, "genuine", None),
         c("02-bare-digits", "The digits alone, without the URL, are accepted", digits, "genuine", None),
         c("03-lowercase-url", "All lower case (some scanners fold case)", url.lower(), "genuine", None),
-        c("04-surrounding-space", "Leading and trailing white space is removed", f"  {url}\n", "genuine", None),
+        c("04-surrounding-space", "Leading and trailing white space is removed", f"  {url}\n", "genuine",
+          None),
         c("05-expired", "Certification ended 2024-06-15; checked on 2026-11-22",
           code_to_text(expired, BASE), "expired", "past_date"),
         c("06-compromised-key", "Valid signature by a key listed as compromised", url, "revoked",
@@ -134,7 +135,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one flat list reads best
         c("20-non-ascii-digits", "Arabic-Indic digit in place of a digit (a browser percent-encodes it)",
           prefix + digits[:10] + "\u0663" + digits[11:], "invalid", "bad_digits", NONE),
         c("21-empty", "Empty scan", "", "invalid", "empty", NONE),
-        c("22-not-a-label", "Some other URL", "https://example.com/product/123", "invalid", "not_a_label", NONE),
+        c("22-not-a-label", "Some other URL", "https://example.com/product/123", "invalid", "not_a_label",
+          NONE),
         c("23-query-appended", "Anything after the code is refused", url + "?utm=1", "invalid",
           "not_a_label", NONE),
         c("24-inner-space", "A space inside the digits: non-digit is checked before length",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import click
 from flask import current_app
@@ -12,16 +11,24 @@ from flask.cli import with_appcontext
 from labels import Status, verify_scan
 from labels.verify import Verdict
 
-from .. import db
+from .. import db, scanlog
 from .common import keystore
 
 
-def verdict_summary(verdict: Verdict) -> dict[str, object]:
-    """A plain-data view of a verdict for printing."""
+def verdict_summary(verdict: Verdict, our_base_url: str) -> dict[str, object]:
+    """A plain-data view of a verdict for printing. The serial is a decimal string
+    (docs/label-code.md §1); a code under another address says which one is genuine."""
     out: dict[str, object] = {"status": verdict.status.value, "reason": verdict.reason}
+    if verdict.foreign_domain:
+        out.update(
+            foreign_domain=True,
+            scanned_base_url=verdict.scanned_base_url,
+            genuine_address=our_base_url.lower(),
+        )
     if verdict.payload:
         out.update(
-            serial=verdict.payload.short_code,
+            serial=str(verdict.payload.serial),
+            short_code=verdict.payload.short_code,
             stars=verdict.payload.stars,
             certified_until=verdict.payload.certified_until.isoformat(),
             kid=verdict.payload.kid,
@@ -42,15 +49,16 @@ def verdict_summary(verdict: Verdict) -> dict[str, object]:
 @click.argument("text")
 @click.option("--offline", is_flag=True, help="Use only the code and the public keys, not the registry.")
 def verify(text: str, offline: bool) -> None:
-    """Verify scanned QR TEXT. Exit status 0 only for a genuine label."""
+    """Verify scanned QR TEXT. Exit status 0 only for a genuine label at our own address."""
     session = None if offline else db.session()
+    ours = current_app.config["OCOP_BASE_URL"]
     verdict = verify_scan(
         text,
         keyring=keystore().keyring(),
-        today=date.today(),
+        today=scanlog.today(),  # the programme's calendar day (OCOP_TIMEZONE), not the machine's
         session=session,
-        our_base_url=current_app.config["OCOP_BASE_URL"],
+        our_base_url=ours,
     )
-    click.echo(json.dumps(verdict_summary(verdict), ensure_ascii=False, indent=2))
-    if verdict.status is not Status.GENUINE:
+    click.echo(json.dumps(verdict_summary(verdict, ours), ensure_ascii=False, indent=2))
+    if verdict.status is not Status.GENUINE or verdict.foreign_domain:
         raise click.exceptions.Exit(1)

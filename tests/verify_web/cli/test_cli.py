@@ -147,6 +147,14 @@ def test_registry_to_demo_to_verify(cli_env, tmp_path):
     forged = urls["genuine"][:-3] + "000"
     result = run(["verify", forged], cli_env, tmp_path)
     assert json.loads(result.stdout)["status"] == "invalid" and result.returncode == 1
+    # A genuine code under a look-alike host is never a plain "genuine" (exit status 1).
+    lookalike = "https://xacthuc-ocop.vn/V/" + urls["genuine"].rsplit("/", 1)[1]
+    result = run(["verify", lookalike], cli_env, tmp_path)
+    body = json.loads(result.stdout)
+    assert (body["status"], body["foreign_domain"], result.returncode) == ("genuine", True, 1)
+    assert body["scanned_base_url"] == "https://xacthuc-ocop.vn"
+    assert body["genuine_address"].startswith("http")
+    assert body["serial"].isdigit() and body["short_code"].count("-") == 2
 
 
 def test_key_lifecycle_from_the_cli(cli_env, tmp_path):
