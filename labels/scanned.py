@@ -79,18 +79,23 @@ def split(text: object) -> ScannedText:
     if "?" in text or "#" in text:
         raise DecodeError(Reason.NOT_A_LABEL, "nothing may follow the code (no query or fragment)")
     try:
-        url = ada_url.URL(text)
+        href = str(ada_url.URL(text).href)
     except ValueError:
         raise DecodeError(Reason.NOT_A_LABEL, "this is not a valid web address") from None
-    segments = url.pathname.split("/")[1:]
+    # The WHATWG serialisation of an http(s) URL is "scheme://[userinfo@]host/path" with "/" and
+    # "@" percent-encoded inside the user info: reading it back is exact, and reading one string
+    # from the parser costs a fraction of reading each part.
+    authority, _, path = href.partition("://")[2].partition("/")
+    segments = path.split("/")
     if len(segments) < 2 or segments[-2] not in MARKS or any(s in MARKS for s in segments[:-2]):
         raise DecodeError(Reason.NOT_A_LABEL, "a label address ends in /V/ and the code, once")
     digits = segments[-1]
+    host = authority.rpartition("@")[2]
     address = Address(
-        base=url.href[: -len(digits) - 3],
-        host=url.host,
-        hostname=url.hostname,
-        userinfo=bool(url.username or url.password),
+        base=href[: -len(digits) - 3],
+        host=host,
+        hostname=host[: host.index("]") + 1] if host.startswith("[") else host.partition(":")[0],
+        userinfo="@" in authority,
         path_prefix=len(segments) > 2,
     )
     return ScannedText(address, digits)
