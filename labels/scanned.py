@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import ada_url
 
@@ -86,19 +87,30 @@ def split(text: object) -> ScannedText:
     # "@" percent-encoded inside the user info: reading it back is exact, and reading one string
     # from the parser costs a fraction of reading each part.
     authority, _, path = href.partition("://")[2].partition("/")
-    segments = path.split("/")
+    segments = [_percent_decoded(s) for s in path.split("/")]
     if len(segments) < 2 or segments[-2] not in MARKS or any(s in MARKS for s in segments[:-2]):
         raise DecodeError(Reason.NOT_A_LABEL, "a label address ends in /V/ and the code, once")
     digits = segments[-1]
     host = authority.rpartition("@")[2]
     address = Address(
-        base=href[: -len(digits) - 3],
+        base=href[: href.rindex("/", 0, href.rindex("/"))],
         host=host,
         hostname=host[: host.index("]") + 1] if host.startswith("[") else host.partition(":")[0],
         userinfo="@" in authority,
         path_prefix=len(segments) > 2,
     )
     return ScannedText(address, digits)
+
+
+def _percent_decoded(segment: str) -> str:
+    """A path segment as the site's router sees it: percent-decoded as UTF-8 (``%30`` is ``0``,
+    ``%56`` is ``V``), or left as it is if it does not decode."""
+    if "%" not in segment:
+        return segment
+    try:
+        return unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        return segment
 
 
 @functools.lru_cache(maxsize=16)

@@ -183,8 +183,8 @@ def cases() -> list[Case]:
         c("45-inner-newline", "A browser removes tab and newline inside a URL (WHATWG): genuine",
           url[:100] + "\n" + url[100:], "genuine", None),
         c("46-empty-code", "Nothing after /V/", prefix, "invalid", "bad_length", NONE),
-        c("47-percent-encoded-digit", "%30 is not a digit", prefix + "%30" + digits[1:], "invalid",
-          "bad_digits", NONE),
+        c("47-percent-encoded-digit", "%30 is 0: segments are percent-decoded, as the site's router does",
+          prefix + "%30" + digits[1:], "genuine", None),
         c("48-length-counted-before-stripping", "513 code points, 296 of them trailing spaces",
           url + " " * (513 - len(url)), "invalid", "too_long", NONE),
         c("49-512-with-spaces", "512 code points including the white space: genuine",
@@ -215,6 +215,11 @@ def cases() -> list[Case]:
           ("foreign_domain",)),
         c("62-own-site-unknown", "A verifier that does not know its own base URL cannot flag hosts",
           "https://XACTHUC-OCOP.VN" + tail, "genuine", None, our_base_url=None),
+        c("63-percent-encoded-mark", "%56 is V", f"{BASE}/%56/{digits}", "genuine", None),
+        c("64-percent-encoded-repeated-mark", "{base}/V/<B>/%56/<A>: still a repeated /V/",
+          f"{BASE}/V/{bytes_to_digits(code_b)}/%56/{digits}", "invalid", "not_a_label", NONE),
+        c("65-bad-percent-encoding", "%FF does not decode (not UTF-8): kept as is, not a digit",
+          prefix + "%FF" + digits[1:], "invalid", "bad_digits", NONE),
     ]
     n = len(out)
     for i, (name, ch) in enumerate(WHITESPACE.items(), start=n + 1):

@@ -79,15 +79,16 @@ export function split(text) {
   } catch {
     fail("parse", "not_a_label", "this is not a valid web address");
   }
-  const segments = url.pathname.split("/").slice(1);
+  const segments = url.pathname.split("/").slice(1).map(percentDecoded);
   const isMark = (s) => s === "V" || s === "v";
   if (segments.length < 2 || !isMark(segments.at(-2)) || segments.slice(0, -2).some(isMark)) {
     fail("parse", "not_a_label", "a label address ends in /V/ and the code, once");
   }
   const digits = segments.at(-1);
+  const href = url.href;
   return {
     address: {
-      base: url.href.slice(0, url.href.length - digits.length - 3),
+      base: href.slice(0, href.lastIndexOf("/", href.lastIndexOf("/") - 1)),
       host: url.host,
       hostname: url.hostname,
       userinfo: url.username !== "" || url.password !== "",
@@ -95,6 +96,17 @@ export function split(text) {
     },
     digits,
   };
+}
+
+// A path segment as the site's router sees it: percent-decoded as UTF-8, or as it is if it does
+// not decode (§4.1).
+function percentDecoded(segment) {
+  if (!segment.includes("%")) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** True if a browser opening `address` reaches the label page of `ourBaseUrl` (§4.1). */
