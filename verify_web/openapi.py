@@ -33,7 +33,7 @@ SCHEMAS: dict[str, Any] = {
             "status": STATUS,
             "reason": {
                 **NULLABLE_TEXT,
-                "description": "invalid: empty, too_long, not_a_label, bad_length, bad_digits, "
+                "description": "invalid: empty, too_long, not_a_label, bad_scheme, bad_length, bad_digits, "
                 "out_of_range, unsupported_version, bad_field, unknown_key, bad_signature, "
                 "unknown_serial, registry_mismatch; "
                 "revoked: counterfeit, recalled, withdrawn, damaged_or_lost, key_compromised, other; "
