@@ -25,6 +25,7 @@ SCHEMES = ("http", "https")
 MARKS = ("V", "v")
 _DIGITS = re.compile(r"[0-9]+")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,8 @@ def split(text: object) -> ScannedText:
         raise DecodeError(Reason.BAD_SCHEME, f"a label code is an http(s) address, not {scheme.group(1)}:")
     if "?" in text or "#" in text:
         raise DecodeError(Reason.NOT_A_LABEL, "nothing may follow the code (no query or fragment)")
+    if _SURROGATE.search(text):
+        raise DecodeError(Reason.NOT_A_LABEL, "the text is not valid Unicode (an unpaired surrogate)")
     try:
         href = str(ada_url.URL(text).href)
     except ValueError:

@@ -218,6 +218,8 @@ def cases() -> list[Case]:
         c("63-percent-encoded-mark", "%56 is V", f"{BASE}/%56/{digits}", "genuine", None),
         c("64-percent-encoded-repeated-mark", "{base}/V/<B>/%56/<A>: still a repeated /V/",
           f"{BASE}/V/{bytes_to_digits(code_b)}/%56/{digits}", "invalid", "not_a_label", NONE),
+        c("66-unpaired-surrogate", "A lone U+D800 is not valid Unicode", prefix + "\ud800" + digits[1:],
+          "invalid", "not_a_label", NONE),
         c("65-bad-percent-encoding", "%FF does not decode (not UTF-8): kept as is, not a digit",
           prefix + "%FF" + digits[1:], "invalid", "bad_digits", NONE),
     ]

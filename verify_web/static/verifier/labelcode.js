@@ -73,6 +73,7 @@ export function split(text) {
     fail("parse", "bad_scheme", "a label code is an http(s) address");
   }
   if (text.includes("?") || text.includes("#")) fail("parse", "not_a_label", "nothing may follow the code");
+  if (/\p{Cs}/u.test(text)) fail("parse", "not_a_label", "the text is not valid Unicode");
   let url;
   try {
     url = new URL(text);
