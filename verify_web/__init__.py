@@ -56,6 +56,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(producer_printing.bp)
     app.register_blueprint(inspect.bp)
 
+    from . import locate
+
+    app.register_blueprint(locate.bp)
+
     from .cli import register
 
     register(app)

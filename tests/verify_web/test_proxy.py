@@ -54,9 +54,7 @@ def behind_proxy(client_address: str) -> dict[str, str]:
     return {"X-Forwarded-For": client_address}
 
 
-def test_two_clients_behind_the_proxy_are_two_rate_limit_keys(
-    client: FlaskClient, proxies: int
-) -> None:
+def test_two_clients_behind_the_proxy_are_two_rate_limit_keys(client: FlaskClient, proxies: int) -> None:
     fresh_window(timedelta(hours=1))
     first = [
         client.post("/report", data=form(client), headers=behind_proxy("203.0.113.7")).status_code
@@ -81,4 +79,3 @@ def test_two_clients_behind_the_proxy_are_two_scan_sources(
         select(func.count(func.distinct(Scan.source_hash))).where(Scan.label_id == label_id)
     )
     assert sources == (2 if proxies else 1)
-
