@@ -10,8 +10,9 @@ behind the thresholds):
 
 - ``impossible_travel``: two phones checked the code in two provinces too far apart for the
   time between the checks, even by air.
-- ``back_and_forth``: the code was checked in one province, then by another phone in a
-  province far away, then in the first province again, within :data:`RETURN_WINDOW`.
+- ``back_and_forth``: the code was checked in one province, then far away, then in the first
+  province again, by at least two phones, within :data:`RETURN_WINDOW` (or came back like that
+  :data:`LONG_RETURNS` times within :data:`LONG_RETURN_WINDOW`).
 - ``many_places``: the code was checked in :data:`MANY_PLACES` provinces far apart from each
   other within :data:`PLACE_WINDOW`.
 
@@ -35,6 +36,8 @@ from ..models import Label, Scan
 
 PLACE_WINDOW = timedelta(days=30)
 RETURN_WINDOW = timedelta(days=2)
+LONG_RETURN_WINDOW = timedelta(days=14)
+LONG_RETURNS = 2
 PLACE_LIMIT = 200  # the latest located checks looked at
 FAR_KM = 150.0
 MANY_PLACES = 3
@@ -82,27 +85,40 @@ def _other_phone(a: Place, b: Place) -> bool:
 def detect(checks: Sequence[Place]) -> Finding | None:
     """Return the first signal that the located checks (oldest first) show, or ``None``."""
     for k, last in enumerate(checks):
-        far_between: Place | None = None
-        for j in range(k - 1, -1, -1):
-            earlier = checks[j]
-            gap = (last.at - earlier.at).total_seconds() / 3600
+        for earlier in checks[:k]:
             km = places.apart_km(earlier.province, last.province)
-            if km > 0 and gap < fastest_hours(km) and _other_phone(earlier, last):
+            hours = (last.at - earlier.at).total_seconds() / 3600
+            if km > 0 and hours < fastest_hours(km) and _other_phone(earlier, last):
                 return Finding("impossible_travel", (earlier, last))
-            if last.at - earlier.at > RETURN_WINDOW:
-                continue
-            if km >= FAR_KM and far_between is None:
-                far_between = earlier
-            elif (
-                far_between is not None
-                and earlier.province == last.province
-                and (_other_phone(earlier, far_between) or _other_phone(far_between, last))
-            ):
-                return Finding("back_and_forth", (earlier, far_between, last))
+        recent = [c for c in checks[: k + 1] if last.at - c.at <= LONG_RETURN_WINDOW]
+        returns = _returns(recent)
+        quick = [r for r in returns if last.at - r[0].at <= RETURN_WINDOW]
+        if quick or len(returns) >= LONG_RETURNS:
+            return Finding("back_and_forth", (quick or returns)[-1])
         spread = _far_apart([c for c in checks[: k + 1] if last.at - c.at <= PLACE_WINDOW])
         if len(spread) >= MANY_PLACES:
             return Finding("many_places", tuple(spread))
     return None
+
+
+def _returns(checks: Sequence[Place]) -> list[tuple[Place, Place, Place]]:
+    """Each time the checks (oldest first), read as one item's path, come back to a province
+    after it was seen far away (at least FAR_KM): (left, away, back), by at least two phones."""
+    found: list[tuple[Place, Place, Place]] = []
+    if not checks:
+        return found
+    here, left = checks[0], [checks[0]]
+    for check in checks[1:]:
+        if places.apart_km(here.province, check.province) < FAR_KM:
+            if check.province == here.province:  # the latest check of this visit stands for it
+                here = left[-1] = check
+            continue
+        before = next((p for p in reversed(left) if p.province == check.province), None)
+        if before is not None and len({before.source, here.source, check.source}) > 1:
+            found.append((before, here, check))
+        here = check
+        left.append(check)
+    return found
 
 
 def _far_apart(checks: Sequence[Place]) -> list[Place]:
