@@ -58,7 +58,7 @@ def test_located_check_with_the_phones_permission(
         geolocation={"latitude": 16.06, "longitude": 108.21, "accuracy": 20},
         permissions=["geolocation"],
         # A phone's browser: a headless one is not counted as a person, so it gets no scan.
-        user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/130 Mobile Safari/537.36",
+        user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/130 Mobile Safari/537.36",
     )
     try:
         page = context.new_page()
