@@ -225,4 +225,5 @@ def init_app(app: Flask) -> None:
         warnings=WARNINGS,
         short_code=short_code,
         day=day,
+        province_name=places.name,
     )
