@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from keys import Keystore
 
@@ -27,6 +28,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance) if instance else None, instance_relative_config=False)
     app.config.from_mapping(config_module.load(config, environ, Path(app.instance_path)))
     app.extensions["ocop.keystore"] = Keystore(app.config["OCOP_KEYS_DIR"])
+    if app.config["OCOP_TRUSTED_PROXIES"]:
+        # The client's own address, as the trusted proxies saw it, becomes request.remote_addr,
+        # so rate limits and scan sources count clients rather than the proxy. Without the
+        # setting X-Forwarded-For is ignored: any client could write it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["OCOP_TRUSTED_PROXIES"])  # type: ignore[method-assign]
 
     from . import db, errors, i18n, security
 
@@ -49,6 +55,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(producer.bp)
     app.register_blueprint(producer_printing.bp)
     app.register_blueprint(inspect.bp)
+
+    from . import locate
+
+    app.register_blueprint(locate.bp)
 
     from .cli import register
 

@@ -78,7 +78,7 @@ def verify_get(code: str) -> Response | tuple[Response, int]:
     province = first(request.args, "province", "")
     if len(province) > MAX_AREA:
         return _error(400, f"province must be text of at most {MAX_AREA} characters")
-    seen = scanlog.observe(area=province.strip() or None)
+    seen = scanlog.observe(claimed_area=province.strip() or None)
     is_code = code.isdigit() and len(code) > 20
     return _answer(verdicts.scan(code, seen) if is_code else verdicts.short_code(code[:100], seen), seen)
 
@@ -97,7 +97,7 @@ def verify_post() -> Response | tuple[Response, int]:
     province = body.get("province")
     if province is not None and (not isinstance(province, str) or len(province) > MAX_AREA):
         return _error(400, f"province must be text of at most {MAX_AREA} characters")
-    seen = scanlog.observe(area=(province or "").strip() or None)
+    seen = scanlog.observe(claimed_area=(province or "").strip() or None)
     return _answer(verdicts.scan(qr, seen, our_base_url=current_app.config["OCOP_BASE_URL"]), seen)
 
 

@@ -56,6 +56,7 @@ def load(
     settings["SESSION_COOKIE_SAMESITE"] = "Lax"
     settings["MAX_CONTENT_LENGTH"] = _int(get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024), "MAX_CONTENT_LENGTH")
     settings["TESTING"] = bool(given.get("TESTING", False))
+    settings["OCOP_TRUSTED_PROXIES"] = _trusted_proxies(get("OCOP_TRUSTED_PROXIES", 0))
     for name, value in given.items():  # extra keys used by tests and blueprints
         settings.setdefault(name, value)
     return settings
@@ -90,6 +91,18 @@ def _int(value: Any, name: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ConfigError(name, f"must be a whole number, not {value!r}") from None
+
+
+MAX_PROXIES = 5
+
+
+def _trusted_proxies(value: Any) -> int:
+    """How many reverse proxies in front of the app append to ``X-Forwarded-For`` (0 to
+    :data:`MAX_PROXIES`). Raises :class:`ConfigError`."""
+    count = _int(value, "OCOP_TRUSTED_PROXIES")
+    if not 0 <= count <= MAX_PROXIES:
+        raise ConfigError("OCOP_TRUSTED_PROXIES", f"must be 0 to {MAX_PROXIES}, not {count}")
+    return count
 
 
 def instance_path_from(environ: Mapping[str, str]) -> Path | None:

@@ -27,10 +27,17 @@ SCHEMAS: dict[str, Any] = {
     },
     "Verdict": {
         "type": "object",
-        "required": ["status", "reason", "warnings", "checked_on", "label", "product", "scans"],
+        "required": ["status", "state", "reason", "warnings", "checked_on", "label", "product", "scans"],
         "additionalProperties": False,
         "properties": {
             "status": STATUS,
+            "state": {
+                "type": "string",
+                "enum": ["genuine", "expired", "revoked", "invalid", "clone_suspected"],
+                "description": "what the headline says: the status, or clone_suspected when a genuine "
+                "code was scanned in a way one item cannot be (issued by the registry, but this item "
+                "may carry a copy: check the package, buy from a trusted seller, report it)",
+            },
             "reason": {
                 **NULLABLE_TEXT,
                 "description": "invalid: empty, too_long, not_a_label, bad_scheme, bad_length, bad_digits, "
@@ -99,15 +106,39 @@ SCHEMAS: dict[str, Any] = {
             },
             "scans": {
                 "type": ["object", "null"],
-                "required": ["count", "first_at", "first_area", "clone_suspected", "signals"],
+                "required": [
+                    "count",
+                    "first_at",
+                    "first_area",
+                    "activated",
+                    "claimed_at",
+                    "clone_suspected",
+                    "signals",
+                ],
                 "properties": {
                     "count": {"type": "integer", "minimum": 0},
                     "first_at": {"type": ["string", "null"], "format": "date-time"},
-                    "first_area": NULLABLE_TEXT,
+                    "first_area": {
+                        **NULLABLE_TEXT,
+                        "description": "the province of the first scan, when that phone shared its "
+                        "location (never the province an API caller names)",
+                    },
+                    "activated": {"type": "boolean", "description": "the buyer claimed the item"},
+                    "claimed_at": {"type": ["string", "null"], "format": "date-time"},
                     "clone_suspected": {"type": "boolean"},
                     "signals": {
                         "type": "array",
-                        "items": {"type": "string", "enum": ["many_sources", "many_areas", "claimed_twice"]},
+                        "items": {
+                            "type": "string",
+                            "enum": [
+                                "many_sources",
+                                "impossible_travel",
+                                "back_and_forth",
+                                "many_places",
+                                "claimed_twice",
+                            ],
+                        },
+                        "description": "see docs/clone-signals.md",
                     },
                 },
             },
@@ -183,6 +214,8 @@ def document(base_url: str) -> dict[str, Any]:
                             "name": "province",
                             "in": "query",
                             "required": False,
+                            "description": "where the caller says the scan was: stored as the caller's "
+                            "claim, never used for clone signals or shown as the first scan's place",
                             "schema": {"type": "string", "maxLength": 100},
                         },
                     ],

@@ -11,7 +11,8 @@ from flask import Flask, current_app, g
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 
-from labels import Verdict, short_code
+from labels import Status, Verdict, short_code
+from traceability import places
 from traceability.services.scans import ScanHistory
 
 from .i18n import select_locale
@@ -64,24 +65,30 @@ def N_(message: str) -> str:  # the name Babel's extractor looks for
 
 
 # The scan history sentence is drawn on every scan, so it skips the template engine.
-SCANNED_IN = N_("Scanned %(n)s times, first on %(date)s in %(area)s.")
-SCANNED = N_("Scanned %(n)s times, first on %(date)s.")
+SCANNED_IN = N_("Scanned %(n)s times, first checked on %(date)s in %(area)s.")
+SCANNED = N_("Scanned %(n)s times, first checked on %(date)s.")
 NOT_SCANNED = N_("Not scanned before.")
+ACTIVATED = N_("Activated: the buyer claimed this item on %(date)s.")
 
 
 def history_sentence(history: ScanHistory) -> str:
-    """Return "Scanned N times, first on DATE [in AREA]." in the request's language (plain
-    text: the caller escapes it)."""
+    """Return "Scanned N times, first checked on DATE [in PROVINCE]." (and "Activated …"
+    after a claim) in the request's language (plain text: the caller escapes it)."""
     translations = _translations()
-    if history.first_area:
-        return str(translations.ugettext(SCANNED_IN)) % {
+    area = places.name(history.first_area)
+    if area and history.count:
+        text = str(translations.ugettext(SCANNED_IN)) % {
             "n": history.count,
             "date": day(history.first_at),
-            "area": history.first_area,
+            "area": area,
         }
-    if history.count:
-        return str(translations.ugettext(SCANNED)) % {"n": history.count, "date": day(history.first_at)}
-    return str(translations.ugettext(NOT_SCANNED))
+    elif history.count:
+        text = str(translations.ugettext(SCANNED)) % {"n": history.count, "date": day(history.first_at)}
+    else:
+        text = str(translations.ugettext(NOT_SCANNED))
+    if history.claimed_at is not None:
+        text += " " + str(translations.ugettext(ACTIVATED)) % {"date": day(history.claimed_at)}
+    return text
 
 
 def verdict_json(verdict: Verdict, history: ScanHistory | None, *, drawn: str | None = None) -> str:
@@ -89,7 +96,15 @@ def verdict_json(verdict: Verdict, history: ScanHistory | None, *, drawn: str | 
     ``drawn`` is :func:`facts_json` of the same verdict, serialised earlier: then only the scan
     history is serialised now (the verify path keeps the rest per verdict)."""
     head = drawn if drawn is not None else facts_json(verdict)
-    return f'{head[:-1]},"scans":{_dumps(_scan_data(history))}}}'
+    return f'{head[:-1]},"state":"{state(verdict, history)}","scans":{_dumps(_scan_data(history))}}}'
+
+
+def state(verdict: Verdict, history: ScanHistory | None) -> str:
+    """Return what the headline says: the verdict's status, or ``clone_suspected`` for a
+    genuine code whose scans show a clone signal (issued by us, but this item may be a copy)."""
+    if verdict.status is Status.GENUINE and history is not None and history.clone_suspected:
+        return "clone_suspected"
+    return verdict.status.value
 
 
 def facts_json(verdict: Verdict) -> str:
@@ -107,7 +122,9 @@ def _scan_data(history: ScanHistory | None) -> dict[str, Any] | None:
     return {
         "count": history.count,
         "first_at": history.first_at.isoformat() if history.first_at else None,
-        "first_area": history.first_area,
+        "first_area": places.name(history.first_area),
+        "activated": history.claimed_at is not None,
+        "claimed_at": history.claimed_at.isoformat() if history.claimed_at else None,
         "clone_suspected": history.clone_suspected,
         "signals": list(history.signals),
     }
@@ -208,4 +225,5 @@ def init_app(app: Flask) -> None:
         warnings=WARNINGS,
         short_code=short_code,
         day=day,
+        province_name=places.name,
     )

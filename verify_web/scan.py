@@ -9,9 +9,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from labels import Status
 from traceability.services import claims
 
-from . import db, ratelimit, scanlog, verdicts
+from . import db, locate, ratelimit, scanlog, verdicts
 from .i18n import select_locale as current_language
 from .present import history_sentence
 
@@ -28,7 +29,7 @@ def _slot_marker(name: str) -> Markup:
     return Markup(f"<!--ocop-slot:{name}-->")  # noqa: S704 - a fixed marker, no user text
 
 
-def _shell(checked: verdicts.Checked, code: str | None) -> tuple[str, ...]:
+def _shell(checked: verdicts.Checked, code: str | None, cloned: bool) -> tuple[str, ...]:
     """Draw the page with markers where the per-request parts go; return it split into
     static text and slot names, alternating (text, name, text, …, text)."""
     verdict = checked.verdict
@@ -36,29 +37,48 @@ def _shell(checked: verdicts.Checked, code: str | None) -> tuple[str, ...]:
         "scan.html",
         verdict=verdict,
         code=code,
+        cloned=cloned,
         events=verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else (),
         slot=_slot_marker,
     )
     return tuple(_SLOT.split(html))
 
 
-def _page(checked: verdicts.Checked, *, code: str | None, claim: claims.ClaimResult | None = None) -> str:
-    """The scan page: its shell drawn once per verdict, language and registry version, and
-    only the scan history and what depends on it drawn for each request."""
-    parts = verdicts.fragment(checked, "page", current_language(), lambda: _shell(checked, code))
+def _page(
+    checked: verdicts.Checked,
+    seen: scanlog.Observation,
+    *,
+    code: str | None,
+    claim: claims.ClaimResult | None = None,
+) -> str:
+    """The scan page: its shell drawn once per verdict, language, registry version and clone
+    state, and only the scan history and what depends on it drawn for each request. A genuine
+    verdict whose code shows a clone signal gets its own headline (never the green one)."""
     history = checked.history
+    suspected = history is not None and history.clone_suspected
+    cloned = suspected and checked.verdict.status is Status.GENUINE
+    parts = verdicts.fragment(
+        checked,
+        "page-cloned" if cloned else "page",
+        current_language(),
+        lambda: _shell(checked, code, cloned),
+    )
+    facts = checked.verdict.facts
     # Plain Jinja for the small per-request parts: Flask's render_template would add a
     # context (request, session, g) they do not use, at a cost larger than drawing them.
     env = current_app.jinja_env
 
     def fill(name: str) -> str:
-        if name == "alert":
-            suspected = history is not None and history.clone_suspected
-            return env.get_template("_scan_alert.html").render() if suspected else ""
+        if name == "alert":  # a clone signal on a label that is not genuine anyway
+            return env.get_template("_scan_alert.html").render() if suspected and not cloned else ""
         if name == "claim_notice":
             return env.get_template("_scan_claim_notice.html").render(claim=claim) if claim else ""
         if name == "history":
             return escape(history_sentence(history)) if history else ""
+        if name == "place":
+            if facts is None or not seen.human:
+                return ""
+            return env.get_template("_scan_place.html").render(token=locate.token(facts.label_id, seen))
         if name == "claim_form":
             return env.get_template("_scan_claim_form.html").render(code=code)
         raise LookupError(name)
@@ -73,7 +93,7 @@ def scan_page(code: str) -> str:
     seen = scanlog.observe()
     checked = verdicts.scan(code, seen)
     scanlog.record(checked.verdict, seen, channel="web")
-    return _page(checked, code=code)
+    return _page(checked, seen, code=code)
 
 
 @bp.get("/check")
@@ -85,7 +105,7 @@ def short_code() -> str | Response:
     seen = scanlog.observe()
     checked = verdicts.short_code(text[:100], seen)
     scanlog.record(checked.verdict, seen, channel="short")
-    return _page(checked, code=None)
+    return _page(checked, seen, code=None)
 
 
 @bp.post("/v/<path:code>/claim")
@@ -106,4 +126,4 @@ def claim(code: str) -> str:
         )
         # Read the history again after the claim, so a double claim shows as a clone signal.
         checked = verdicts.with_fresh_history(checked, seen)
-    return _page(checked, code=code, claim=result)
+    return _page(checked, seen, code=code, claim=result)

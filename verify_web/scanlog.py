@@ -85,21 +85,26 @@ def today() -> date:
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """Who is asking: whether to count this as a human scan, and its source and area."""
+    """Who is asking: whether to count this as a human scan, its source, the area an API
+    caller named (kept as a claim, never used for clone signals), and the scan's time."""
 
     human: bool
     source: str | None
-    area: str | None
+    claimed_area: str | None
+    at: datetime
 
 
-def observe(*, area: str | None = None, record: bool = True) -> Observation:
+def observe(*, claimed_area: str | None = None, record: bool = True) -> Observation:
     """Describe this request for scan recording; ``record=False`` only reads the history."""
     human = record and is_human_request()
-    return Observation(human=human, source=source_hash() if human else None, area=area)
+    return Observation(
+        human=human, source=source_hash() if human else None, claimed_area=claimed_area, at=datetime.now(UTC)
+    )
 
 
 def record(verdict: Verdict, seen: Observation, *, channel: str) -> None:
-    """Queue this verification for the scans table if a person asked for it."""
+    """Queue this verification for the scans table if a person asked for it (at ``seen.at``,
+    which a located check names later, see :mod:`.places`)."""
     if not seen.human:
         return
     facts = verdict.facts
@@ -110,8 +115,10 @@ def record(verdict: Verdict, seen: Observation, *, channel: str) -> None:
             label_id=facts.label_id if facts else None,
             verdict=verdict.status.value,
             channel=channel,
-            area=seen.area,
+            area=None,
+            claimed_area=seen.claimed_area,
             device=device_family(request.environ.get("HTTP_USER_AGENT", "")),
             source_hash=seen.source,
+            at=seen.at,
         )
     )

@@ -78,7 +78,7 @@ SECURITY_HEADERS = (
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "no-referrer"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 

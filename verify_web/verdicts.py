@@ -94,7 +94,6 @@ def _check(key: CacheKey, judge: Callable[[Keyring, date], Verdict], seen: scanl
                 connection,
                 hit.facts.label_id,
                 current_source=seen.source,
-                current_area=seen.area,
                 count_current=seen.human,
             )
         if found is not None and found[1] == cache.version:
@@ -107,7 +106,6 @@ def _check(key: CacheKey, judge: Callable[[Keyring, date], Verdict], seen: scanl
             db.session(),
             verdict.facts.label_id,
             current_source=seen.source,
-            current_area=seen.area,
             count_current=seen.human,
         )
         if verdict.facts is not None
@@ -154,7 +152,6 @@ def with_fresh_history(checked: Checked, seen: scanlog.Observation) -> Checked:
         db.session(),
         facts.label_id,
         current_source=seen.source,
-        current_area=seen.area,
         count_current=seen.human,
     )
     return Checked(checked.verdict, history, checked.key)

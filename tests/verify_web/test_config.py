@@ -17,6 +17,9 @@ GOOD = {"SECRET_KEY": "s" * 40}
         ({"OCOP_BASE_URL": "ftp://x"}, "OCOP_BASE_URL"),
         ({"OCOP_BASE_URL": "https://" + "a" * 40 + ".vn"}, "OCOP_BASE_URL"),
         ({"MAX_CONTENT_LENGTH": "lots"}, "MAX_CONTENT_LENGTH"),
+        ({"OCOP_TRUSTED_PROXIES": "two"}, "OCOP_TRUSTED_PROXIES"),
+        ({"OCOP_TRUSTED_PROXIES": "-1"}, "OCOP_TRUSTED_PROXIES"),
+        ({"OCOP_TRUSTED_PROXIES": "6"}, "OCOP_TRUSTED_PROXIES"),
     ],
 )
 def test_bad_settings(tmp_path, config, name):

@@ -16,14 +16,14 @@ def test_producer_sees_only_its_own(app: Flask, app_session: Session, app_signer
     my_label = issue(app_session, mine, app_signer, 2)[0]
     their_label = issue(app_session, theirs, app_signer, 2)[0]
     app_session.commit()
-    add_scan(app_session, my_label, area="Mê Linh")
-    add_scan(app_session, their_label, area="Uông Bí")
+    add_scan(app_session, my_label, area="1")  # located checks: province codes
+    add_scan(app_session, their_label, area="96")
     make_user(app_session, "dongcao", "producer", mine.product.producer_id)
     client = app.test_client()
     login(client, "dongcao")
     home = client.get("/producer").get_data(as_text=True)
-    assert "Củ cải trắng" in home and "Mê Linh" in home
-    assert "Rượu mơ Yên Tử" not in home and "Uông Bí" not in home
+    assert "Củ cải trắng" in home and "Thành phố Hà Nội" in home
+    assert "Rượu mơ Yên Tử" not in home and "Cà Mau" not in home
     assert mine.product.producer.legal_name in home and theirs.product.producer.legal_name not in home
     lot = client.get(f"/producer/lots/{mine.lot.id}")
     assert lot.status_code == 200 and str(my_label.serial) in lot.get_data(as_text=True)

@@ -44,7 +44,11 @@ class Scan(Base):
     label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"))
     verdict: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(10))  # web, api, short
+    # The province code of a located check (traceability.services.clones): established by the
+    # server from the phone's own location, the only area clone signals use.
     area: Mapped[str | None] = mapped_column(String(100))
+    # What an API caller said the area was: stored as a claim, never fed to a signal.
+    claimed_area: Mapped[str | None] = mapped_column(String(100))
     device: Mapped[str | None] = mapped_column(String(40))
     source_hash: Mapped[str | None] = mapped_column(String(32))
 

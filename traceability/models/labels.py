@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +49,11 @@ class Label(Base):
     recent_sources: Mapped[list[str] | None] = mapped_column(JSON)
     recent_areas: Mapped[list[str] | None] = mapped_column(JSON)
     recent_oldest: Mapped[datetime | None]
+    # The clone signal from located checks, kept once it fires (traceability.services.clones,
+    # revision 0005_clone): its name, when, and the checks that show it.
+    clone_signal: Mapped[str | None] = mapped_column(String(30))
+    clone_signal_at: Mapped[datetime | None]
+    clone_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     lot: Mapped[Lot] = relationship()
     certification: Mapped[Certification] = relationship()

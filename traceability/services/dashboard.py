@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from .. import places
 from ..models import Label, Lot, Product, Scan
 
 
@@ -53,5 +54,7 @@ def scans_by_area(session: Session, *, since: datetime, producer_id: int) -> lis
         .group_by(Scan.area)
     )
     return sorted(
-        ((a or "", int(n)) for a, n in session.execute(query).all()), key=lambda kv: (-kv[1], kv[0])
+        # Areas are province codes of located checks; scans without one are counted as "".
+        ((places.name(a) or "", int(n)) for a, n in session.execute(query).all()),
+        key=lambda kv: (-kv[1], kv[0]),
     )

@@ -24,10 +24,12 @@ from ..models import Label, Scan, utcnow
 from ..prepared import PreparedInsert, PreparedRead
 from .registry_version import NEWEST_ID, RECENT_COUNT
 
-# A genuine item is checked by one buyer, perhaps a shop and a relative: a few sources. The
-# same serial seen from many sources or provinces within days means the QR was copied.
-CLONE_WINDOW = timedelta(days=7)
-CLONE_SOURCES = 5
+# One item is checked from a few networks in a day (a shop, the buyer's phone, the home
+# Wi-Fi, a relative); many more within one day means many items carry the code. The window
+# is a day because the source hash rotates daily: over a week one buyer re-checking would
+# count as seven sources (docs/clone-signals.md has the data).
+CLONE_WINDOW = timedelta(days=1)
+CLONE_SOURCES = 6
 CLONE_AREAS = 3
 RECENT_LIMIT = 200
 
@@ -36,10 +38,11 @@ RECENT_LIMIT = 200
 class ScanHistory:
     """The scan log of one label, including the scan being served now if it was counted.
 
-    ``recent_sources`` and ``recent_areas`` count distinct sources and areas in the clone
-    window up to the thresholds (:data:`CLONE_SOURCES`, :data:`CLONE_AREAS`); more is reported
-    as the threshold. ``signals`` names each clone signal that fired: ``many_sources``,
-    ``many_areas``, ``claimed_twice``.
+    ``recent_sources`` and ``recent_areas`` count distinct sources and located provinces in
+    the clone window up to :data:`CLONE_SOURCES` and :data:`CLONE_AREAS`; more is reported as
+    that number. ``first_area`` is the province code of the first scan, if it was located.
+    ``signals`` names each clone signal that fired: ``many_sources``, ``claimed_twice`` and
+    those of :mod:`.clones`. ``claimed_at`` is when the item was first claimed (activated).
     """
 
     count: int
@@ -48,6 +51,7 @@ class ScanHistory:
     recent_sources: int
     recent_areas: int
     signals: tuple[str, ...]
+    claimed_at: datetime | None = None
 
     @property
     def clone_suspected(self) -> bool:
@@ -78,7 +82,7 @@ class RecentScans:
 # The writer's insert of a batch of scans, straight to the driver (see traceability.prepared).
 _INSERT = PreparedInsert(
     Scan.metadata.tables["scans"],
-    ("at", "serial", "label_id", "verdict", "channel", "area", "device", "source_hash"),
+    ("at", "serial", "label_id", "verdict", "channel", "area", "claimed_area", "device", "source_hash"),
 )
 
 
@@ -152,6 +156,8 @@ _LABEL = select(
     Label.recent_sources,
     Label.recent_areas,
     Label.recent_oldest,
+    Label.claimed_at,
+    Label.clone_signal,
 ).where(Label.id == bindparam("label_id"))
 # The verify path's one query, run on the driver directly (see traceability.prepared).
 _LABEL_AND_VERSION = PreparedRead(_LABEL.add_columns(NEWEST_ID, RECENT_COUNT))
@@ -167,6 +173,7 @@ def scan_row(
     device: str | None,
     source_hash: str | None,
     at: datetime | None = None,
+    claimed_area: str | None = None,
 ) -> dict[str, Any]:
     """Return one scan as a row for :func:`record_scans`, truncated to the column sizes so
     that recording never fails on odd input."""
@@ -177,6 +184,7 @@ def scan_row(
         "verdict": verdict[:20],
         "channel": channel[:10],
         "area": area[:100] if area else None,
+        "claimed_area": claimed_area[:100] if claimed_area else None,
         "device": device[:40] if device else None,
         "source_hash": source_hash[:32] if source_hash else None,
     }
@@ -283,7 +291,7 @@ def scan_history(
     connection = session.connection()
     row = connection.execute(_LABEL, {"label_id": label_id}).first()
     if row is None:
-        return ScanHistory(0, None, None, 0, 0, ())
+        return ScanHistory(0, None, None, 0, 0, (), None)
     return _history(
         connection, label_id, tuple(row), now or utcnow(), current_source, current_area, count_current
     )
@@ -321,7 +329,7 @@ def _history(
     current_area: str | None,
     count_current: bool,
 ) -> ScanHistory:
-    count, first_at, first_area, claims, stored_sources, stored_areas, oldest = row
+    count, first_at, first_area, claims, stored_sources, stored_areas, oldest, claimed_at, signal = row
     if not count:
         recent = RecentScans((), (), None)
     else:
@@ -339,11 +347,11 @@ def _history(
     signals = []
     if sources >= CLONE_SOURCES:
         signals.append("many_sources")
-    if areas >= CLONE_AREAS:
-        signals.append("many_areas")
+    if signal:
+        signals.append(signal)
     if (claims or 0) > 1:
         signals.append("claimed_twice")
-    return ScanHistory(int(count), first_at, first_area, sources, areas, tuple(signals))
+    return ScanHistory(int(count), first_at, first_area, sources, areas, tuple(signals), claimed_at)
 
 
 def count_scans(session: Session, *, label_id: int | None = None) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .. import validate
+from .. import places, validate
 from ..enums import RecordStatus, RevocationReason, RevocationTarget
 from ..exc import NotFound
 from ..models import Label, Lot, Producer, Product, Scan
@@ -128,7 +128,8 @@ def by_area(session: Session, *, since: datetime, limit: int = 100) -> list[tupl
         select(Scan.area, Scan.label_id).where(Scan.label_id.in_(suspects), Scan.at >= since).distinct()
     ).all()
     for area, _label in pairs:
-        counts[area or ""] = counts.get(area or "", 0) + 1
+        name = places.name(area) or ""  # areas are province codes of located checks
+        counts[name] = counts.get(name, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
