@@ -14,7 +14,8 @@ from typing import BinaryIO
 
 from .render import LabelWriter, PrintLabel
 
-_RANGE = re.compile(r"\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?")
+_RANGE = re.compile(r"\s*(\d{1,20})\s*(?:\.\.\s*(\d{1,20})\s*)?")
+MAX_NUMBER = 2**31 - 1  # label numbers are a 32-bit INTEGER column
 
 
 def write_all(labels: Iterable[PrintLabel], writers: list[LabelWriter]) -> None:
@@ -77,7 +78,8 @@ def rendered(render: Callable[[BinaryIO], None]) -> BinaryIO:
 def parse_numbers(value: str) -> tuple[int, int]:
     """Return ``(first, last)`` from ``"A..B"`` or ``"A"`` (label numbers within a lot).
 
-    Raises :class:`ValueError` for anything else, for 0 or for a first above the last.
+    Raises :class:`ValueError` for anything else, for 0, for a number above
+    :data:`MAX_NUMBER` or for a first above the last.
     """
     match = _RANGE.fullmatch(value)
     if not match:
@@ -86,4 +88,6 @@ def parse_numbers(value: str) -> tuple[int, int]:
     last = int(match[2]) if match[2] else first
     if first < 1 or last < first:
         raise ValueError("the range must be 1 or more, the first not above the last")
+    if last > MAX_NUMBER:
+        raise ValueError(f"label numbers go up to {MAX_NUMBER:,}")
     return first, last

@@ -28,8 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.load(config, environ, Path(app.instance_path)))
     app.extensions["ocop.keystore"] = Keystore(app.config["OCOP_KEYS_DIR"])
 
-    from . import db, errors, i18n, security
+    from . import bounds, db, errors, i18n, security
 
+    bounds.init_app(app)  # before any blueprint: its routes are compiled as registered
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

@@ -18,9 +18,12 @@ from labels import LabelError
 from traceability import RegistryError
 
 from .. import db
+from ..bounds import MAX_ID
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# A record id typed on the command line: bounded before it reaches the database.
+ID = click.IntRange(1, MAX_ID)
 CLI_ACTOR = "cli:" + (os.environ.get("USER") or "operator")
 
 

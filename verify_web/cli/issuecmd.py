@@ -26,7 +26,7 @@ from labels.output import Format, format_for, open_writer
 from labels.render import PrintLabel
 from labels.runfiles import parse_numbers, staged, write_all
 
-from .common import CLI_ACTOR, domain_errors, keystore, passphrase, transaction
+from .common import CLI_ACTOR, ID, domain_errors, keystore, passphrase, transaction
 
 
 def _target(path: Path, what: str) -> Path:
@@ -80,7 +80,7 @@ def _progress(labels: Iterable[PrintLabel], count: int, quiet: bool, verb: str) 
 
 
 @click.command("issue")
-@click.option("--product", "product_id", type=int, required=True, help="Product id (see `ocop registry`).")
+@click.option("--product", "product_id", type=ID, required=True, help="Product id (see `ocop registry`).")
 @click.option("--lot", "lot_code", required=True, help="The product's lot code.")
 @click.option("--count", type=int, required=True, help="How many new labels (1–100,000).")
 @click.option(
@@ -182,7 +182,7 @@ def _parse_range(value: str | None) -> tuple[int, int] | None:
 
 @click.command("reprint")
 @click.option("--lot", "lot_code", required=True, help="The lot code.")
-@click.option("--product", "product_id", type=int, help="Product id, when several products use the lot code.")
+@click.option("--product", "product_id", type=ID, help="Product id, when several products use the lot code.")
 @click.option(
     "--serials", "numbers", help="Label numbers A..B within the lot (as printed after 'Số tem'); default all."
 )
