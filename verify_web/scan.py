@@ -36,6 +36,7 @@ def _shell(checked: verdicts.Checked, code: str | None) -> tuple[str, ...]:
         "scan.html",
         verdict=verdict,
         code=code,
+        typed=checked.key[0] == "short",
         events=verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else (),
         slot=_slot_marker,
     )
