@@ -97,6 +97,10 @@ def test_reprint_numbers_past_the_column_are_a_400(
         refused = client.post(path, data=form | {"numbers": numbers})
         assert_clear_4xx(refused, 400)
         assert 'role="alert"' in refused.get_data(as_text=True)
+    # A product id past the column, on the reprint and the issue form alike.
+    for form_path, extra in ((path, {}), (path.replace("reprint", "issue"), {"count": "1"})):
+        refused = client.post(form_path, data=form | extra | {"product": "999999999999"})
+        assert_clear_4xx(refused, 400)
     assert client.post(path, data=form | {"numbers": "1..2147483647"}).status_code == 200
 
 
