@@ -79,8 +79,8 @@ def parse_short_code(text: str) -> int:
     """Return the serial typed as a short code. Case, spaces, hyphens and the look-alikes
     O/I/L are forgiven.
 
-    Raises :class:`DecodeError` (``bad_length``, ``bad_digits``) on a malformed code or a wrong
-    check character, so a typo is caught before any lookup.
+    Raises :class:`DecodeError`: ``bad_length`` or ``bad_digits`` for a malformed code,
+    ``mistyped`` for a wrong check character, so a typo is caught before any lookup.
     """
     cleaned = "".join(text.split()).replace("-", "").upper().translate(_CROCKFORD_ALIASES)
     if len(cleaned) != SHORT_CODE_CHARS + 1:
@@ -93,5 +93,5 @@ def parse_short_code(text: str) -> int:
             raise DecodeError(Reason.BAD_DIGITS, f"character {ch!r} is not used in short codes")
         value = value * 32 + index
     if check != check_character(body):
-        raise DecodeError(Reason.BAD_DIGITS, "the check character does not match: a character is mistyped")
+        raise DecodeError(Reason.MISTYPED, "the check character does not match: a character is mistyped")
     return value

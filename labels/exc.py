@@ -19,6 +19,9 @@ class Reason(StrEnum):
     BAD_FIELD = "bad_field"  # a payload field holds an impossible value
     UNKNOWN_KEY = "unknown_key"
     BAD_SIGNATURE = "bad_signature"
+    # A typed short code whose check character does not match: proof of a typing mistake,
+    # not of a fake, so callers ask for the code again instead of warning about the product.
+    MISTYPED = "mistyped"
 
 
 class LabelError(Exception):

@@ -51,6 +51,9 @@ def load(
     settings["OCOP_KEYS_DIR"] = Path(get("OCOP_KEYS_DIR") or instance_path / "keys")
     settings["OCOP_UPLOAD_DIR"] = Path(get("OCOP_UPLOAD_DIR") or instance_path / "uploads")
     settings["OCOP_TIMEZONE"] = str(get("OCOP_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    # Shown in every page's footer; not secrets, so unset is allowed (the footer says so).
+    settings["OCOP_OPERATOR"] = str(get("OCOP_OPERATOR") or "").strip()[:200] or None
+    settings["OCOP_CONTACT"] = str(get("OCOP_CONTACT") or "").strip()[:200] or None
     settings["SESSION_COOKIE_SECURE"] = settings["OCOP_BASE_URL"].startswith("https://")
     settings["SESSION_COOKIE_HTTPONLY"] = True
     settings["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -32,6 +32,9 @@ def main() -> int:
     instance = Path(os.environ.get("OCOP_INSTANCE") or Path.cwd() / "instance").resolve()
     os.environ["OCOP_INSTANCE"] = str(instance)
     os.environ.setdefault("OCOP_BASE_URL", f"http://127.0.0.1:{port}")
+    # The footer's operator and contact: plainly a local demo, not the real office.
+    os.environ.setdefault("OCOP_OPERATOR", "Bản chạy thử trên máy này (demo), không phải dịch vụ chính thức")
+    os.environ.setdefault("OCOP_CONTACT", "demo@example.invalid")
     if not os.environ.get("OCOP_SECRET_KEY"):
         os.environ.setdefault("OCOP_SECRET_KEY_FILE", str(_local_secret(instance / "secret_key", 48)))
     if not os.environ.get("OCOP_KEY_PASSPHRASE"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -20,13 +19,12 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from labels import Status, Warning, verify_scan
 from traceability import RegistryError
 from traceability.services import casework, dashboard, suspects
 
-from . import charts, db
+from . import charts, db, scanlog
 from .auth import actor, roles_required
-from .fieldcheck import PhotoError, qr_texts
+from .fieldcheck import PhotoError, check_all, qr_texts
 from .staffkit import days_arg, error_message, keyring, since
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
@@ -78,24 +76,14 @@ def check() -> str | tuple[str, int]:
             text=text,
             error=gettext("Paste the QR content or choose a photo."),
         ), 400
-    ring = keyring()
-    today = datetime.now(UTC).date()
-    results = [
-        (
-            t,
-            verify_scan(
-                t,
-                keyring=ring,
-                today=today,
-                session=db.session(),
-                our_base_url=current_app.config["OCOP_BASE_URL"],
-            ),
-        )
-        for t in texts[:5]
-    ]
-    return render_template(
-        "staff/check.html", results=results, text=text, Status=Status, FOREIGN=Warning.FOREIGN_DOMAIN
+    results = check_all(
+        texts[:5],
+        session=db.session(),
+        keyring=keyring(),
+        today=scanlog.today(),
+        our_base_url=current_app.config["OCOP_BASE_URL"],
     )
+    return render_template("staff/check.html", results=results, text=text)
 
 
 @bp.get("/suspects")

@@ -42,9 +42,13 @@ SCHEMAS: dict[str, Any] = {
                 **NULLABLE_TEXT,
                 "description": "invalid: empty, too_long, not_a_label, bad_scheme, bad_length, bad_digits, "
                 "out_of_range, unsupported_version, bad_field, unknown_key, bad_signature, "
-                "unknown_serial, registry_mismatch; "
+                "unknown_serial, registry_mismatch, mistyped; "
                 "revoked: counterfeit, recalled, withdrawn, damaged_or_lost, key_compromised, other; "
-                "expired: past_date, withdrawn",
+                "expired: past_date, withdrawn. "
+                "mistyped (a typed short code whose check character does not match) proves a typing "
+                "mistake, not a fake: ask for the code again and never warn about the product; a "
+                "short code sent to GET /verify/{code} that is bad_length or bad_digits is a typing "
+                "mistake too.",
             },
             "warnings": {
                 "type": "array",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
@@ -22,7 +23,20 @@ HEADINGS = {
     "expired": _l("OCOP certification expired"),
     "revoked": _l("Label revoked"),
     "invalid": _l("Not a genuine OCOP label"),
+    "mistyped": _l("Check the code you typed"),
 }
+# Reasons that a typed short code was mistyped (see :func:`typo`): it names no label, and that
+# says nothing about the product.
+TYPING_REASONS = frozenset({"mistyped", "bad_length", "bad_digits"})
+
+
+def typo(verdict: Verdict, *, typed: bool) -> bool:
+    """True if the verdict says only that a code was mistyped: a wrong check character, or
+    (for a code typed by hand, ``typed``) a wrong length or a character short codes never use.
+    Such a verdict is told as "check what you typed", never as a fake."""
+    return verdict.reason == "mistyped" or (typed and verdict.reason in TYPING_REASONS)
+
+
 REVOCATION_REASONS = {
     "counterfeit": _l("counterfeit goods"),
     "recalled": _l("the product was recalled"),
@@ -183,6 +197,13 @@ def _verdict_facts(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def genuine_site() -> str:
+    """Return the one genuine address of the verify site as people read it: the configured
+    base URL in lower case (``https://xacthuc.ocop.vn``)."""
+    base = urlsplit(current_app.config["OCOP_BASE_URL"].lower())
+    return f"{base.scheme}://{base.netloc}"
+
+
 def day(value: date | datetime | None) -> str:
     """Return ``value`` as dd/mm/yyyy (the Vietnamese order, also clear in English); a
     datetime is shown on the calendar of the programme's time zone. Plain strftime: Babel's
@@ -226,4 +247,6 @@ def init_app(app: Flask) -> None:
         short_code=short_code,
         day=day,
         province_name=places.name,
+        is_typo=typo,
+        genuine_site=genuine_site,
     )

@@ -31,6 +31,7 @@ from labels.runfiles import parse_numbers, rendered, write_all
 from traceability import NotFound, ValidationError
 from traceability.services import producers
 
+from .bounds import MAX_ID
 from .staffkit import keyring
 
 # A browser request must finish in seconds (measured: 10,000 labels as PDF ~6 s, as PNG ~48 s on
@@ -103,7 +104,8 @@ def _text(form: Mapping[str, str], name: str, limit: int = 100) -> str:
 
 def _whole(form: Mapping[str, str], name: str) -> int:
     raw = _text(form, name)
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+    # Bounded before it reaches the database: ids and label numbers are INTEGER columns.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or int(raw) > MAX_ID:
         raise FormRefused(
             gettext("Please check “%(field)s”: it must be a whole number.", field=name), status=400
         )

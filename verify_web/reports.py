@@ -25,6 +25,8 @@ from traceability.services import reports
 from . import db, ratelimit
 
 bp = Blueprint("reports", __name__)
+# How long a report is kept, as the privacy notice on the form states (Decree 13/2023/NĐ-CP).
+REPORT_KEPT_MONTHS = 24
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -49,7 +51,9 @@ class PhotoError(Exception):
 def form() -> str:
     """The empty form, with the code pre-filled when coming from a scan page."""
     values = {"code": request.args.get("code", "")[:400]}
-    return render_template("report.html", values=values, error=None, field_errors=FIELD_ERRORS)
+    return render_template(
+        "report.html", values=values, error=None, field_errors=FIELD_ERRORS, kept_months=REPORT_KEPT_MONTHS
+    )
 
 
 @bp.post("/report")
@@ -71,7 +75,13 @@ def submit() -> tuple[str, int] | str:
             photo_path=None,
         )
     except (ValidationError, PhotoError) as e:
-        return render_template("report.html", values=values, error=e.field, field_errors=FIELD_ERRORS), 400
+        return render_template(
+            "report.html",
+            values=values,
+            error=e.field,
+            field_errors=FIELD_ERRORS,
+            kept_months=REPORT_KEPT_MONTHS,
+        ), 400
     if photo is not None:
         # Written only after the report validated; the DB commit follows this 200 response.
         report.photo_path = _store(photo)

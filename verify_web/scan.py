@@ -38,6 +38,7 @@ def _shell(checked: verdicts.Checked, code: str | None, cloned: bool) -> tuple[s
         verdict=verdict,
         code=code,
         cloned=cloned,
+        typed=checked.key[0] == "short",
         events=verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else (),
         slot=_slot_marker,
     )

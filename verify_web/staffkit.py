@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from keys import Keyring, KeysError
 from traceability import Conflict, NotFound, RegistryError, StateError, ValidationError
 
+from .bounds import MAX_ID
+
 # Field names as the forms call them, for "Please check …" messages.
 FIELD_LABELS = {
     "legal_name": _l("Legal name"),
@@ -69,15 +71,21 @@ def error_message(error: RegistryError) -> str:
 def form_int(name: str) -> int:
     """Return a positive whole number from the form, or raise :class:`ValidationError`."""
     value = request.form.get(name, "").strip()
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**62:
+    if not _digits(value, MAX_ID) or not 0 < int(value) <= MAX_ID:
         raise ValidationError(name, "must be a whole number from 1")
     return int(value)
+
+
+def _digits(text: str, most: int) -> bool:
+    """True if ``text`` is ASCII digits, no more of them than ``most`` has (so ``int()`` stays
+    cheap and never meets Python's 4,300-digit limit)."""
+    return text.isascii() and text.isdigit() and len(text) <= len(str(most))
 
 
 def days_arg(default: int = 30, most: int = 366) -> int:
     """Return ``?days=`` (1..most); 400 for anything else."""
     raw = request.args.get("days", str(default))
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= most:
+    if not _digits(raw, most) or not 1 <= int(raw) <= most:
         abort(400)
     return int(raw)
 

@@ -11,8 +11,11 @@ from typing import Any
 
 from keys import Keyring
 from labels import DecodeError, LabelError, open_code, parse, parse_short_code
+from labels.encoding import SHORT_CODE_BITS
 from traceability import ValidationError
 from traceability.enums import RevocationTarget
+
+from .bounds import MAX_ID
 
 _RANGE = re.compile(r"\s*(\d{1,12})\s*:\s*(\d{1,9})\s*-\s*(\d{1,9})\s*")
 _SERIAL_DIGITS = 19  # 60-bit serials have at most 19 digits; the code's digit string is far longer
@@ -24,6 +27,8 @@ def label_serial(text: str, keyring: Keyring) -> int:
     if not cleaned:
         raise ValidationError("code", "give the QR text, the short code or the serial")
     if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= _SERIAL_DIGITS:
+        if int(cleaned) >= 1 << SHORT_CODE_BITS:  # checked here, before it reaches the database
+            raise ValidationError("code", "no label has this serial: serials are below 2^60")
         return int(cleaned)
     if "/" in cleaned or (cleaned.isascii() and cleaned.isdigit()):
         try:
@@ -39,7 +44,7 @@ def label_serial(text: str, keyring: Keyring) -> int:
 
 def _positive(field: str, value: str) -> int:
     cleaned = value.strip()
-    if not cleaned.isascii() or not cleaned.isdigit() or int(cleaned) < 1 or len(cleaned) > 12:
+    if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > 12 or not 1 <= int(cleaned) <= MAX_ID:
         raise ValidationError(field, "must be a whole number from 1")
     return int(cleaned)
 
@@ -60,6 +65,8 @@ def parse_target(kind: str, value: str, keyring: Keyring) -> tuple[RevocationTar
         if not match:
             raise ValidationError("range", "write LOT:FIRST-LAST, e.g. 12:1-500")
         lot, first, last = (int(g) for g in match.groups())
+        if lot > MAX_ID:
+            raise ValidationError("range", "no lot has this number")
         if not 1 <= first <= last:
             raise ValidationError("range", "the first number must be 1 or more and not above the last")
         return target, {"lot_id": lot, "first": first, "last": last}

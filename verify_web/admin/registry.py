@@ -38,9 +38,11 @@ def _when(name: str) -> datetime:
     raw = request.form.get(name, "").strip()
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
+        # In UTC at once: an offset that pushes the time past year 1 (0001-01-01T00:00+23:59)
+        # fails here, as a form error, and not later in a comparison or the database.
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValidationError(name, "must be a date and time YYYY-MM-DDTHH:MM") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _index(error: str | None = None, status: int = 200) -> tuple[str, int]:

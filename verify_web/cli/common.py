@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -18,9 +19,12 @@ from labels import LabelError
 from traceability import RegistryError
 
 from .. import db
+from ..bounds import MAX_ID
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# A record id typed on the command line: bounded before it reaches the database.
+ID = click.IntRange(1, MAX_ID)
 CLI_ACTOR = "cli:" + (os.environ.get("USER") or "operator")
 
 
@@ -74,3 +78,16 @@ def parse_date(_ctx: click.Context | None, param: click.Parameter | None, value:
     except ValueError:
         name = param.name if param else "date"
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=f"--{name}") from None
+
+
+FAULT_ENV = "OCOP_TEST_KILL_AT"
+
+
+def fault_point(stage: str) -> None:
+    """A test-only kill switch, inert unless the environment variable ``OCOP_TEST_KILL_AT``
+    names ``stage``: then the process sends itself SIGKILL, as a power cut or the OOM killer
+    would, with no cleanup. ``ocop issue`` has the stages ``writing`` (labels recorded in the
+    open transaction and half written), ``rendered`` (file complete, not committed),
+    ``committed`` (committed, file not yet named) and ``published`` (file named)."""
+    if os.environ.get(FAULT_ENV) == stage:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -1,8 +1,10 @@
 """``ocop issue`` and ``ocop reprint``: labels for a lot, written to PDF, SVG, PNG or CSV.
 
-Files are written to a temporary name beside the target and renamed only when complete; the
-database transaction commits after that. A failure or Ctrl-C leaves nothing recorded and no
-file under the target name.
+Files are written without a name (or under a hidden temporary one) and get their target name
+only after the database transaction committed (:func:`labels.runfiles.staged`). A failure or
+Ctrl-C before the commit leaves nothing recorded and no file; a kill at any moment leaves no
+file, or a file whose every label is recorded. ``tests/verify_web/cli/test_issue_kill.py`` kills
+the command at each stage (:func:`.common.fault_point`).
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from flask.cli import with_appcontext
 
 from labels import LabelSerializer
 from labels.exc import LayoutError
-from labels.issuance import issue, plan_issue, plan_reprint, reprint
+from labels.issuance import BATCH, issue, plan_issue, plan_reprint, reprint
 from labels.layout import Stock, design, parse_stock
 from labels.output import Format, format_for, open_writer
 from labels.render import PrintLabel
 from labels.runfiles import parse_numbers, staged, write_all
 
-from .common import CLI_ACTOR, domain_errors, keystore, passphrase, transaction
+from .common import CLI_ACTOR, ID, domain_errors, fault_point, keystore, passphrase, transaction
 
 
 def _target(path: Path, what: str) -> Path:
@@ -79,8 +81,17 @@ def _progress(labels: Iterable[PrintLabel], count: int, quiet: bool, verb: str) 
                 bar.update(100 if done % 100 == 0 else done % 100, done)
 
 
+def _with_fault_point(labels: Iterable[PrintLabel]) -> Iterator[PrintLabel]:
+    """Pass labels through, with the ``writing`` fault point after the first batch was
+    recorded and half written (see :func:`.common.fault_point`)."""
+    for done, label in enumerate(labels, 1):
+        if done == BATCH + 1:
+            fault_point("writing")
+        yield label
+
+
 @click.command("issue")
-@click.option("--product", "product_id", type=int, required=True, help="Product id (see `ocop registry`).")
+@click.option("--product", "product_id", type=ID, required=True, help="Product id (see `ocop registry`).")
 @click.option("--lot", "lot_code", required=True, help="The product's lot code.")
 @click.option("--count", type=int, required=True, help="How many new labels (1–100,000).")
 @click.option(
@@ -136,35 +147,33 @@ def issue_cmd(
         raise click.BadParameter("must be from 1 to 100,000", param_hint="--count")
     signer = keystore().signer(passphrase())
     serializer = LabelSerializer(current_app.config["OCOP_BASE_URL"], keystore().keyring())
-    published: list[Path] = []
-    try:
-        with transaction() as session:
-            plan = plan_issue(
-                session,
-                product_id=product_id,
-                lot_code=lot_code,
-                count=count,
-                today=date.today(),
-                base_url=serializer.base_url,
+    with transaction() as session:
+        plan = plan_issue(
+            session,
+            product_id=product_id,
+            lot_code=lot_code,
+            count=count,
+            today=date.today(),
+            base_url=serializer.base_url,
+        )
+        label_design = design(stock, plan.facts)
+        for warning in plan.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+
+        def commit() -> None:
+            fault_point("rendered")
+            session.commit()  # the labels are recorded before their file gets its name
+            fault_point("committed")
+
+        with staged(targets, commit=commit) as files:
+            writers = [open_writer(files[0], fmt, label_design, dpi=int(dpi), with_secret=with_secret)]
+            if manifest is not None:
+                writers.append(open_writer(files[1], Format.CSV, label_design, with_secret=with_secret))
+            labels = issue(
+                session, plan, key=signer, serializer=serializer, actor=CLI_ACTOR, with_secret=with_secret
             )
-            label_design = design(stock, plan.facts)
-            for warning in plan.warnings:
-                click.echo(f"Warning: {warning}", err=True)
-            with staged(targets) as files:
-                writers = [open_writer(files[0], fmt, label_design, dpi=int(dpi), with_secret=with_secret)]
-                if manifest is not None:
-                    writers.append(open_writer(files[1], Format.CSV, label_design, with_secret=with_secret))
-                labels = issue(
-                    session, plan, key=signer, serializer=serializer, actor=CLI_ACTOR, with_secret=with_secret
-                )
-                write_all(_progress(labels, count, quiet, "Issuing"), writers)
-                session.flush()  # surface database errors before the files get their final names
-            published = targets
-    except BaseException:
-        # The commit failed after the files were renamed: they describe nothing recorded.
-        for target in published:
-            target.unlink(missing_ok=True)
-        raise
+            write_all(_progress(_with_fault_point(labels), count, quiet, "Issuing"), writers)
+        fault_point("published")
     last = plan.first_number + count - 1
     click.echo(f"Issued {count} labels for lot {plan.lot_code} (numbers {plan.first_number}–{last}) → {out}")
     if manifest is not None:
@@ -182,7 +191,7 @@ def _parse_range(value: str | None) -> tuple[int, int] | None:
 
 @click.command("reprint")
 @click.option("--lot", "lot_code", required=True, help="The lot code.")
-@click.option("--product", "product_id", type=int, help="Product id, when several products use the lot code.")
+@click.option("--product", "product_id", type=ID, help="Product id, when several products use the lot code.")
 @click.option(
     "--serials", "numbers", help="Label numbers A..B within the lot (as printed after 'Số tem'); default all."
 )
@@ -230,7 +239,7 @@ def reprint_cmd(
             serializer=serializer,
             actor=CLI_ACTOR,
         )
-        with staged([target]) as files:
+        with staged([target], commit=session.commit) as files:
             write_all(
                 _progress(labels, plan.count, quiet, "Rendering"),
                 [open_writer(files[0], fmt, label_design, dpi=int(dpi))],

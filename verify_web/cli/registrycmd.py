@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from traceability.enums import IssuingLevel, ProducerKind, ProductGroup
 from traceability.services import certifications, lots, producers
 
-from .common import CLI_ACTOR, domain_errors, parse_date, transaction
+from .common import CLI_ACTOR, ID, domain_errors, parse_date, transaction
 
 registry = AppGroup("registry", help="Producers, products, certifications and lots.")
 
@@ -54,7 +54,7 @@ def add_producer(
 
 
 @registry.command("add-product")
-@click.option("--producer", "producer_id", required=True, type=click.IntRange(min=1))
+@click.option("--producer", "producer_id", required=True, type=ID)
 @click.option("--name", required=True)
 @click.option("--group", required=True, type=_choice(ProductGroup))
 @click.option("--gtin", default=None, help="GTIN-8/12/13/14 with a valid check digit.")
@@ -69,7 +69,7 @@ def add_product(producer_id: int, name: str, group: str, gtin: str | None) -> No
 
 
 @registry.command("certify")
-@click.option("--product", "product_id", required=True, type=click.IntRange(min=1))
+@click.option("--product", "product_id", required=True, type=ID)
 @click.option("--stars", required=True, type=click.IntRange(3, 5))
 @click.option("--number", required=True, help="Decision or certificate number.")
 @click.option("--issued-on", required=True, callback=parse_date, help="YYYY-MM-DD")
@@ -91,7 +91,7 @@ def certify(product_id: int, stars: int, number: str, issued_on: date, valid_unt
 
 
 @registry.command("add-lot")
-@click.option("--product", "product_id", required=True, type=click.IntRange(min=1))
+@click.option("--product", "product_id", required=True, type=ID)
 @click.option("--code", required=True)
 @click.option("--produced-on", required=True, callback=parse_date, help="YYYY-MM-DD")
 @click.option("--best-before", default=None, callback=parse_date, help="The product's own expiry.")

@@ -9,7 +9,7 @@ from traceability.enums import RevocationReason
 from traceability.services import revocations
 
 from ..targets import parse_target
-from .common import CLI_ACTOR, domain_errors, keystore, transaction
+from .common import CLI_ACTOR, ID, domain_errors, keystore, transaction
 
 REASONS = [r.value for r in RevocationReason]
 
@@ -65,7 +65,7 @@ def revoke(
 
 @click.command("reinstate")
 @with_appcontext
-@click.argument("revocation_id", type=click.IntRange(min=1))
+@click.argument("revocation_id", type=ID)
 @click.option("--note", required=True, help="Why the revocation was a mistake.")
 @domain_errors
 def reinstate(revocation_id: int, note: str) -> None:

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from traceability.services import users
 
-from .common import CLI_ACTOR, domain_errors, transaction
+from .common import CLI_ACTOR, ID, domain_errors, transaction
 
 group = AppGroup("user", help="Staff accounts.")
 
@@ -21,7 +21,7 @@ group = AppGroup("user", help="Staff accounts.")
 @click.option(
     "--producer",
     "producer_id",
-    type=click.IntRange(min=1),
+    type=ID,
     default=None,
     help="The producer a producer account belongs to.",
 )
