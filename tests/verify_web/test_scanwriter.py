@@ -118,7 +118,8 @@ def test_close_drains_a_full_backlog_quickly(app: Flask, codes: Codes, app_sessi
     started = time.monotonic()
     writer.close()
     assert time.monotonic() - started < DRAIN_SECONDS
-    assert writer.written == scans.count_scans(app_session, label_id=codes.genuine_label.id) == 5000 and writer.dropped == 0
+    assert writer.written == scans.count_scans(app_session, label_id=codes.genuine_label.id) == 5000
+    assert writer.dropped == 0
 
 
 _CHILD = """
