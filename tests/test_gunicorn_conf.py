@@ -119,6 +119,7 @@ def test_no_control_socket_shared_between_masters(tmp_path: Path) -> None:
                 except OSError:
                     assert time.monotonic() < deadline, "gunicorn did not start"
                     time.sleep(0.2)
+        time.sleep(2)  # the master opens its control socket just after it starts serving
         assert all(master.poll() is None for master in masters)
         assert not (home / ".gunicorn").exists()
     finally:
