@@ -19,4 +19,10 @@ workers = int(_given) if _given else 2 * _cores + 1
 worker_class = "sync"
 # A scan is answered in milliseconds; a request still running after this is stuck.
 timeout = 30
-graceful_timeout = 30  # time for a stopping worker to write its queued scan rows
+# A stopping worker writes its queued scan rows for at most verify_web.scanwriter.DRAIN_SECONDS
+# (4 s); this leaves room for a request in flight, and stops a stuck worker well before 30 s.
+graceful_timeout = 10
+# gunicorn 25+ opens a control socket at one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl), so two masters on a host unlink each other's. Nothing here uses
+# gunicornc; the master is driven by signals (HUP, TERM, TTIN/TTOU).
+control_socket_disable = True

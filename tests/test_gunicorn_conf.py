@@ -1,10 +1,15 @@
 """gunicorn.conf.py: the worker count, and WEB_CONCURRENCY refused with one line unless it is
-a whole number from 1 to 64."""
+a whole number from 1 to 64; the graceful timeout; no shared control socket."""
 
 from __future__ import annotations
 
 import os
 import runpy
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +60,69 @@ def test_bad_web_concurrency_is_one_line_error(monkeypatch: pytest.MonkeyPatch, 
 def test_superscript_digit_is_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit, match=r"^Error: WEB_CONCURRENCY"):
         settings(monkeypatch, "²")
+
+
+def test_graceful_timeout_outlasts_the_scan_writer_drain(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verify_web.scanwriter import DRAIN_SECONDS
+
+    conf = settings(monkeypatch, None)
+    assert DRAIN_SECONDS + 2 <= conf["graceful_timeout"] <= 10
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_no_control_socket_shared_between_masters(tmp_path: Path) -> None:
+    """Two gunicorn masters from this file run side by side, and neither creates the per-user
+    control socket (~/.gunicorn/gunicorn.ctl) that gunicorn 27 would otherwise share."""
+    (tmp_path / "hello.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'ok']\n"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "WEB_CONCURRENCY": "1"}
+    env.pop("XDG_RUNTIME_DIR", None)
+    ports = [_free_port(), _free_port()]
+    masters = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(CONF),
+                "--pythonpath",
+                str(tmp_path),
+                "-b",
+                f"127.0.0.1:{port}",
+                "hello:app",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for port in ports
+    ]
+    try:
+        for port in ports:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
+                        assert answer.read() == b"ok"
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "gunicorn did not start"
+                    time.sleep(0.2)
+        time.sleep(2)  # the master opens its control socket just after it starts serving
+        assert all(master.poll() is None for master in masters)
+        assert not (home / ".gunicorn").exists()
+    finally:
+        for master in masters:
+            master.terminate()
+            master.wait(timeout=30)

@@ -11,8 +11,9 @@ bookkeeping and the pool's checkout and reset, which together cost more than the
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import Connection, Engine
@@ -20,8 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from traceability import make_engine
+from traceability.transactions import retrying
 
 from . import forksafe
+
+T = TypeVar("T")
 
 
 def init_app(app: Flask) -> None:
@@ -44,6 +48,14 @@ def session() -> Session:
         g.db_session = current_app.extensions["ocop.sessionmaker"]()
     db: Session = g.db_session
     return db
+
+
+def write(work: Callable[[Session], T]) -> T:
+    """Run an admin write in its own transaction, committed before the response is drawn and
+    run again if PostgreSQL aborted it for a concurrent transaction (see
+    :func:`traceability.transactions.retrying`, which says what is returned and raised)."""
+    result: T = retrying(current_app.extensions["ocop.sessionmaker"], work)
+    return result
 
 
 class _Reader(threading.local):

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,15 @@ def _http_error(error: HTTPException) -> ErrorAnswer:
         message = _messages().get(code, error.name)
     # The exception's own headers that say how to proceed (Allow on a 405, Retry-After, …).
     extra = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return answer(code, message, extra)
+
+
+def answer(code: int, message: str, headers: dict[str, str]) -> ErrorAnswer:
+    """Return the error page with ``message`` (JSON under ``/api/``), status ``code``, ``headers``."""
     if wants_json():
-        response = jsonify(error={"code": code, "name": error.name, "message": message})
-        return response, code, extra
-    return render_template("error.html", code=code, message=message), code, extra
+        name = HTTP_STATUS_CODES.get(code, "Error")
+        return jsonify(error={"code": code, "name": name, "message": message}), code, headers
+    return render_template("error.html", code=code, message=message), code, headers
 
 
 def _unexpected(error: Exception) -> ErrorAnswer:

@@ -60,6 +60,10 @@ class PostgresServer:
         self._run(
             "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"
         )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the initialised server (again, after :meth:`pause`) and wait until it listens."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -72,6 +76,10 @@ class PostgresServer:
                     return
             time.sleep(0.1)
         raise RuntimeError("PostgreSQL did not start listening")
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data, as an outage would (fast: sessions cut off)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

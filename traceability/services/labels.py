@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import ColumnElement, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..enums import CertificationStatus, RecordStatus, RevocationReason, RevocationTarget
@@ -29,6 +29,19 @@ def next_number(session: Session, lot_id: int) -> int:
     """Return the next free label number in the lot (1 for a new lot)."""
     highest = session.scalar(select(func.max(Label.number)).where(Label.lot_id == lot_id))
     return (highest or 0) + 1
+
+
+def lock_labels(session: Session, condition: ColumnElement[bool]) -> None:
+    """Lock the labels matching ``condition`` in the caller's transaction, in id order and
+    ``FOR NO KEY UPDATE``: the order and strength the scan writer locks labels with
+    (:func:`.scans.record_scans`). A change to many labels locks them with this first, so it
+    waits for a writer's batch, or a writer for it, but the two never wait on each other
+    crosswise (an UPDATE alone locks rows in whatever order it finds them). Does nothing on
+    SQLite, whose writer holds the whole database."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    locked = select(Label.id).where(condition).order_by(Label.id).with_for_update(key_share=True)
+    session.execute(select(func.count()).select_from(locked.subquery()))
 
 
 def serials_in_use(session: Session, serials: Sequence[int]) -> set[int]:

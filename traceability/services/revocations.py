@@ -14,6 +14,7 @@ from ..enums import RecordStatus, RevocationReason, RevocationTarget
 from ..exc import NotFound, StateError, ValidationError
 from ..models import Label, Lot, Producer, Product, Revocation, utcnow
 from . import audit
+from .labels import lock_labels
 from .lots import get_lot
 from .producers import get_producer, get_product
 
@@ -87,6 +88,7 @@ def revoke(
     )
     session.add(revocation)
     session.flush()
+    lock_labels(session, condition & (Label.status == RecordStatus.ACTIVE))
     result = session.execute(
         update(Label)
         .where(condition, Label.status == RecordStatus.ACTIVE)
@@ -123,6 +125,7 @@ def reinstate(session: Session, *, actor: str, revocation_id: int, note: str) ->
     revocation.reinstated_note = validate.required_text("note", note, max_length=2000)
     revocation.reinstated_at = utcnow()
     revocation.reinstated_by = actor
+    lock_labels(session, Label.revocation_id == revocation.id)
     restored = session.execute(
         update(Label)
         .where(Label.revocation_id == revocation.id)

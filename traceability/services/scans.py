@@ -131,8 +131,8 @@ _STORE = (
         recent_oldest=bindparam("oldest", type_=Label.recent_oldest.type),
     )
 )
-# The labels a batch touches, locked (FOR UPDATE on PostgreSQL; SQLite's writer holds the
-# whole database) in id order, so two writers never wait on each other crosswise.
+# The labels a batch touches, locked before its scans are inserted, in id order, and FOR NO
+# KEY UPDATE (see record_scans). SQLite's writer holds the whole database instead.
 _LOCK = (
     select(
         Label.id,
@@ -145,7 +145,7 @@ _LOCK = (
     )
     .where(Label.id.in_(bindparam("ids", expanding=True)))
     .order_by(Label.id)
-    .with_for_update()
+    .with_for_update(key_share=True)
 )
 # Built once, so the verify path skips statement construction and hits the compiled cache.
 _LABEL = select(
@@ -194,11 +194,20 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     """Insert scan rows (from :func:`scan_row`) in the caller's transaction, count them on their
     labels and store each label's recent-scan summary (see the module docstring).
 
-    The labels are read under a row lock (PostgreSQL) before anything is derived from them, so
-    a concurrent writer's counts, summary and scans are committed and visible by then, and
-    each label is written once. A label with at most :data:`RECENT_LIMIT` scans and a summary
-    still valid gets the new scans added to it; any other label's summary is read again from
-    the scans table.
+    Lock order (PostgreSQL): the batch's labels are locked first, in id order, with ``FOR NO
+    KEY UPDATE``, and only then are the scans inserted. The scans' foreign key takes ``KEY
+    SHARE`` on their labels, which ``NO KEY UPDATE`` does not conflict with, so the only lock
+    writers wait for is the label row, always taken in the same order: no cycle, no deadlock
+    (inserting first and then locking ``FOR UPDATE`` deadlocked two writers on every shared
+    label: each held the KEY SHARE the other's FOR UPDATE waited for). Revocations lock their
+    labels the same way (:func:`.labels.lock_labels`).
+
+    The lock also means a concurrent writer's counts, summary and scans are committed and
+    visible before anything is derived from them, and each label is written once. A label
+    with at most :data:`RECENT_LIMIT` scans and a summary still valid gets the new scans added
+    to it; any other label's summary is read again from the scans table.
+
+    Raises :class:`sqlalchemy.exc.IntegrityError` for a row naming a label that does not exist.
     """
     if not rows:
         return
@@ -208,11 +217,11 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
             scanned.setdefault(row["label_id"], []).append(row)
     # Core statements on the session's connection: same transaction, no ORM bookkeeping.
     connection = session.connection()
+    stored = connection.execute(_LOCK, {"ids": sorted(scanned)}).all() if scanned else []
     _INSERT.execute(connection, rows)
-    if not scanned:
+    if not stored:
         return
     moment = now or utcnow()
-    stored = connection.execute(_LOCK, {"ids": sorted(scanned)}).all()
     updates = []
     for label_id, count, first_at, first_area, sources, areas, oldest in stored:
         batch = scanned[label_id]

@@ -78,8 +78,11 @@ def create() -> Response | tuple[str, int]:
     form = _form()
     try:
         target, ref, reason = _checked(form)
-        revocation = revocations.revoke(
-            db.session(), actor=actor(), target=target, ref=ref, reason=reason, note=form["note"] or None
+        who, note = actor(), form["note"] or None
+        revocation = db.write(
+            lambda session: revocations.revoke(
+                session, actor=who, target=target, ref=ref, reason=reason, note=note
+            )
         )
     except RegistryError as e:
         return _page(error_message(e), 400, form)
@@ -91,8 +94,9 @@ def create() -> Response | tuple[str, int]:
 def reinstate(revocation_id: int) -> Response | tuple[str, int]:
     """Undo a mistaken revocation (a note is required; compromised keys cannot be undone)."""
     try:
-        revocations.reinstate(
-            db.session(), actor=actor(), revocation_id=revocation_id, note=request.form.get("note", "")[:4000]
+        who, note = actor(), request.form.get("note", "")[:4000]
+        db.write(
+            lambda session: revocations.reinstate(session, actor=who, revocation_id=revocation_id, note=note)
         )
     except RegistryError as e:
         return _page(error_message(e), 400)

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from traceability.enums import RevocationReason
 from traceability.services import revocations
 
+from .. import db
 from ..targets import parse_target
 from .common import CLI_ACTOR, ID, domain_errors, keystore, transaction
 
@@ -54,13 +55,16 @@ def revoke(
     target, ref = parse_target(kind, value, keystore().keyring())
     with transaction() as session:
         count = revocations.count_affected(session, target, ref)
-        click.echo(f"This revokes {count} label(s).")
-        if not yes and not click.confirm("Revoke them?", default=False):
-            raise click.Abort()
-        revocation = revocations.revoke(
+    click.echo(f"This revokes {count} label(s).")
+    # Asked outside any transaction: no locks are held while the operator reads the question.
+    if not yes and not click.confirm("Revoke them?", default=False):
+        raise click.Abort()
+    revocation = db.write(
+        lambda session: revocations.revoke(
             session, actor=CLI_ACTOR, target=target, ref=ref, reason=reason, note=note
         )
-        click.echo(f"Revocation {revocation.id}: {revocation.label_count} label(s) revoked.")
+    )
+    click.echo(f"Revocation {revocation.id}: {revocation.label_count} label(s) revoked.")
 
 
 @click.command("reinstate")
@@ -70,6 +74,9 @@ def revoke(
 @domain_errors
 def reinstate(revocation_id: int, note: str) -> None:
     """Undo a mistaken revocation (never a compromised key)."""
-    with transaction() as session:
-        revocation = revocations.reinstate(session, actor=CLI_ACTOR, revocation_id=revocation_id, note=note)
-        click.echo(f"Revocation {revocation.id} reinstated.")
+    revocation = db.write(
+        lambda session: revocations.reinstate(
+            session, actor=CLI_ACTOR, revocation_id=revocation_id, note=note
+        )
+    )
+    click.echo(f"Revocation {revocation.id} reinstated.")

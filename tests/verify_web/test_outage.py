@@ -1,0 +1,91 @@
+"""A database outage on PostgreSQL: the verify routes answer 503 with Retry-After (a
+Vietnamese page, JSON for the API), the log says so once and once more at the end — no
+traceback — and the site answers again by itself when the server is back."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from tests.support import require
+from tests.support.pg import PostgresServer, find_bindir
+from tests.verify_web.conftest import Codes
+from traceability import make_engine, upgrade
+from verify_web.outage import RETRY_AFTER
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[PostgresServer]:
+    """A server of this module's own, as the suite's shared one must not be stopped."""
+    bindir = find_bindir()
+    require(bindir is not None, "PostgreSQL", "install Debian's 'postgresql' package")
+    assert bindir is not None
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_url(own_server: PostgresServer) -> str:
+    """Overrides the suite's fixture: a fresh migrated database on the module's server."""
+    name = f"o_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(own_server.url())
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    migrated = make_engine(own_server.url(name))
+    upgrade(migrated)
+    migrated.dispose()
+    return own_server.url(name)
+
+
+def _verify_routes(codes: Codes) -> list[str]:
+    digits = Codes.path(codes.genuine)[3:]
+    return [Codes.path(codes.genuine), f"/api/v1/verify/{digits}", "/check?code=ABCD-EFGH-JKLM"]
+
+
+def test_outage_answers_503_with_retry_after_and_logs_once(
+    client: FlaskClient, codes: Codes, own_server: PostgresServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    routes = _verify_routes(codes)
+    assert client.get(routes[0]).status_code == 200
+    own_server.pause()
+    try:
+        caplog.clear()
+        for _ in range(3):
+            for route in routes:
+                answer = client.get(route, headers={"Accept-Language": "vi"})
+                assert answer.status_code == 503, route
+                assert answer.headers["Retry-After"] == str(RETRY_AFTER)
+                if route.startswith("/api/"):
+                    assert answer.json == {
+                        "error": {
+                            "code": 503,
+                            "name": "Service Unavailable",
+                            "message": "Hiện không thể kiểm tra tem. Vui lòng thử lại sau ít phút.",
+                        }
+                    }
+                else:
+                    assert "Hiện không thể kiểm tra tem" in answer.get_data(as_text=True)
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert [r.getMessage().split(" (")[0] for r in errors] == ["database unavailable"]
+        assert not any(r.exc_info for r in caplog.records)  # no traceback
+    finally:
+        own_server.resume()
+    deadline = time.monotonic() + 15
+    status = 503
+    while status != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = client.get(routes[0]).status_code
+    assert status == 200
+    ended = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
+    assert len(ended) == 1 and "requests answered 503" in ended[0]
