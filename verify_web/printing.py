@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from keys import KeysError, PrivateKey, load_passphrase
+from keys import KeysError, NoActiveKey, PrivateKey, load_passphrase
 from labels import LabelSerializer
 from labels.exc import IssueRefused, LayoutError, PayloadError, RefusalReason
 from labels.issuance import IssuePlan, issue, plan_issue, plan_reprint, reprint
@@ -116,6 +116,8 @@ def _common(form: Mapping[str, str]) -> tuple[int, str, str, str]:
     if not lot:
         raise FormRefused(gettext("Please give the lot code."), status=400)
     stock = _text(form, "stock", 40) or STOCKS[0]
+    if stock == "custom":  # the form's "custom size" choice, with its width and height in mm
+        stock = f"custom:{_text(form, 'stock_width', 8)}x{_text(form, 'stock_height', 8)}"
     fmt = _text(form, "format") or "pdf"
     if fmt not in FORMATS:
         raise FormRefused(gettext("Please choose an output format from the list."), status=400)
@@ -256,6 +258,15 @@ def _signer(kid: str | None = None) -> PrivateKey:
             return cached
         # Decrypting a key is slow on purpose; the active one is kept for the next run.
         signer: PrivateKey = keystore.signer(load_passphrase(os.environ), kid)
+    except NoActiveKey as e:
+        current_app.logger.error("labels cannot be signed: %s", e)
+        raise FormRefused(
+            gettext(
+                "There is no active signing key, so no label can be signed. An administrator makes "
+                "one with “Rotate” on the signing keys page. Nothing was issued."
+            ),
+            status=503,
+        ) from e
     except KeysError as e:
         current_app.logger.error("labels cannot be signed: %s", e)
         raise _unsignable() from e

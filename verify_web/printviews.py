@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import date
+from datetime import datetime
 
 from flask import Blueprint, render_template, request
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from traceability.services import printable
 
-from . import db, printing
+from . import db, printing, timefmt
 from .auth import actor, roles_required
 
 
@@ -77,15 +77,18 @@ def form_page(
     status: int = 200,
     form: Mapping[str, str] | None = None,
 ) -> tuple[str, int]:
-    """Return the issue and reprint forms with the products in scope."""
+    """Return the issue and reprint forms: only products that can carry labels today are
+    offered for issuing (so the default is one that can); admins may reprint any product's."""
+    found = printable.printable_products(
+        session,
+        today=datetime.now(timefmt.zone()).date(),
+        producer_id=scope.producer_id,
+        certified_only=scope.producer_id is not None,
+    )
     return render_template(
         "staff/print.html",
-        products=printable.printable_products(
-            session,
-            today=date.today(),
-            producer_id=scope.producer_id,
-            certified_only=scope.producer_id is not None,
-        ),
+        products=found,
+        issuable=[p for p in found if p.may_carry_labels],
         stocks=printing.STOCKS,
         formats=list(printing.FORMATS),
         most=printing.WEB_MAX_COUNT,

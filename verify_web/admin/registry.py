@@ -13,7 +13,7 @@ from traceability import RegistryError, ValidationError
 from traceability.enums import EventKind, ProducerKind, ProductGroup
 from traceability.services import certifications, editing, lots, producers
 
-from .. import db
+from .. import db, timefmt
 from ..auth import actor, roles_required
 from ..staffkit import error_message, form_int
 
@@ -40,7 +40,8 @@ def _when(name: str) -> datetime:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationError(name, "must be a date and time YYYY-MM-DDTHH:MM") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    # The form shows the programme's clock, so a time without a zone is read on it.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timefmt.zone())
 
 
 def _index(error: str | None = None, status: int = 200) -> tuple[str, int]:
