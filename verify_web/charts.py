@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 16, 40  # room for the value axis and the category labels
+# Drawn at 420 × 240 units: on a 360 px phone a unit is ~0.8 px, so 11-unit text stays legible.
+WIDTH, HEIGHT = 420, 240
+LEFT, RIGHT, TOP, BOTTOM = 40, 6, 16, 40  # room for the value axis and the category labels
 VERDICT_CLASSES = ("genuine", "expired", "revoked", "invalid")
 
 
@@ -20,6 +21,7 @@ class Bar:
     w: float
     h: float
     label: str
+    short: str  # the label cut to fit under its bar
     value: int
     css: str  # "bar-genuine", "bar-revoked", … or "bar" for a single-series chart
     show_label: bool  # crowded charts label every few bars only
@@ -80,7 +82,8 @@ def bar_chart(
     top = step * -(-max(largest, 1) // step)
     ticks = tuple(Tick(round(TOP + plot_h - plot_h * v / top, 2), v) for v in range(0, top + 1, step))
     slot = plot_w / len(data) if data else plot_w
-    every = max(1, -(-len(data) // 12))  # at most 12 category labels fit
+    every = max(1, -(-len(data) // 10))  # at most 10 category labels fit
+    fit = max(4, int(slot * every / 6.5))  # characters of 11-unit text under a label's slots
     bars = tuple(
         Bar(
             x=round(LEFT + i * slot + slot * 0.15, 2),
@@ -88,6 +91,7 @@ def bar_chart(
             w=round(slot * 0.7, 2),
             h=round(plot_h * v / top, 2),
             label=label,
+            short=label if len(label) <= fit else label[: fit - 1] + "…",
             value=v,
             css=series_class(keys[i]) if keys else "bar",
             show_label=i % every == 0,

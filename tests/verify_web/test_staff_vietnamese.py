@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,10 +14,7 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import short_code
-from tests.support.factories import World, issue, make_world
-from tests.verify_web.staff import add_report, add_scan, counts, login, make_user
-from traceability.models import Label
-from traceability.services import revocations
+from tests.verify_web.staff import Office, counts, login, make_office
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "verify_web" / "translations"
@@ -61,38 +56,9 @@ def english_on(page: str, phrases: set[str]) -> list[str]:
     return sorted(p for p in phrases if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text))
 
 
-@dataclass
-class Office:
-    world: World
-    labels: list[Label]
-
-
 @pytest.fixture
 def office(client: FlaskClient, app_session: Session, app_signer: PrivateKey) -> Office:
-    """A registry with labels, scans (one at 08:04 UTC), a report, a revocation and accounts."""
-    world = make_world(app_session, name="Mật ong bạc hà")
-    labels = issue(app_session, world, app_signer, 5)
-    app_session.commit()
-    morning = datetime(2026, 12, 1, 8, 4, tzinfo=UTC)
-    for i, area in enumerate(["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ"]):
-        add_scan(app_session, labels[0], area=area, source=f"s{i}", at=datetime.now(UTC) - timedelta(hours=i))
-    add_scan(app_session, labels[1], at=morning)
-    add_scan(app_session, None, verdict="invalid", area=None)
-    add_report(app_session, labels[0], shop="Chợ Đồng Xuân", province="Hà Nội", contact="0912 345 678")
-    add_report(app_session, None, shop="Chợ Hôm", province="Hà Nội", code_text="giả")
-    revocations.revoke(
-        app_session,
-        actor="test",
-        target="range",
-        ref={"lot_id": world.lot.id, "first": 4, "last": 5},
-        reason="damaged_or_lost",
-    )
-    app_session.commit()
-    make_user(app_session, "chanh", "admin")
-    make_user(app_session, "kiem", "inspector")
-    producer_id = world.product.producer_id
-    make_user(app_session, "dongcao", "producer", producer_id)
-    return Office(world, labels)
+    return make_office(app_session, app_signer)
 
 
 ADMIN_PAGES = [
@@ -155,7 +121,7 @@ def test_times_are_on_the_programme_clock(client: FlaskClient, office: Office) -
     login(client, "kiem")
     labels = office.labels
     timeline = client.get(f"/inspect/suspects/{labels[1].id}").get_data(as_text=True)
-    assert "15:04, 01/12/2026" in timeline and "08:04" not in timeline  # 08:04 UTC is 15:04 here
+    assert office.morning_local in timeline and "08:04" not in timeline  # 08:04 UTC is 15:04 here
     assert "Asia/Ho_Chi_Minh" in timeline
 
 
