@@ -31,6 +31,7 @@ from labels.runfiles import parse_numbers, rendered, write_all
 from traceability import NotFound, ValidationError
 from traceability.services import producers
 
+from . import printruns
 from .staffkit import keyring
 
 # A browser request must finish in seconds (measured: 10,000 labels as PDF ~6 s, as PNG ~48 s on
@@ -297,13 +298,13 @@ def _send(session: Session, out: BinaryIO, fmt: str, stem: str) -> Response:
     return response
 
 
-def issue_download(session: Session, scope: Scope, request: IssueRequest, actor: str) -> Response:
-    """Issue the request's labels and return the file as a download.
+def issue_run(session: Session, scope: Scope, request: IssueRequest, actor: str) -> printruns.Run:
+    """Issue the request's labels, keep the file for download and return the stored run.
 
     The plan is checked again (things may have changed since the confirm page); the labels are
-    signed, recorded in ``session`` and written to a temporary file; only a complete file is
-    committed and sent. Raises :class:`FormRefused` (nothing recorded: the caller answers with
-    the form and an error status, which rolls the session back).
+    signed, recorded in ``session`` and written to a temporary file; only a complete file that
+    was stored is committed. Raises :class:`FormRefused` (nothing recorded: the caller answers
+    with the form and an error status, which rolls the session back).
     """
     found, label_design = plan(session, scope, request)
     if request.first is not None and request.first != found.first_number:
@@ -347,7 +348,32 @@ def issue_download(session: Session, scope: Scope, request: IssueRequest, actor:
             status=409,
         ) from None
     last = found.first_number + found.count - 1
-    return _send(session, out, request.format, f"ocop-{_ascii(found.lot_code)}-{found.first_number}-{last}")
+    _, ending, mimetype = FORMATS[request.format]
+    run = printruns.Run(
+        token=printruns.new_token(),
+        owner=actor,
+        filename=f"ocop-{_ascii(found.lot_code)}-{found.first_number}-{last}{ending}",
+        mimetype=mimetype,
+        product=product_name(session, scope, request.product),
+        lot_code=found.lot_code,
+        count=found.count,
+        first=found.first_number,
+        last=last,
+    )
+    with out:
+        try:
+            printruns.store(out, run)
+        except OSError as e:
+            current_app.logger.error("print run cannot be stored: %s", e)
+            raise FormRefused(
+                gettext("The label file could not be saved on the server. Nothing was issued."), status=503
+            ) from e
+    try:
+        session.commit()
+    except BaseException:
+        printruns.discard(run.token)
+        raise
+    return run
 
 
 def reprint_download(session: Session, scope: Scope, request: ReprintRequest, actor: str) -> Response:

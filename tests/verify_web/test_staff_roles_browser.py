@@ -90,7 +90,8 @@ def test_inspector_pages(
         keep(page, f"inspector-dashboard-{size}")
         page.goto(live_server.url + "/inspect/suspects")
         suspects = page.inner_text("#suspects")
-        assert short_code(office.labels[0].serial) in suspects and str(office.labels[0].serial) not in suspects
+        cloned = office.labels[0]
+        assert short_code(cloned.serial) in suspects and str(cloned.serial) not in suspects
         page.goto(live_server.url + "/inspect/reports")
         assert "0912 345 678" in page.inner_text("main") and page.locator("button.confirm").count() == 1
         assert fits(page)
