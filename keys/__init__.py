@@ -11,6 +11,7 @@ from .exc import (
     KeysError,
     KeyStateError,
     KeystoreError,
+    LastActiveKey,
     NoActiveKey,
     PassphraseError,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "KeysError",
     "Keystore",
     "KeystoreError",
+    "LastActiveKey",
     "NoActiveKey",
     "PassphraseError",
     "PrivateKey",

@@ -53,6 +53,14 @@ class NoActiveKey(KeysError):
         super().__init__("there is no active signing key; run 'ocop keys generate'")
 
 
+class LastActiveKey(KeysError):
+    """Retiring ``kid`` would leave no active key, so nothing could be signed; rotate instead."""
+
+    def __init__(self, kid: str) -> None:
+        super().__init__(f"key {kid} is the only active key: rotate to a new key instead of retiring it")
+        self.kid = kid
+
+
 class BadSignature(KeysError):
     """A signature did not verify under the key named by ``kid``."""
 

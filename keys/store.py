@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import ed25519
 from .ed25519 import PrivateKey
-from .exc import KeyStateError, KeystoreError, NoActiveKey
+from .exc import KeyStateError, KeystoreError, LastActiveKey, NoActiveKey
 from .keyring import Keyring, KeyStatus, PublicKey
 
 KEYRING_FILE = "keyring.json"
@@ -139,9 +139,10 @@ class Keystore:
     def retire(self, kid: str) -> PublicKey:
         """Stop signing with ``kid`` (it keeps verifying) and return it.
 
-        Raises :class:`KeyNotFound`, or :class:`KeyStateError` unless the key is active.
+        Raises :class:`KeyNotFound`, :class:`KeyStateError` unless the key is active, or
+        :class:`LastActiveKey` if no other key is active (issuing would then be impossible).
         """
-        return self._change(kid, KeyStatus.RETIRED, "retire", allowed={KeyStatus.ACTIVE})
+        return self._change(kid, KeyStatus.RETIRED, "retire", allowed={KeyStatus.ACTIVE}, keep_one=True)
 
     def mark_compromised(self, kid: str) -> PublicKey:
         """Mark ``kid`` compromised: every label it signed now verifies as revoked.
@@ -152,11 +153,15 @@ class Keystore:
             kid, KeyStatus.COMPROMISED, "mark compromised", allowed={KeyStatus.ACTIVE, KeyStatus.RETIRED}
         )
 
-    def _change(self, kid: str, status: KeyStatus, action: str, *, allowed: set[KeyStatus]) -> PublicKey:
+    def _change(
+        self, kid: str, status: KeyStatus, action: str, *, allowed: set[KeyStatus], keep_one: bool = False
+    ) -> PublicKey:
         with self._locked() as keys:
             key = Keyring(keys).get(kid)
             if key.status not in allowed:
                 raise KeyStateError(kid, key.status.value, action)
+            if keep_one and not any(k.status is KeyStatus.ACTIVE and k.kid != kid for k in keys):
+                raise LastActiveKey(kid)
             now = _now()
             changed = replace(
                 key,

@@ -20,9 +20,9 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from traceability import RegistryError
-from traceability.services import casework, dashboard, suspects
+from traceability.services import casework, dashboard, naming, suspects
 
-from . import charts, db, scanlog
+from . import dashboards, db, scanlog, staffnames, timefmt
 from .auth import actor, roles_required
 from .fieldcheck import PhotoError, check_all, qr_texts
 from .staffkit import days_arg, error_message, keyring, since
@@ -34,17 +34,18 @@ INSPECTORS = ("inspector", "admin")
 @bp.get("")
 @roles_required(*INSPECTORS)
 def home() -> str:
-    """The dashboard: scans per day, verdict mix, and suspect labels by area."""
+    """The dashboard: scans per local day, verdict mix, and suspect labels by province."""
     days = days_arg(30)
     start = since(days)
     session = db.session()
-    per_day = dashboard.scans_per_day(session, since=start)
+    mix = dashboard.verdict_mix(session, since=start)
     return render_template(
         "staff/inspect_home.html",
         days=days,
-        day_bars=charts.bars([(d.strftime("%d/%m"), n) for d, n in per_day]),
-        verdict_bars=charts.bars(dashboard.verdict_mix(session, since=start)),
-        area_bars=charts.bars(suspects.by_area(session, since=start, limit=12)),
+        day_chart=dashboards.day_chart(dashboard.scans_per_day(session, since=start, zone=timefmt.zone())),
+        verdict_chart=dashboards.verdict_chart(mix),
+        verdict_total=sum(n for _, n in mix),
+        area_chart=dashboards.area_chart(suspects.by_area(session, since=start, limit=12)),
     )
 
 
@@ -91,8 +92,28 @@ def check() -> str | tuple[str, int]:
 def suspect_list() -> str:
     """Labels with suspicious scan patterns, highest score first."""
     days = days_arg(30)
+    found = suspects.ranked(db.session(), since=since(days))
     return render_template(
-        "staff/suspects.html", days=days, suspects=suspects.ranked(db.session(), since=since(days))
+        "staff/suspects.html",
+        days=days,
+        suspects=found,
+        named=naming.by_label_id(db.session(), (s.label_id for s in found)),
+    )
+
+
+def _suspect_page(label_id: int, error: str | None = None) -> str:
+    """The label's scan timeline and printed name; 404 for an unknown label."""
+    session = db.session()
+    try:
+        scans = suspects.timeline(session, label_id)
+    except RegistryError:
+        abort(404)
+    return render_template(
+        "staff/suspect.html",
+        label_id=label_id,
+        scans=scans,
+        name=naming.by_label_id(session, [label_id]).get(label_id),
+        error=error,
     )
 
 
@@ -100,11 +121,7 @@ def suspect_list() -> str:
 @roles_required(*INSPECTORS)
 def suspect(label_id: int) -> str:
     """One label's scan timeline, with the revoke-as-counterfeit form."""
-    try:
-        scans = suspects.timeline(db.session(), label_id)
-    except RegistryError:
-        abort(404)
-    return render_template("staff/suspect.html", label_id=label_id, scans=scans)
+    return _suspect_page(label_id)
 
 
 @bp.post("/suspects/<int:label_id>/revoke")
@@ -117,13 +134,7 @@ def revoke_suspect(label_id: int) -> Response | tuple[str, int]:
         )
     except RegistryError as e:
         db.session().rollback()
-        try:
-            scans = suspects.timeline(db.session(), label_id)
-        except RegistryError:
-            abort(404)
-        return render_template(
-            "staff/suspect.html", label_id=label_id, scans=scans, error=error_message(e)
-        ), 400
+        return _suspect_page(label_id, error_message(e)), 400
     return redirect(url_for("inspect.suspect", label_id=label_id, done=1))
 
 
@@ -139,10 +150,10 @@ def _status_arg() -> str:
 def reports(error: str | None = None, code: int = 200) -> tuple[str, int]:
     """The shoppers' reports queue (``?status=open|all|new|linked|confirmed|dismissed``)."""
     status = _status_arg()
-    found = casework.list_reports(db.session(), status=None if status == "all" else status)
+    found = casework.queue(db.session(), status=None if status == "all" else status)
     return render_template(
         "staff/reports.html",
-        reports=found,
+        cases=found,
         status=status,
         error=error,
         statuses=["open", "all", *casework.ReportStatus],
@@ -209,10 +220,14 @@ def report_photo(report_id: int) -> Response:
 @bp.get("/reports.csv")
 @roles_required(*INSPECTORS)
 def reports_csv() -> Response:
-    """All reports (or ``?status=``) as CSV, with formula-looking cells neutralised."""
+    """All reports (or ``?status=``) as CSV in the reader's language, times on the
+    programme's clock (the header names the zone), with formula-looking cells neutralised."""
     status = _status_arg()
+    rows = casework.csv_rows(
+        db.session(), status=None if status == "all" else status, when=timefmt.local_text
+    )
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(casework.csv_rows(db.session(), status=None if status == "all" else status))
+    csv.writer(buffer).writerows(staffnames.report_csv(rows))
     return Response(
         "\ufeff" + buffer.getvalue(),
         mimetype="text/csv",

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from keys import KeysError, PrivateKey, load_passphrase
+from keys import KeysError, NoActiveKey, PrivateKey, load_passphrase
 from labels import LabelSerializer
 from labels.exc import IssueRefused, LayoutError, PayloadError, RefusalReason
 from labels.issuance import IssuePlan, issue, plan_issue, plan_reprint, reprint
@@ -31,6 +31,7 @@ from labels.runfiles import parse_numbers, rendered, write_all
 from traceability import NotFound, ValidationError
 from traceability.services import producers
 
+from . import printruns
 from .bounds import MAX_ID
 from .staffkit import keyring
 
@@ -118,6 +119,8 @@ def _common(form: Mapping[str, str]) -> tuple[int, str, str, str]:
     if not lot:
         raise FormRefused(gettext("Please give the lot code."), status=400)
     stock = _text(form, "stock", 40) or STOCKS[0]
+    if stock == "custom":  # the form's "custom size" choice, with its width and height in mm
+        stock = f"custom:{_text(form, 'stock_width', 8)}x{_text(form, 'stock_height', 8)}"
     fmt = _text(form, "format") or "pdf"
     if fmt not in FORMATS:
         raise FormRefused(gettext("Please choose an output format from the list."), status=400)
@@ -258,6 +261,15 @@ def _signer(kid: str | None = None) -> PrivateKey:
             return cached
         # Decrypting a key is slow on purpose; the active one is kept for the next run.
         signer: PrivateKey = keystore.signer(load_passphrase(os.environ), kid)
+    except NoActiveKey as e:
+        current_app.logger.error("labels cannot be signed: %s", e)
+        raise FormRefused(
+            gettext(
+                "There is no active signing key, so no label can be signed. An administrator makes "
+                "one with “Rotate” on the signing keys page. Nothing was issued."
+            ),
+            status=503,
+        ) from e
     except KeysError as e:
         current_app.logger.error("labels cannot be signed: %s", e)
         raise _unsignable() from e
@@ -288,13 +300,13 @@ def _send(session: Session, out: BinaryIO, fmt: str, stem: str) -> Response:
     return response
 
 
-def issue_download(session: Session, scope: Scope, request: IssueRequest, actor: str) -> Response:
-    """Issue the request's labels and return the file as a download.
+def issue_run(session: Session, scope: Scope, request: IssueRequest, actor: str) -> printruns.Run:
+    """Issue the request's labels, keep the file for download and return the stored run.
 
     The plan is checked again (things may have changed since the confirm page); the labels are
-    signed, recorded in ``session`` and written to a temporary file; only a complete file is
-    committed and sent. Raises :class:`FormRefused` (nothing recorded: the caller answers with
-    the form and an error status, which rolls the session back).
+    signed, recorded in ``session`` and written to a temporary file; only a complete file that
+    was stored is committed. Raises :class:`FormRefused` (nothing recorded: the caller answers
+    with the form and an error status, which rolls the session back).
     """
     found, label_design = plan(session, scope, request)
     if request.first is not None and request.first != found.first_number:
@@ -338,7 +350,32 @@ def issue_download(session: Session, scope: Scope, request: IssueRequest, actor:
             status=409,
         ) from None
     last = found.first_number + found.count - 1
-    return _send(session, out, request.format, f"ocop-{_ascii(found.lot_code)}-{found.first_number}-{last}")
+    _, ending, mimetype = FORMATS[request.format]
+    run = printruns.Run(
+        token=printruns.new_token(),
+        owner=actor,
+        filename=f"ocop-{_ascii(found.lot_code)}-{found.first_number}-{last}{ending}",
+        mimetype=mimetype,
+        product=product_name(session, scope, request.product),
+        lot_code=found.lot_code,
+        count=found.count,
+        first=found.first_number,
+        last=last,
+    )
+    with out:
+        try:
+            printruns.store(out, run)
+        except OSError as e:
+            current_app.logger.error("print run cannot be stored: %s", e)
+            raise FormRefused(
+                gettext("The label file could not be saved on the server. Nothing was issued."), status=503
+            ) from e
+    try:
+        session.commit()
+    except BaseException:
+        printruns.discard(run.token)
+        raise
+    return run
 
 
 def reprint_download(session: Session, scope: Scope, request: ReprintRequest, actor: str) -> Response:

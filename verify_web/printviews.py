@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import date
+from datetime import datetime
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request, send_file
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from traceability.services import printable
 
-from . import db, printing
+from . import db, printing, printruns, timefmt
 from .auth import actor, roles_required
 
 
@@ -47,13 +47,28 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
 
     @bp.post("/issue")
     @roles_required(role)
-    def issue() -> Response | tuple[str, int]:
-        """Issue the confirmed labels and send the file; a refusal records nothing."""
+    def issue() -> tuple[str, int]:
+        """Issue the confirmed labels and show what was issued, with the file's download link;
+        a refusal records nothing."""
         where = scope()
         try:
-            return printing.issue_download(db.session(), where, printing.read_issue(request.form), actor())
+            run = printing.issue_run(db.session(), where, printing.read_issue(request.form), actor())
         except printing.FormRefused as e:
             return refused(e, where)
+        return render_template("staff/print_done.html", run=run, endpoint=where.endpoint), 200
+
+    @bp.get("/issue/<token>")
+    @roles_required(role)
+    def download(token: str) -> Response:
+        """The file of a run this user issued in the last hour; 404 for anything else."""
+        scope()
+        found = printruns.find(token[:40], actor())
+        if found is None:
+            abort(404)
+        run, path = found
+        response = send_file(path, mimetype=run.mimetype, as_attachment=True, download_name=run.filename)
+        response.headers["Cache-Control"] = "no-store"  # the file may hold scratch-off secrets
+        return response
 
     @bp.post("/reprint")
     @roles_required(role)
@@ -77,15 +92,18 @@ def form_page(
     status: int = 200,
     form: Mapping[str, str] | None = None,
 ) -> tuple[str, int]:
-    """Return the issue and reprint forms with the products in scope."""
+    """Return the issue and reprint forms: only products that can carry labels today are
+    offered for issuing (so the default is one that can); admins may reprint any product's."""
+    found = printable.printable_products(
+        session,
+        today=datetime.now(timefmt.zone()).date(),
+        producer_id=scope.producer_id,
+        certified_only=scope.producer_id is not None,
+    )
     return render_template(
         "staff/print.html",
-        products=printable.printable_products(
-            session,
-            today=date.today(),
-            producer_id=scope.producer_id,
-            certified_only=scope.producer_id is not None,
-        ),
+        products=found,
+        issuable=[p for p in found if p.may_carry_labels],
         stocks=printing.STOCKS,
         formats=list(printing.FORMATS),
         most=printing.WEB_MAX_COUNT,

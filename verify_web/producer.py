@@ -9,7 +9,7 @@ from traceability import NotFound
 from traceability.models import Lot, Producer
 from traceability.services import dashboard, labels, lots, producers
 
-from . import charts, db
+from . import dashboards, db, timefmt
 from .auth import current_user, roles_required
 from .staffkit import days_arg, since
 
@@ -42,12 +42,12 @@ def home() -> str:
     days = days_arg(30)
     start = since(days)
     session = db.session()
-    per_day = dashboard.scans_per_day(session, since=start, producer_id=producer.id)
+    per_day = dashboard.scans_per_day(session, since=start, zone=timefmt.zone(), producer_id=producer.id)
     return render_template(
         "staff/producer_home.html",
         producer=producer,
         days=days,
-        day_bars=charts.bars([(d.strftime("%d/%m"), n) for d, n in per_day]),
+        day_chart=dashboards.day_chart(per_day),
         areas=dashboard.scans_by_area(session, since=start, producer_id=producer.id),
         verdicts=dashboard.verdict_mix(session, since=start, producer_id=producer.id),
     )

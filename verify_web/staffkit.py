@@ -4,6 +4,7 @@ reading form fields. No routes here."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, request
 from flask_babel import gettext
@@ -91,9 +92,11 @@ def days_arg(default: int = 30, most: int = 366) -> int:
 
 
 def since(days: int) -> datetime:
-    """Return midnight UTC ``days - 1`` days ago (so ``days`` calendar days are covered)."""
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days - 1)
+    """Return local midnight (``OCOP_TIMEZONE``) ``days - 1`` days ago, so ``days`` calendar
+    days of the programme's clock are covered."""
+    zone = ZoneInfo(current_app.config["OCOP_TIMEZONE"])
+    today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (today - timedelta(days=days - 1)).astimezone(UTC)
 
 
 def keyring() -> Keyring:

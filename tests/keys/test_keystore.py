@@ -12,6 +12,7 @@ from keys import (
     KeyStatus,
     Keystore,
     KeystoreError,
+    LastActiveKey,
     NoActiveKey,
     PassphraseError,
     generate,
@@ -75,13 +76,27 @@ def test_rotate_retires_the_old_key_which_still_verifies(store):
     assert store.signer(PASS, old.kid).kid == old.kid
 
 
+def test_last_active_key_cannot_be_retired(store):
+    key = store.generate(PASS)
+    with pytest.raises(LastActiveKey) as refused:
+        store.retire(key.kid)
+    assert refused.value.kid == key.kid
+    assert store.keyring().get(key.kid).status is KeyStatus.ACTIVE
+    assert store.signer(PASS).kid == key.kid  # issuing still works
+
+
 def test_retire_and_compromise_transitions(store):
     key = store.generate(PASS)
-    store.retire(key.kid)
+    store.mark_compromised(key.kid)
     with pytest.raises(NoActiveKey):
         store.signer(PASS)
     with pytest.raises(KeyStateError):
         store.retire(key.kid)
+    old = store.generate(PASS)
+    newer = store.rotate(PASS)
+    with pytest.raises(KeyStateError):
+        store.retire(old.kid)  # rotated out: already retired
+    key = newer
     compromised = store.mark_compromised(key.kid)
     assert compromised.status is KeyStatus.COMPROMISED and compromised.compromised_at
     with pytest.raises(KeyStateError):

@@ -4,14 +4,17 @@ real form, and Scan/Report rows inserted directly (issue 4 owns the code that wr
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from keys import PrivateKey
+from tests.support.factories import World, issue, make_world
 from traceability.models import AuditEntry, Label, Report, Revocation, Scan
-from traceability.services import users
+from traceability.services import revocations, users
 
 PASSWORD = "correct horse battery staple"
 
@@ -81,3 +84,41 @@ def counts(session: Session) -> tuple[int, int, int, int]:
         session.scalar(select(func.count()).select_from(Label).where(Label.status == "revoked")) or 0,
         session.scalar(select(func.count()).select_from(Report).where(Report.status != "new")) or 0,
     )
+
+
+@dataclass
+class Office:
+    """What :func:`make_office` made; ``morning_local`` is how pages must show the 08:04 UTC scan."""
+
+    world: World
+    labels: list[Label]
+    morning_local: str
+
+
+def make_office(session: Session, signer: PrivateKey) -> Office:
+    """A registry as an office sees it: 5 labels (4 and 5 revoked as damaged), a label scanned
+    from four provinces, one scanned yesterday at 08:04 UTC (15:04 in Việt Nam), a forged-code
+    scan, a report on our label with a contact and one with a forged code, and the accounts
+    ``chanh`` (admin), ``kiem`` (inspector) and ``dongcao`` (the producer)."""
+    world = make_world(session, name="Mật ong bạc hà")
+    labels = issue(session, world, signer, 5)
+    session.commit()
+    morning = datetime.now(UTC).replace(hour=8, minute=4, second=0, microsecond=0) - timedelta(days=1)
+    for i, area in enumerate(["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ"]):
+        add_scan(session, labels[0], area=area, source=f"s{i}", at=datetime.now(UTC) - timedelta(hours=i))
+    add_scan(session, labels[1], at=morning)
+    add_scan(session, None, verdict="invalid", area=None)
+    add_report(session, labels[0], shop="Chợ Đồng Xuân", province="Hà Nội", contact="0912 345 678")
+    add_report(session, None, shop="Chợ Hôm", province="Hà Nội", code_text="giả")
+    revocations.revoke(
+        session,
+        actor="test",
+        target="range",
+        ref={"lot_id": world.lot.id, "first": 4, "last": 5},
+        reason="damaged_or_lost",
+    )
+    session.commit()
+    make_user(session, "chanh", "admin")
+    make_user(session, "kiem", "inspector")
+    make_user(session, "dongcao", "producer", world.product.producer_id)
+    return Office(world, labels, f"15:04, {(morning + timedelta(hours=7)).strftime('%d/%m/%Y')}")

@@ -250,9 +250,14 @@ def test_audit_search(client: FlaskClient, app_session: Session, admin: str) -> 
     make_world(app_session, name="Rượu mơ Yên Tử")
     app_session.commit()
     page = client.get("/admin/audit?q=sá sùng").get_data(as_text=True)
-    assert "Registered product Nước mắm sá sùng" in page and "Rượu mơ" not in page
-    by_entity = client.get("/admin/audit?entity=lot").get_data(as_text=True)
-    assert "lot.create" in by_entity and "product.create" not in by_entity
+    # Actions and summaries are drawn in the reader's language from the entry's detail.
+    assert "Đăng ký sản phẩm Nước mắm sá sùng của" in page and "Rượu mơ" not in page
+    assert ">product.create<" not in page and "Registered product" not in page
+    english = client.get("/admin/audit?q=sá sùng&lang=en").get_data(as_text=True)
+    assert "Registered product Nước mắm sá sùng of" in english and "Product registered" in english
+    by_entity = client.get("/admin/audit?entity=lot&lang=vi").get_data(as_text=True)
+    assert 'data-action="lot.create"' in by_entity and 'data-action="product.create"' not in by_entity
+    assert "Thêm lô" in by_entity
     assert "Không tìm thấy gì." in client.get("/admin/audit?since=2999-01-01").get_data(as_text=True)
     assert client.get("/admin/audit?since=yesterday").status_code == 400
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from labels import LabelSerializer, Status, verify_scan
+from labels import LabelSerializer, Status, short_code, verify_scan
 from tests.conftest import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import add_report, add_scan, counts, login, make_user
@@ -181,16 +181,26 @@ def test_dismiss_link_and_bad_input(
 
 
 def test_reports_csv_neutralises_formulas(client: FlaskClient, app_session: Session, inspector: str) -> None:
-    add_report(app_session, None, shop='=HYPERLINK("http://evil")', province="Hà Nội", note='Giả, nhãn "lạ"')
+    add_report(
+        app_session,
+        None,
+        shop='=HYPERLINK("http://evil")',
+        province="Hà Nội",
+        note='Giả, nhãn "lạ"',
+        contact="0912 345 678",
+        created_at=datetime(2026, 12, 1, 8, 4, tzinfo=UTC),
+    )
     response = client.get("/inspect/reports.csv?status=all")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][0] == "id" and len(rows) == 2
-    assert (
-        rows[1][5] == '\'=HYPERLINK("http://evil")'
-        and rows[1][6] == "Hà Nội"
-        and rows[1][7] == 'Giả, nhãn "lạ"'
-    )
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert len(rows) == 2 and header[0] == "Số hồ sơ" and "Thời điểm gửi (Asia/Ho_Chi_Minh)" in header
+    assert row["Thời điểm gửi (Asia/Ho_Chi_Minh)"] == "15:04, 01/12/2026"  # 08:04 UTC
+    assert row["Liên hệ của người mua"] == "0912 345 678" and row["Trạng thái"] == "mới"
+    assert row["Cửa hàng"] == '\'=HYPERLINK("http://evil")' and row["Tỉnh/thành phố"] == "Hà Nội"
+    assert row["Ghi chú"] == 'Giả, nhãn "lạ"'
+    english = client.get("/inspect/reports.csv?status=all&lang=en").get_data(as_text=True)
+    assert english.lstrip("\ufeff").startswith("Case number,Filed at (Asia/Ho_Chi_Minh),Status,")
 
 
 def test_clone_suspects_ranked_and_revoked(
@@ -205,10 +215,13 @@ def test_clone_suspects_ranked_and_revoked(
     add_scan(app_session, quiet, source="a")
     add_scan(app_session, quiet, source="a")
     page = client.get("/inspect/suspects").get_data(as_text=True)
-    assert page.index(str(cloned.serial)) < page.index(str(double_claimed.serial))
-    assert str(quiet.serial) not in page
+    # Named as printed (lot code, number, short code); the serial only on the detail page.
+    assert page.index(short_code(cloned.serial)) < page.index(short_code(double_claimed.serial))
+    assert f"Lô {world.lot.code}, tem số {cloned.number}" in page
+    assert short_code(quiet.serial) not in page and str(cloned.serial) not in page
     timeline = client.get(f"/inspect/suspects/{cloned.id}").get_data(as_text=True)
     assert timeline.count("<tr><td>") == 6 and "Thành phố Cần Thơ" in timeline
+    assert str(cloned.serial) in timeline
     before = counts(app_session)
     assert (
         client.post(
@@ -253,8 +266,13 @@ def test_dashboard_draws_svg_charts(
     for chart in ("chart-days", "chart-verdicts", "chart-areas"):
         assert f'id="{chart}"' in page
     assert page.count("<svg") == 3
-    assert page.count('class="bar"') == 7 + 2 + 6  # 7 days, 2 verdicts, 6 areas with a suspect
-    assert "<title>genuine: 6</title>" in page and "<title>invalid: 1</title>" in page
+    assert page.count('<rect class="bar"') == 7 + 6  # 7 days, 6 provinces with a suspect
+    # Each verdict in its own colour, named in Vietnamese, with a legend and a data table.
+    assert page.count('<rect class="bar-genuine"') == 1 and page.count('<rect class="bar-invalid"') == 1
+    assert "<title>Tem OCOP chính hãng: 6</title>" in page
+    assert '<span class="swatch bar-invalid"></span>' in page
+    assert page.count('<details class="chart-table">') == 3
+    assert page.count('class="tick"') >= 3 * 2  # a value axis with at least 0 and the top
     assert client.get("/inspect?days=0").status_code == 400
     assert client.get("/inspect?days=abc").status_code == 400
 

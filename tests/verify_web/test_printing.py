@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from keys import PrivateKey
 from labels import Status, verify_scan
@@ -22,6 +24,15 @@ from tests.support.factories import issue, make_world
 from tests.verify_web.staff import login, make_user
 from traceability.models import AuditEntry, Label
 from traceability.services import certifications, revocations
+
+
+def issued_file(client: FlaskClient, result: TestResponse) -> TestResponse:
+    """Follow the result page of an issue to its download; return the download."""
+    page = result.get_data(as_text=True)
+    assert result.status_code == 200, page[:500]
+    match = re.search(r'id="download" href="([^"]+)"', page)
+    assert match, page[:500]
+    return client.get(match.group(1))
 
 
 def rows(session: Session) -> tuple[int, int]:
@@ -70,7 +81,10 @@ def test_admin_plans_then_downloads_a_pdf_whose_labels_verify(
     assert 'name="first" value="3"' in text
     assert rows(app_session) == before  # the plan records nothing
 
-    download = client.post("/admin/labels/issue", data=form)
+    result = client.post("/admin/labels/issue", data=form)
+    said = " ".join(result.get_data(as_text=True).split())
+    assert f"Đã cấp 7 tem, số 3–9 của lô {world.lot.code}" in said, said[:2000]
+    download = issued_file(client, result)
     assert download.status_code == 200, download.get_data(as_text=True)[:500]
     assert download.mimetype == "application/pdf"
     disposition = download.headers["Content-Disposition"]
@@ -114,7 +128,8 @@ def test_producer_downloads_csv_for_its_own_product(
     page = client.get("/producer/labels").get_data(as_text=True)
     assert "Củ cải trắng" in page and "Rượu mơ Yên Tử" not in page
     form = {"product": str(mine.product.id), "lot": mine.lot.code, "count": "3", "format": "csv"}
-    download = client.post("/producer/labels/issue", data=form | {"secret": "1", "csrf_token": token})
+    result = client.post("/producer/labels/issue", data=form | {"secret": "1", "csrf_token": token})
+    download = issued_file(client, result)
     assert download.status_code == 200, download.get_data(as_text=True)[:500]
     assert download.mimetype == "text/csv" and download.headers["Cache-Control"] == "no-store"
     table = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
@@ -202,7 +217,8 @@ def test_refusals_record_nothing(
         page = refused.get_data(as_text=True)
         assert refused.status_code == status, (path, page[:300])
         assert 'role="alert"' in page and words in page
-        assert 'id="issue-form"' in page  # the form is shown again
+        # The form is shown again; with no product able to carry labels, it says so instead.
+        assert ('id="no-products"' if change.get("expired") else 'id="issue-form"') in page
     assert rows(app_session) == before
 
 
@@ -304,3 +320,22 @@ def test_reprint_failing_mid_run_records_nothing(
     assert refused.status_code == 503
     assert "OCOP_KEY_PASSPHRASE" in refused.get_data(as_text=True)
     assert rows(app_session) == before
+
+
+def test_issued_file_is_for_its_issuer_only(
+    app: Flask, client: FlaskClient, app_session: Session, admin: str
+) -> None:
+    world = make_world(app_session)
+    app_session.commit()
+    form = {"product": str(world.product.id), "lot": world.lot.code, "count": "2", "format": "csv"}
+    result = client.post("/admin/labels/issue", data=form | {"csrf_token": admin})
+    link = re.search(r'id="download" href="([^"]+)"', result.get_data(as_text=True))
+    assert link and issued_file(client, result).status_code == 200
+    folder = Path(app.instance_path) / "print-runs"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
+    make_user(app_session, "other", "admin")
+    stranger = app.test_client()
+    login(stranger, "other")
+    assert stranger.get(link.group(1)).status_code == 404
+    assert client.get(link.group(1)[:-3] + "zzz").status_code == 404

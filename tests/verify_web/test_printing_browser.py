@@ -43,8 +43,11 @@ def test_admin_prints_a_pdf_in_the_browser(
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("#plan").get_attribute("data-last") == "3"
+    page.click("#confirm")
+    page.wait_for_selector("#issued")
+    assert "Đã cấp 3 tem, số 1–3 của lô" in page.inner_text("#issued")
     with page.expect_download() as info:
-        page.click("#confirm")
+        page.click("#download")
     download = info.value
     assert download.suggested_filename.endswith("-1-3.pdf")
     pdf = tmp_path / "labels.pdf"

@@ -5,7 +5,9 @@ Confirming a report revokes its label as counterfeit in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -14,8 +16,9 @@ from sqlalchemy.orm import Session
 from .. import validate
 from ..enums import RevocationReason, RevocationTarget
 from ..exc import NotFound, StateError, ValidationError
-from ..models import Label, Report, Revocation, utcnow
-from . import audit, revocations
+from ..models import Label, Report, Revocation, Scan, utcnow
+from . import audit, naming, revocations
+from .naming import PrintedName
 
 
 class ReportStatus(StrEnum):
@@ -92,7 +95,7 @@ def confirm(session: Session, *, actor: str, report_id: int, note: str | None = 
         entity="report",
         entity_id=report.id,
         summary=f"Confirmed report #{report.id}: label {serial} revoked as counterfeit",
-        detail={"revocation_id": revocation.id, "note": text},
+        detail={"revocation_id": revocation.id, "note": text, "serial": serial},
     )
     return revocation
 
@@ -110,6 +113,7 @@ def dismiss(session: Session, *, actor: str, report_id: int, note: str) -> Repor
         entity="report",
         entity_id=report.id,
         summary=f"Dismissed report #{report.id}: {why}",
+        detail={"note": why},
     )
     return report
 
@@ -130,18 +134,64 @@ def link_case(session: Session, *, actor: str, report_id: int, case_ref: str) ->
         entity="report",
         entity_id=report.id,
         summary=f"Linked report #{report.id} to case {ref}",
+        detail={"case_ref": ref},
     )
     return report
 
 
-CSV_HEADER = (
-    "id",
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A report as the queue shows it: the printed name of its label (None when the code names
+    none of ours), the verdict of the last scan of that code up to the report (what the
+    shopper saw; None if it was never scanned), and whether confirming it can succeed."""
+
+    report: Report
+    label: PrintedName | None
+    seen_verdict: str | None
+
+    @property
+    def number(self) -> str:
+        """Return the case number staff quote: ``PA-<year filed>-<report id, 5 digits>``
+        (phản ánh: a shopper's report), e.g. ``PA-2026-00012``."""
+        return f"PA-{self.report.created_at.year}-{self.report.id:05d}"
+
+    @property
+    def can_confirm(self) -> bool:
+        """True when confirming would revoke a label: the code is one of ours."""
+        return self.report.status in OPEN and self.label is not None
+
+
+def queue(session: Session, *, status: str | None = None, limit: int = 500) -> list[Case]:
+    """Return :func:`list_reports` as cases, newest first. Raises :class:`ValidationError`
+    for an unknown status."""
+    found = list_reports(session, status=status, limit=limit)
+    names = naming.by_serial(session, (r.serial for r in found))
+    cases = []
+    for r in found:
+        seen = None
+        if r.serial is not None:
+            seen = session.scalar(
+                select(Scan.verdict)
+                .where(Scan.serial == r.serial, Scan.at <= r.created_at)
+                .order_by(Scan.at.desc(), Scan.id.desc())
+                .limit(1)
+            )
+        cases.append(Case(r, names.get(r.serial) if r.serial is not None else None, seen))
+    return cases
+
+
+CSV_COLUMNS = (
+    "case",
     "created_at",
     "status",
-    "serial",
+    "seen_verdict",
+    "product",
+    "lot",
+    "number",
     "code_text",
     "shop",
     "province",
+    "contact",
     "note",
     "case_ref",
     "handled_by",
@@ -149,26 +199,32 @@ CSV_HEADER = (
 )
 
 
-def csv_rows(session: Session, *, status: str | None = None) -> list[tuple[str, ...]]:
-    """Return the reports as text rows for CSV export (header first).
-
-    Cells that a spreadsheet would run as a formula are prefixed with ``'``. Raises
-    :class:`ValidationError` for an unknown status.
-    """
-    rows: list[tuple[str, ...]] = [CSV_HEADER]
-    for r in list_reports(session, status=status, limit=100_000):
+def csv_rows(
+    session: Session, *, status: str | None = None, when: Callable[[datetime | None], str]
+) -> list[tuple[str, ...]]:
+    """Return the reports as text rows for CSV export in :data:`CSV_COLUMNS` order (no header:
+    the caller names the columns in the reader's language). ``when`` formats a time, so the
+    export shows the same clock as the pages. Cells that a spreadsheet would run as a formula
+    are prefixed with ``'``. Raises :class:`ValidationError` for an unknown status."""
+    rows: list[tuple[str, ...]] = []
+    for c in queue(session, status=status, limit=100_000):
+        r = c.report
         values = (
-            r.id,
-            r.created_at.isoformat(),
+            c.number,
+            when(r.created_at),
             r.status,
-            r.serial,
+            c.seen_verdict,
+            c.label.product_name if c.label else None,
+            c.label.lot_code if c.label else None,
+            c.label.number if c.label else None,
             r.code_text,
             r.shop,
             r.province,
+            r.contact,
             r.note,
             r.case_ref,
             r.handled_by,
-            r.handled_at.isoformat() if r.handled_at else None,
+            when(r.handled_at),
         )
         rows.append(tuple(_cell(v) for v in values))
     return rows
@@ -180,6 +236,7 @@ def _cell(value: object) -> str:
 
 
 __all__ = [
+    "Case",
     "ReportStatus",
     "ValidationError",
     "confirm",
@@ -188,4 +245,5 @@ __all__ = [
     "get_report",
     "link_case",
     "list_reports",
+    "queue",
 ]

@@ -94,7 +94,14 @@ def certify(
         entity="certification",
         entity_id=certification.id,
         summary=f"{stars}★ for {product.name} (decision {clean_number}), valid until {until.isoformat()}",
-        detail={"product_id": product.id, "stars": stars, "level": chosen.value},
+        detail={
+            "product_id": product.id,
+            "stars": stars,
+            "level": chosen.value,
+            "product": product.name,
+            "number": clean_number,
+            "valid_until": until.isoformat(),
+        },
     )
     return certification
 
@@ -120,6 +127,7 @@ def withdraw(session: Session, *, actor: str, certification_id: int, reason: str
         entity="certification",
         entity_id=certification.id,
         summary=f"Withdrew decision {certification.number}: {certification.withdrawn_reason}",
+        detail={"number": certification.number, "reason": certification.withdrawn_reason},
     )
     return certification
 

@@ -135,6 +135,7 @@ def record_issue(
             "key_id": key_id,
             "certification_id": certification_id,
             "with_secret": with_secret,
+            "code": lot_code,
         },
     )
 
@@ -257,5 +258,5 @@ def record_reprint(
         entity="lot",
         entity_id=lot_id,
         summary=f"Reprinted {count} labels of lot {lot_code}, {span}",
-        detail={"count": count, "numbers": list(numbers) if numbers else None},
+        detail={"count": count, "numbers": list(numbers) if numbers else None, "code": lot_code},
     )

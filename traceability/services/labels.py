@@ -100,6 +100,7 @@ def record_labels(
             "first_number": first_number,
             "key_id": key_id,
             "certification_id": certification.id,
+            "code": lot.code,
         },
     )
 

@@ -54,7 +54,13 @@ def create_lot(
         entity="lot",
         entity_id=lot.id,
         summary=f"Lot {clean_code} of {product.name}, produced {produced_on.isoformat()}",
-        detail={"product_id": product.id, "best_before": best_before.isoformat() if best_before else None},
+        detail={
+            "product_id": product.id,
+            "product": product.name,
+            "code": clean_code,
+            "produced_on": produced_on.isoformat(),
+            "best_before": best_before.isoformat() if best_before else None,
+        },
     )
     return lot
 
@@ -111,7 +117,7 @@ def add_event(
         entity="lot",
         entity_id=lot.id,
         summary=f"Lot {lot.code}: {event.kind.value} at {event.place or '-'}",
-        detail={"event_id": event.id},
+        detail={"event_id": event.id, "code": lot.code, "kind": event.kind.value, "place": event.place},
     )
     return event
 

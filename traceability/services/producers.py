@@ -54,7 +54,7 @@ def create_producer(
         entity="producer",
         entity_id=producer.id,
         summary=f"Registered producer {producer.legal_name}",
-        detail={"kind": producer.kind.value, "province": producer.province},
+        detail={"kind": producer.kind.value, "province": producer.province, "name": producer.legal_name},
     )
     return producer
 
@@ -102,7 +102,12 @@ def create_product(
         entity="product",
         entity_id=product.id,
         summary=f"Registered product {product.name} of {producer.legal_name}",
-        detail={"group": product.group.value, "gtin": product.gtin},
+        detail={
+            "group": product.group.value,
+            "gtin": product.gtin,
+            "name": product.name,
+            "producer": producer.legal_name,
+        },
     )
     return product
 

@@ -104,7 +104,13 @@ def revoke(
         entity="revocation",
         entity_id=revocation.id,
         summary=f"Revoked {revocation.target_ref} ({why.value}): {revocation.label_count} labels",
-        detail={"target": kind.value, "ref": ref, "reason": why.value, "note": revocation.note},
+        detail={
+            "target": kind.value,
+            "ref": ref,
+            "reason": why.value,
+            "note": revocation.note,
+            "count": revocation.label_count,
+        },
     )
     return revocation
 
@@ -142,7 +148,7 @@ def reinstate(session: Session, *, actor: str, revocation_id: int, note: str) ->
         entity="revocation",
         entity_id=revocation.id,
         summary=f"Reinstated {revocation.target_ref}: {restored} labels valid again",
-        detail={"note": revocation.reinstated_note},
+        detail={"note": revocation.reinstated_note, "count": restored},
     )
     return revocation
 

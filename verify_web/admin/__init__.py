@@ -6,7 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from .. import staffnames
     from . import accounts, home, keyadmin, printing, registry, revoke
+
+    staffnames.init_app(app)
 
     for module in (home, revoke, accounts, keyadmin, registry, printing):
         app.register_blueprint(module.bp)

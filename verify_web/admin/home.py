@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, render_template, request
 
-from traceability.services import audit, followup
+from traceability.enums import ProductGroup
+from traceability.services import audit, dashboard, followup
 
-from .. import db
+from .. import charts, dashboards, db, timefmt
 from ..auth import roles_required
 from ..staffkit import days_arg, since
 
@@ -18,8 +19,19 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("")
 @roles_required("admin")
 def home() -> str:
-    """The admin landing page: links to every tool."""
-    return render_template("staff/admin_home.html")
+    """The admin dashboard: the figures an office reports on, charts of this week's verdicts
+    and of revocations by reason, and links to every tool."""
+    session = db.session()
+    figures = dashboard.office_figures(
+        session, today=datetime.now(timefmt.zone()).date(), week_start=since(7), suspects_since=since(30)
+    )
+    return render_template(
+        "staff/admin_home.html",
+        figures=figures,
+        verdict_chart=dashboards.verdict_chart(figures.verdicts_week),
+        stars_chart=charts.bar_chart([(f"{s}★", n) for s, n in figures.certified_by_stars()]),
+        groups=list(ProductGroup),
+    )
 
 
 @bp.get("/audit")

@@ -7,12 +7,22 @@ import os
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from keys import KeysError, KeyStatus, Keystore, load_passphrase
+from keys import (
+    KeyNotFound,
+    KeysError,
+    KeyStateError,
+    KeyStatus,
+    Keystore,
+    LastActiveKey,
+    PassphraseError,
+    load_passphrase,
+)
 from traceability import RegistryError
 from traceability.enums import RevocationReason, RevocationTarget
-from traceability.services import audit, revocations
+from traceability.services import audit, naming, revocations
 
 from .. import db
 from ..auth import actor, roles_required
@@ -39,9 +49,13 @@ def _page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     try:
         keys = list(_store().keyring())
     except KeysError as e:
-        keys, error = [], gettext("The key set cannot be read: %(message)s", message=str(e))
+        keys, error = [], refusal(e)
     return render_template(
-        "staff/keys.html", keys=keys, error=error, compromised=KeyStatus.COMPROMISED
+        "staff/keys.html",
+        keys=keys,
+        error=error,
+        compromised=KeyStatus.COMPROMISED,
+        active_count=sum(k.status is KeyStatus.ACTIVE for k in keys),
     ), status
 
 
@@ -52,6 +66,46 @@ def index() -> tuple[str, int]:
     return _page()
 
 
+def refusal(error: KeysError) -> str:
+    """Return why the key store refused, in the reader's language, naming the real cause."""
+    return str(_refusal(error))
+
+
+def _refusal(error: KeysError) -> object:
+    if isinstance(error, LastActiveKey):
+        return gettext(
+            "Key %(kid)s is the only active key: retiring it would stop all issuing. "
+            "Rotate instead (a new key becomes active and this one is retired).",
+            kid=error.kid,
+        )
+    if isinstance(error, KeyStateError):
+        return gettext("Key %(kid)s is %(status)s already.", kid=error.kid, status=_status_name(error.status))
+    if isinstance(error, KeyNotFound):
+        return gettext("No such key.")
+    if isinstance(error, PassphraseError):
+        return gettext(
+            "The key passphrase (OCOP_KEY_PASSPHRASE or OCOP_KEY_PASSPHRASE_FILE) is missing or "
+            "wrong on the server, so no new key can be made."
+        )
+    return gettext("The key store cannot be used: %(message)s", message=str(error))
+
+
+def _status_name(status: str) -> str:
+    names = {"active": _l("active"), "retired": _l("retired"), "compromised": _l("compromised")}
+    return str(names.get(status, status))
+
+
+@bp.get("/rotate")
+@roles_required("admin")
+def rotate_confirm() -> tuple[str, int]:
+    """Name what rotating changes (the new key, the key retired) and ask to confirm."""
+    try:
+        active = [k for k in _store().keyring() if k.status is KeyStatus.ACTIVE]
+    except KeysError as e:
+        return _page(refusal(e), 503)
+    return render_template("staff/key_rotate.html", active=active), 200
+
+
 @bp.post("/rotate")
 @roles_required("admin")
 def rotate() -> Response | tuple[str, int]:
@@ -59,7 +113,7 @@ def rotate() -> Response | tuple[str, int]:
     try:
         key = _store().rotate(load_passphrase(os.environ))
     except KeysError as e:
-        return _page(gettext("Rotation failed: %(message)s", message=str(e)), 400)
+        return _page(gettext("Rotation failed: %(message)s", message=refusal(e)), 400)
     audit.record(
         db.session(),
         actor=actor(),
@@ -78,7 +132,7 @@ def retire(kid: str) -> Response | tuple[str, int]:
     try:
         _store().retire(kid[:16])
     except KeysError as e:
-        return _page(gettext("Retiring failed: %(message)s", message=str(e)), 400)
+        return _page(gettext("Retiring failed: %(message)s", message=refusal(e)), 400)
     audit.record(
         db.session(),
         actor=actor(),
@@ -96,8 +150,10 @@ def compromise_confirm(kid: str) -> tuple[str, int]:
     """State how many labels marking the key compromised will revoke, and ask to confirm."""
     if not _known(kid):
         return _page(gettext("No such key."), 404)
-    count = revocations.count_affected(db.session(), RevocationTarget.KEY, {"kid": kid})
-    return render_template("staff/key_compromise.html", kid=kid, count=count), 200
+    hits = naming.preview(db.session(), RevocationTarget.KEY, {"kid": kid})
+    return render_template(
+        "staff/key_compromise.html", kid=kid, count=sum(h.count for h in hits), hits=hits
+    ), 200
 
 
 @bp.post("/<kid>/compromise")
@@ -121,5 +177,5 @@ def compromise(kid: str) -> Response | tuple[str, int]:
     except RegistryError as e:
         return _page(error_message(e), 400)
     except KeysError as e:
-        return _page(gettext("Marking failed: %(message)s", message=str(e)), 400)
+        return _page(gettext("Marking failed: %(message)s", message=refusal(e)), 400)
     return redirect(url_for("admin_keys.index"))

@@ -13,7 +13,7 @@ from traceability import RegistryError, ValidationError
 from traceability.enums import EventKind, ProducerKind, ProductGroup
 from traceability.services import certifications, editing, lots, producers
 
-from .. import db
+from .. import db, timefmt
 from ..auth import actor, roles_required
 from ..staffkit import error_message, form_int
 
@@ -38,9 +38,10 @@ def _when(name: str) -> datetime:
     raw = request.form.get(name, "").strip()
     try:
         moment = datetime.fromisoformat(raw)
-        # In UTC at once: an offset that pushes the time past year 1 (0001-01-01T00:00+23:59)
-        # fails here, as a form error, and not later in a comparison or the database.
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        # The form shows the programme's clock, so a time without a zone is read on it. In UTC
+        # at once: an offset that pushes the time past year 1 (0001-01-01T00:00+23:59) fails
+        # here, as a form error, and not later in a comparison or the database.
+        return (moment if moment.tzinfo else moment.replace(tzinfo=timefmt.zone())).astimezone(UTC)
     except (ValueError, OverflowError):
         raise ValidationError(name, "must be a date and time YYYY-MM-DDTHH:MM") from None
 

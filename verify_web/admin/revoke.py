@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from traceability import RegistryError, ValidationError, validate
 from traceability.enums import RevocationReason, RevocationTarget
-from traceability.services import revocations
+from traceability.services import naming, revocations
 
 from .. import db
 from ..auth import actor, roles_required
@@ -27,9 +27,11 @@ def _form() -> dict[str, str]:
 
 
 def _page(error: str | None = None, status: int = 200, form: dict[str, str] | None = None) -> tuple[str, int]:
+    found = revocations.list_revocations(db.session(), limit=200)
     return render_template(
         "staff/revocations.html",
-        revocations=revocations.list_revocations(db.session(), limit=200),
+        revocations=found,
+        named=naming.revocation_targets(db.session(), found),
         targets=FORM_TARGETS,
         reasons=FORM_REASONS,
         error=error,
@@ -65,10 +67,11 @@ def preview() -> tuple[str, int]:
     form = _form()
     try:
         target, ref, _reason = _checked(form)
-        count = revocations.count_affected(db.session(), target, ref)
+        hits = naming.preview(db.session(), target, ref)
     except RegistryError as e:
         return _page(error_message(e), 400, form)
-    return render_template("staff/revoke_confirm.html", form=form, count=count), 200
+    count = sum(h.count for h in hits)
+    return render_template("staff/revoke_confirm.html", form=form, count=count, hits=hits), 200
 
 
 @bp.post("")
