@@ -28,7 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.load(config, environ, Path(app.instance_path)))
     app.extensions["ocop.keystore"] = Keystore(app.config["OCOP_KEYS_DIR"])
 
-    from . import db, errors, i18n, security
+    from . import db, errors, filemodes, i18n, security
+
+    filemodes.secure(app)  # before the database is first opened
 
     db.init_app(app)
     i18n.init_app(app)
