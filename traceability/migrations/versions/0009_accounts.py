@@ -22,9 +22,7 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_staff_sessions_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_staff_sessions_user_id_users")),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_staff_sessions")),
     )
     op.create_index(op.f("ix_staff_sessions_user_id"), "staff_sessions", ["user_id"])
