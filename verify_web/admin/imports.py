@@ -50,12 +50,11 @@ def index() -> tuple[str, int]:
     return _page()
 
 
-@bp.get("/template.<kind>")
+@bp.get("/template.xlsx", defaults={"kind": "xlsx"})
+@bp.get("/template.csv", defaults={"kind": "csv"})
 @roles_required("admin")
 def template(kind: str) -> Response:
     """The empty template with Vietnamese headers and an example row."""
-    if kind not in TYPES:
-        return Response(status=404)
     response = Response(spreadsheet.template(kind), mimetype=TYPES[kind])
     response.headers["Content-Disposition"] = f'attachment; filename="mau-nhap-ocop.{kind}"'
     return response
