@@ -110,6 +110,9 @@ def login() -> str | Response | tuple[str, int]:
 
 
 def _sign_in(user: User) -> None:
+    previous = session.get("sid")
+    if isinstance(previous, str):  # signing in again in the same browser: the old one ends
+        staffsessions.end(db.session(), previous)
     session.clear()  # a new session's worth of state: no fixation of old CSRF tokens
     session["sid"] = staffsessions.start(db.session(), user)
     session.permanent = False

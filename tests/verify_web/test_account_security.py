@@ -137,3 +137,13 @@ def test_weak_password_message_is_vietnamese(app: Flask, client: FlaskClient, ap
         assert page.status_code == 400
         text = page.get_data(as_text=True)
         assert "Mật khẩu" in text and ("quá dễ đoán" in text or "tên đăng nhập" in text), text[:2000]
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(app: Flask, app_session: Session) -> None:
+    make_user(app_session, "boss", "admin")
+    browser, copy = app.test_client(), app.test_client()
+    login(browser, "boss")
+    _copy_cookie(browser, copy)
+    login(browser, "boss")
+    assert copy.get("/admin").status_code == 302 and browser.get("/admin").status_code == 200
+    assert app_session.scalar(select(func.count()).select_from(StaffSession)) == 1
