@@ -21,7 +21,7 @@ from keys.keyring import Keyring
 PASS = b"a test passphrase, twelve+"
 
 
-def _legacy_store(directory: Path, count: int = 2) -> tuple[Keystore, list[str]]:
+def _legacy_store(directory: Path, count: int = 2, passphrase: bytes = PASS) -> tuple[Keystore, list[str]]:
     """A key store as earlier versions wrote it: PKCS#8 PEM files with PBKDF2."""
     directory.mkdir(mode=0o700)
     keys = []
@@ -30,7 +30,7 @@ def _legacy_store(directory: Path, count: int = 2) -> tuple[Keystore, list[str]]
         pem = raw.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(PASS),
+            serialization.BestAvailableEncryption(passphrase),
         )
         seed = raw.private_bytes(
             serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
