@@ -3,7 +3,14 @@
 Layout::
 
     keys/keyring.json      public keys and their status (JWKS), safe to publish
-    keys/<kid>.pem         encrypted PKCS#8 private key, mode 0600
+    keys/<kid>.key         private key sealed under the passphrase with Argon2id and
+                           AES-256-GCM (:mod:`keys.keyfile`, docs/key-file.md), mode 0600
+    keys/<kid>.pem         legacy: encrypted PKCS#8 (PBKDF2, 2,048 iterations) from before key
+                           files; still read, with a warning, until ``ocop keys migrate``
+
+Deriving the key from the passphrase is slow on purpose, so a :class:`Keystore` keeps each key
+it decrypted (or made) and hands it out again while the file is unchanged and the same
+passphrase is given: issuing 10,000 labels pays for one derivation, not 10,000.
 
 Writers take an exclusive lock and replace ``keyring.json`` atomically, so readers in other
 processes (the web workers) see either the old or the new set, and pick up a change on their
@@ -13,7 +20,10 @@ next call to :meth:`Keystore.keyring`.
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
 import json
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -22,12 +32,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ed25519
+from . import ed25519, keyfile
 from .ed25519 import PrivateKey
 from .exc import KeyStateError, KeystoreError, LastActiveKey, NoActiveKey
 from .keyring import Keyring, KeyStatus, PublicKey
 
 KEYRING_FILE = "keyring.json"
+log = logging.getLogger(__name__)
+_Stamp = tuple[int, int, int]
 
 
 class Keystore:
@@ -36,7 +48,10 @@ class Keystore:
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
         self._keyring_file = str(self.directory / KEYRING_FILE)
-        self._cache: tuple[tuple[int, int, int], Keyring] | None = None
+        self._cache: tuple[_Stamp, Keyring] | None = None
+        # kid -> (file stamp, keyed hash of the passphrase, key): see the module docstring.
+        self._unlocked: dict[str, tuple[_Stamp, bytes, PrivateKey]] = {}
+        self._tag_key = os.urandom(32)
 
     @property
     def keyring_path(self) -> Path:
@@ -93,18 +108,93 @@ class Keystore:
         public = self.active() if kid is None else self.keyring().get(kid)
         if public.status is KeyStatus.COMPROMISED:
             raise KeyStateError(public.kid, public.status.value, "sign")
-        path = self.directory / f"{public.kid}.pem"
+        path = self._private_path(public.kid)
         try:
             st = path.stat()
-            data = path.read_bytes()
         except OSError as e:
             raise KeystoreError(f"cannot read private key {path}: {e.strerror}", path=path) from e
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise KeystoreError(f"private key {path} is readable by others; run: chmod 600 {path}", path=path)
-        key = ed25519.load_encrypted_pem(data, passphrase, source=str(path))
+        stamp, tag = (st.st_ino, st.st_mtime_ns, st.st_size), self._tag(passphrase)
+        cached = self._unlocked.get(public.kid)
+        if cached and cached[0] == stamp and hmac.compare_digest(cached[1], tag):
+            return cached[2]
+        key = self._load(path, passphrase)
         if key.kid != public.kid:
             raise KeystoreError(f"private key {path} does not match key {public.kid}", path=path)
+        self._unlocked[public.kid] = (stamp, tag, key)
         return key
+
+    def _private_path(self, kid: str) -> Path:
+        current = self.directory / f"{kid}.key"
+        legacy = self.directory / f"{kid}.pem"
+        return legacy if not current.exists() and legacy.exists() else current
+
+    def _load(self, path: Path, passphrase: bytes) -> PrivateKey:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise KeystoreError(f"cannot read private key {path}: {e.strerror}", path=path) from e
+        if keyfile.is_key_file(data):
+            return ed25519.load_key_file(data, passphrase, source=str(path))
+        log.warning(
+            "private key %s is in the legacy PKCS#8 format (PBKDF2, ~1 ms a guess); run: ocop keys migrate",
+            path,
+        )
+        return ed25519.load_encrypted_pem(data, passphrase, source=str(path))
+
+    def _tag(self, passphrase: bytes) -> bytes:
+        return hmac.new(self._tag_key, passphrase, hashlib.sha256).digest()
+
+    def legacy_keys(self) -> list[str]:
+        """Return the ids of keys whose private key file is still in the legacy PEM format."""
+        return [k.kid for k in self.keyring() if self._private_path(k.kid).suffix == ".pem"]
+
+    def migrate(self, passphrase: bytes) -> list[str]:
+        """Rewrite every legacy PEM private key as a key file, then delete the PEM; return the
+        ids of the keys rewritten (none if there were none).
+
+        All legacy keys are decrypted before anything is written, so a wrong passphrase changes
+        nothing. Raises :class:`PassphraseError` or :class:`KeystoreError`.
+        """
+        with self._locked() as keys:
+            legacy = [
+                self.directory / f"{k.kid}.pem" for k in keys if self._private_path(k.kid).suffix == ".pem"
+            ]
+            unlocked = [
+                (path, ed25519.load_encrypted_pem(self._read_private(path), passphrase, source=str(path)))
+                for path in legacy
+            ]
+            for path, key in unlocked:
+                self._write_private(
+                    path.with_suffix(".key"), key.to_key_file(passphrase), replace_existing=True
+                )
+                path.unlink()
+            self._unlocked.clear()
+            return [key.kid for _path, key in unlocked]
+
+    def _read_private(self, path: Path) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as e:
+            raise KeystoreError(f"cannot read private key {path}: {e.strerror}", path=path) from e
+
+    def _write_private(self, path: Path, data: bytes, *, replace_existing: bool = False) -> None:
+        # Written under a temporary name and moved into place: a crash leaves the old file.
+        tmp = path.with_suffix(".tmp-key")
+        try:
+            tmp.unlink(missing_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            if not replace_existing and path.exists():
+                raise FileExistsError(17, "File exists")
+            os.replace(tmp, path)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise KeystoreError(f"cannot write private key {path}: {e.strerror}", path=path) from e
 
     # -- changing --------------------------------------------------------------------------
 
@@ -176,14 +266,14 @@ class Keystore:
         private = ed25519.generate()
         if any(k.kid == private.kid for k in existing):  # 2**-32 odds; never reuse a kid
             return self._create(passphrase, existing)
-        pem = private.to_encrypted_pem(passphrase)
-        path = self.directory / f"{private.kid}.pem"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
-        except OSError as e:
-            raise KeystoreError(f"cannot write private key {path}: {e.strerror}", path=path) from e
+        path = self.directory / f"{private.kid}.key"
+        self._write_private(path, private.to_key_file(passphrase))
+        st = path.stat()
+        self._unlocked[private.kid] = (
+            (st.st_ino, st.st_mtime_ns, st.st_size),
+            self._tag(passphrase),
+            private,
+        )
         return PublicKey(
             kid=private.kid, public_key=private.public_key, status=KeyStatus.ACTIVE, created_at=_now()
         )

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from keys import Keyring, KeyStatus, PrivateKey, PublicKey, private_key_from_seed
+from keys import Keyring, KeyStatus, Keystore, PrivateKey, PublicKey, private_key_from_seed
 from labels import LabelSerializer
 from tests.support import require
 from tests.support.pg import PostgresServer, find_bindir
@@ -106,9 +106,19 @@ def serializer(keyring: Keyring) -> LabelSerializer:
     return LabelSerializer(BASE_URL, keyring)
 
 
+@pytest.fixture(scope="session")
+def key_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A key store with one active key, made once: sealing a key costs an Argon2id derivation
+    (hundreds of ms, on purpose), so each app copies this store instead of making its own."""
+    folder = tmp_path_factory.mktemp("key-template") / "keys"
+    Keystore(folder).generate(PASSPHRASE.encode())
+    return folder
+
+
 @pytest.fixture
-def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """The app on a fresh database with a freshly generated signing key."""
+def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_template: Path) -> Iterator[Flask]:
+    """The app on a fresh database with its own copy of a signing key store."""
+    shutil.copytree(key_template, tmp_path / "keys")
     monkeypatch.setenv("OCOP_KEY_PASSPHRASE", PASSPHRASE)
     monkeypatch.delenv("OCOP_KEY_PASSPHRASE_FILE", raising=False)
     app = create_app(
@@ -121,7 +131,6 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
             "OCOP_KEYS_DIR": str(tmp_path / "keys"),
         }
     )
-    app.extensions["ocop.keystore"].generate(PASSPHRASE.encode())
     yield app
     app.extensions["ocop.engine"].dispose()
 

@@ -1,8 +1,14 @@
 """Staff sign-in: ``/login``, ``/logout``, ``/account/password``, and the role check every staff
 route uses (:func:`roles_required`).
 
-The session cookie (signed, HttpOnly, SameSite=Lax, Secure under HTTPS) holds the user id and a
-fingerprint of the password hash, so changing the password signs out every other session.
+The session cookie (signed, HttpOnly, SameSite=Lax, Secure under HTTPS) holds only the token of
+a server-side session (:mod:`traceability.services.staffsessions`), checked on every staff
+request: signing out, changing or resetting the password and disabling the account delete it,
+so a copy of the cookie taken earlier stops working too.
+
+Sign-in attempts are counted per account *and* source together (and per source over all
+accounts), and only failures count: a stranger guessing from elsewhere locks out only
+themselves, never the office's own browsers.
 """
 
 from __future__ import annotations
@@ -17,17 +23,18 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from traceability import NotFound, ValidationError
+from traceability import ValidationError
 from traceability.models import User
-from traceability.services import users
+from traceability.services import staffsessions, users
 
 from . import db, ratelimit
+from .staffkit import error_message
 
 bp = Blueprint("auth", __name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# Per account: a slow online guesser gets 10 tries per 15 minutes; per source, 30.
+# Failed sign-ins per 15 minutes: 10 for one account from one source, 30 from one source in all.
 ACCOUNT_LIMIT, SOURCE_LIMIT, WINDOW = 10, 30, timedelta(minutes=15)
 HOME = {"admin": "admin.home", "inspector": "inspect.home", "producer": "producer.home"}
 
@@ -37,19 +44,8 @@ def current_user() -> User | None:
     if "user" in g:
         found: User | None = g.user
         return found
-    user: User | None = None
-    uid = session.get("uid")
-    if isinstance(uid, int):
-        try:
-            candidate = users.get_user(db.session(), uid)
-        except NotFound:
-            candidate = None
-        if (
-            candidate is not None
-            and candidate.active
-            and session.get("stamp") == users.session_stamp(candidate)
-        ):
-            user = candidate
+    token = session.get("sid")
+    user = staffsessions.user_for(db.session(), token) if isinstance(token, str) else None
     g.user = user
     return user
 
@@ -94,23 +90,41 @@ def login() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         username = request.form.get("username", "").strip().lower()[:80]
         password = request.form.get("password", "")
-        ratelimit.hit(db.engine(), "login-source", ratelimit.client_key(), limit=SOURCE_LIMIT, per=WINDOW)
-        ratelimit.hit(db.engine(), "login-account", username or "-", limit=ACCOUNT_LIMIT, per=WINDOW)
+        source = ratelimit.client_key()
+        # Counted before the check (so parallel guesses are bounded too), forgiven on success.
+        buckets = [
+            ("login-source", source, SOURCE_LIMIT),
+            ("login-account", f"{username or '-'}|{source}", ACCOUNT_LIMIT),
+        ]
+        for bucket, ident, limit in buckets:
+            ratelimit.hit(db.engine(), bucket, ident, limit=limit, per=WINDOW)
         user = users.authenticate(db.session(), username, password) if username and password else None
         if user is not None:
-            session.clear()  # a new session id's worth of state: no fixation of old CSRF tokens
-            session["uid"] = user.id
-            session["stamp"] = users.session_stamp(user)
-            session.permanent = False
+            for bucket, ident, _limit in buckets:
+                ratelimit.forgive(db.engine(), bucket, ident, per=WINDOW)
+            _sign_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for(HOME[user.role]))
         error = gettext("Wrong username or password.")
     page = render_template("staff/login.html", error=error, username=username)
     return (page, 401) if error else page
 
 
+def _sign_in(user: User) -> None:
+    previous = session.get("sid")
+    if isinstance(previous, str):  # signing in again in the same browser: the old one ends
+        staffsessions.end(db.session(), previous)
+    session.clear()  # a new session's worth of state: no fixation of old CSRF tokens
+    session["sid"] = staffsessions.start(db.session(), user)
+    session.permanent = False
+
+
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out (POST with the CSRF token, so other sites cannot sign staff out)."""
+    """Sign out (POST with the CSRF token, so other sites cannot sign staff out). The server
+    side session ends, so copies of this cookie are refused from now on."""
+    token = session.get("sid")
+    if isinstance(token, str):
+        staffsessions.end(db.session(), token)
     session.clear()
     return redirect(url_for("auth.login"))
 
@@ -118,7 +132,7 @@ def logout() -> Response:
 @bp.route("/account/password", methods=["GET", "POST"])
 @roles_required("admin", "inspector", "producer")
 def password() -> str | tuple[str, int]:
-    """Change one's own password; other sessions of this account end."""
+    """Change one's own password; every other session of this account ends."""
     user = current_user()
     assert user is not None
     if request.method == "GET":
@@ -129,13 +143,9 @@ def password() -> str | tuple[str, int]:
     try:
         users.change_password(db.session(), user_id=user.id, current=request.form.get("current", ""), new=new)
     except ValidationError as e:
-        message = (
-            gettext("The current password is wrong.")
-            if e.field == "current"
-            else gettext("The new password must be at least %(n)d characters.", n=users.MIN_PASSWORD)
-        )
+        message = gettext("The current password is wrong.") if e.field == "current" else error_message(e)
         return render_template("staff/password.html", error=message), 400
-    session["stamp"] = users.session_stamp(user)
+    _sign_in(user)  # every session of the account ended; this browser gets a new one
     return render_template("staff/password.html", done=True)
 
 

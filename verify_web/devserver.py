@@ -17,7 +17,7 @@ import click
 
 def _local_secret(path: Path, nbytes: int) -> Path:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(nbytes) + "\n")
@@ -29,6 +29,20 @@ def main() -> int:
     if not port.isdigit() or not 0 < int(port) < 65536:
         click.echo(f"Error: PORT must be a number from 1 to 65535, not {port!r}", err=True)
         return 2
+    if prepare(port) != 0:
+        return 1
+    base = os.environ["OCOP_BASE_URL"].rstrip("/")
+    click.echo(f"\nServing on {base}/")
+    click.echo(f"  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json\n")
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    config = str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py")
+    command = [gunicorn, "-c", config, "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"]
+    os.execv(gunicorn, command)  # noqa: S606 - a fixed program path and arguments, no shell
+
+
+def prepare(port: str) -> int:
+    """Everything ``make run`` does before serving: local secrets, migrations, a key, the demo
+    registry and its label sheet. Returns 0, or 1 after a command printed its error."""
     instance = Path(os.environ.get("OCOP_INSTANCE") or Path.cwd() / "instance").resolve()
     os.environ["OCOP_INSTANCE"] = str(instance)
     os.environ.setdefault("OCOP_BASE_URL", f"http://127.0.0.1:{port}")
@@ -52,7 +66,6 @@ def main() -> int:
     keystore = Keystore(os.environ.get("OCOP_KEYS_DIR") or instance / "keys")
     if not len(keystore.keyring()) and ocop(["keys", "generate"]) != 0:
         return 1
-    base = os.environ["OCOP_BASE_URL"].rstrip("/")
     click.echo("\nDemo labels (open in a browser, or print and scan):")
     if ocop(["demo", "--accounts-file", str(instance / "demo-accounts.txt")]) != 0:
         return 1
@@ -63,12 +76,7 @@ def main() -> int:
     if ocop(["reprint", "--lot", DEMO[0].lot_code, "--out", str(sheet), "--quiet"]) != 0:
         return 1
     click.echo(f"\nDemo label sheet (print at 100% on A4 label stock, then scan with a phone):\n  {sheet}")
-    click.echo(f"\nServing on {base}/")
-    click.echo(f"  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json\n")
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    config = str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py")
-    command = [gunicorn, "-c", config, "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"]
-    os.execv(gunicorn, command)  # noqa: S606 - a fixed program path and arguments, no shell
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import TooManyRequests
 
@@ -20,6 +20,12 @@ def client_key() -> str:
     return hashlib.blake2b(address.encode(), key=secret[:64], digest_size=12).hexdigest()
 
 
+def _window_key(bucket: str, ident: str, per: timedelta) -> tuple[str, datetime]:
+    seconds = int(per.total_seconds())
+    window = datetime.fromtimestamp(int(datetime.now(UTC).timestamp()) // seconds * seconds, UTC)
+    return f"{bucket}:{ident}:{int(window.timestamp())}", window
+
+
 def hit(engine: Engine, bucket: str, ident: str, *, limit: int, per: timedelta) -> int:
     """Count one request for ``bucket``/``ident`` and return the count in this window.
 
@@ -27,9 +33,7 @@ def hit(engine: Engine, bucket: str, ident: str, *, limit: int, per: timedelta) 
     written in its own short transaction so that a refused request still counts.
     """
     now = datetime.now(UTC)
-    seconds = int(per.total_seconds())
-    window = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, UTC)
-    key = f"{bucket}:{ident}:{int(window.timestamp())}"
+    key, window = _window_key(bucket, ident, per)
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(RateHit)
@@ -44,3 +48,13 @@ def hit(engine: Engine, bucket: str, ident: str, *, limit: int, per: timedelta) 
     if count > limit:
         raise TooManyRequests()
     return count
+
+
+def forgive(engine: Engine, bucket: str, ident: str, *, per: timedelta) -> None:
+    """Take back one counted request of ``bucket``/``ident`` in this window (e.g. a sign-in
+    that succeeded). Returns ``None``; a window that rolled over meanwhile is left alone."""
+    key, _window = _window_key(bucket, ident, per)
+    with engine.begin() as connection:
+        connection.execute(
+            update(RateHit).where(RateHit.key == key, RateHit.count > 0).values(count=RateHit.count - 1)
+        )

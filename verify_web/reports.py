@@ -1,20 +1,20 @@
 """ "Report a suspected fake": where it was bought, an optional photo, an optional contact.
 
-Photos are checked with Pillow (real image, allowed type, bounded size), re-encoded as JPEG
-(which drops EXIF, including GPS) and stored under ``OCOP_UPLOAD_DIR`` with a random name;
-they are never served back from here.
+Photos are checked and re-encoded by :mod:`verify_web.photos` (real image, allowed type, at most
+5 MB and 24 MP, decoded within a memory budget; stored as a JPEG of pixels only, with no EXIF,
+GPS, XMP, ICC or comment) under ``OCOP_UPLOAD_DIR`` with a random name, owner-only (0600 in a
+0700 folder); they are never served back from here.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
-from io import BytesIO
 from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
 from labels import DecodeError, SignatureError, parse, parse_short_code
@@ -22,14 +22,13 @@ from labels.signer import open_code
 from traceability import ValidationError
 from traceability.services import reports
 
-from . import db, ratelimit
+from . import db, photos, ratelimit
 
 bp = Blueprint("reports", __name__)
 # How long a report is kept, as the privacy notice on the form states (Decree 13/2023/NĐ-CP).
 REPORT_KEPT_MONTHS = 24
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 FIELD_ERRORS = {
     "shop": _l("Please say which shop or market sold the product (up to 200 characters)."),
@@ -37,7 +36,7 @@ FIELD_ERRORS = {
     "note": _l("The note is too long (up to 2000 characters) or contains control characters."),
     "contact": _l("The contact is too long (up to 200 characters) or contains control characters."),
     "code": _l("The code is too long (up to 400 characters) or contains control characters."),
-    "photo": _l("The photo must be a JPEG, PNG or WebP image of at most 5 MB."),
+    "photo": _l("The photo must be a JPEG, PNG or WebP image of at most 5 MB and 24 megapixels."),
 }
 
 
@@ -112,22 +111,16 @@ def _photo(upload: FileStorage | None) -> bytes | None:
     if len(data) > MAX_PHOTO_BYTES:
         raise PhotoError("too large")
     try:
-        with Image.open(BytesIO(data)) as probe:
-            if probe.format not in ALLOWED_FORMATS or probe.width * probe.height > MAX_PIXELS:
-                raise PhotoError("type")
-            probe.verify()
-        with Image.open(BytesIO(data)) as image:
-            image.thumbnail((2000, 2000))
-            out = BytesIO()
-            image.convert("RGB").save(out, "JPEG", quality=85)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
-        raise PhotoError("unreadable") from e
-    return out.getvalue()
+        return photos.clean_jpeg(data, formats=ALLOWED_FORMATS)
+    except photos.PhotoError as e:
+        raise PhotoError(e.kind) from e
 
 
 def _store(data: bytes) -> str:
     folder = Path(current_app.config["OCOP_UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.jpg"
-    (folder / name).write_bytes(data)
+    fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
     return name

@@ -52,6 +52,7 @@ FIELD_LABELS = {
     "target": _l("What to revoke"),
     "value": _l("Value"),
     "count": _l("Count"),
+    "file": _l("File"),
 }
 
 

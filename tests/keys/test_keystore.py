@@ -30,10 +30,12 @@ def store(tmp_path):
 
 def test_generate_writes_encrypted_owner_only_key(store):
     key = store.generate(PASS)
-    pem_path = store.directory / f"{key.kid}.pem"
-    pem = pem_path.read_bytes()
-    assert b"ENCRYPTED PRIVATE KEY" in pem
-    assert stat.S_IMODE(pem_path.stat().st_mode) == 0o600
+    key_path = store.directory / f"{key.kid}.key"
+    sealed = json.loads(key_path.read_text())
+    assert sealed["kdf"]["name"] == "argon2id" and sealed["kdf"]["memory_kib"] >= 64 * 1024
+    assert sealed["cipher"]["name"] == "aes-256-gcm" and sealed["kid"] == key.kid
+    assert not (store.directory / f"{key.kid}.pem").exists()
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(store.directory.stat().st_mode) == 0o700
     # The public key set holds no private material.
     document = json.loads(store.keyring_path.read_text())
@@ -125,7 +127,7 @@ def test_corrupt_keyring_is_a_clear_error(store):
 
 def test_private_key_readable_by_others_is_refused(store):
     key = store.generate(PASS)
-    os.chmod(store.directory / f"{key.kid}.pem", 0o644)
+    os.chmod(store.directory / f"{key.kid}.key", 0o644)
     with pytest.raises(KeystoreError, match="chmod 600"):
         store.signer(PASS)
 
@@ -170,6 +172,6 @@ def test_malformed_jwks_is_refused_by_the_key_store(document):
         Keyring.from_jwks(document, strict=True)
 
 
-def test_private_key_to_pem_needs_a_passphrase():
+def test_private_key_file_needs_a_passphrase():
     with pytest.raises(PassphraseError):
-        generate().to_encrypted_pem(b"")
+        generate().to_key_file(b"")

@@ -1,6 +1,6 @@
 """The registry's tables, as SQLAlchemy 2 typed models."""
 
-from .activity import AuditEntry, RateHit, Report, Scan, User
+from .activity import AuditEntry, RateHit, Report, Scan, StaffSession, User
 from .base import Base, utcnow
 from .labels import Label, Revocation
 from .registry import Certification, Lot, LotEvent, Producer, Product
@@ -18,6 +18,7 @@ __all__ = [
     "Report",
     "Revocation",
     "Scan",
+    "StaffSession",
     "User",
     "utcnow",
 ]

@@ -89,6 +89,17 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
 
 
+class StaffSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so the
+    table does not hand out live sessions. Deleting the row ends every copy of the cookie."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class RateHit(Base):
     """Requests counted per key and fixed time window, shared by every web worker."""
 

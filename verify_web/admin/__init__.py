@@ -7,9 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from .. import staffnames
-    from . import accounts, home, keyadmin, printing, registry, revoke
+    from . import accounts, home, imports, keyadmin, printing, registry, revoke
 
     staffnames.init_app(app)
 
-    for module in (home, revoke, accounts, keyadmin, registry, printing):
+    for module in (home, revoke, accounts, keyadmin, registry, printing, imports):
         app.register_blueprint(module.bp)

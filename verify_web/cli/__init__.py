@@ -16,11 +16,13 @@ from traceability import RegistryError
 
 
 def register(app: Flask) -> None:
-    from . import dbcmd, demo, issuecmd, keyscmd, registrycmd, revokecmd, usercmd, verifycmd
+    from . import dbcmd, demo, importcmd, issuecmd, keyscmd, registrycmd, revokecmd, usercmd, verifycmd
 
     app.cli.add_command(dbcmd.group)
     app.cli.add_command(keyscmd.group)
     app.cli.add_command(registrycmd.registry)
+    registrycmd.registry.add_command(importcmd.import_file)
+    registrycmd.registry.add_command(importcmd.import_template)
     app.cli.add_command(verifycmd.verify)
     app.cli.add_command(demo.demo)
     app.cli.add_command(usercmd.group)

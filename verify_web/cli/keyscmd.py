@@ -32,6 +32,17 @@ def rotate() -> None:
     click.echo(f"Key {key.kid} now signs new labels; older keys still verify their labels.")
 
 
+@group.command("migrate")
+@domain_errors
+def migrate() -> None:
+    """Re-encrypt legacy PKCS#8 private keys (PBKDF2) as Argon2id key files (needs the passphrase)."""
+    done = keystore().migrate(passphrase())
+    if not done:
+        click.echo("Every private key is already an Argon2id key file; nothing to do.")
+    for kid in done:
+        click.echo(f"Key {kid}: rewritten as {kid}.key (Argon2id, AES-256-GCM); the old .pem is deleted.")
+
+
 @group.command("list")
 @domain_errors
 def list_keys() -> None:
