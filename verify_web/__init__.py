@@ -28,9 +28,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_module.load(config, environ, Path(app.instance_path)))
     app.extensions["ocop.keystore"] = Keystore(app.config["OCOP_KEYS_DIR"])
 
-    from . import db, errors, i18n, security
+    from . import db, errors, i18n, logs, metrics, security
 
     db.init_app(app)
+    metrics.init_app(app)
+    logs.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

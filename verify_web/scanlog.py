@@ -16,6 +16,7 @@ from flask import Flask, current_app, request
 from labels import Verdict
 from traceability.services import scans
 
+from . import metrics
 from .scanwriter import ScanWriter
 
 # Link previews and crawlers fetch the URL without a person looking at the product.
@@ -100,6 +101,7 @@ def observe(*, area: str | None = None, record: bool = True) -> Observation:
 
 def record(verdict: Verdict, seen: Observation, *, channel: str) -> None:
     """Queue this verification for the scans table if a person asked for it."""
+    metrics.verification(verdict.status.value, channel)
     if not seen.human:
         return
     facts = verdict.facts

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from traceability.services import scans
 
-from . import forksafe
+from . import forksafe, metrics
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ class ScanWriter:
                 except queue.Empty:
                     break
             stop = any(item is _STOP for item in batch)
+            metrics.scan_queue(len(batch) + self._queue.qsize())
             self._write([item for item in batch if item is not _STOP])
             for _ in batch:
                 self._queue.task_done()
@@ -104,6 +105,7 @@ class ScanWriter:
             try:
                 with Session(self._engine) as session, session.begin():
                     scans.record_scans(session, rows)
+                metrics.scans_written(len(rows))
                 return
             except SQLAlchemyError as e:
                 # Retried, never dropped: a locked or restarting database is a pause, not a loss.
