@@ -82,6 +82,8 @@ def size_of(engine: Engine) -> dict[str, int]:
             "database": c.execute(text("SELECT pg_database_size(current_database())")).scalar_one(),
             "labels": c.execute(text("SELECT pg_total_relation_size('labels')")).scalar_one(),
             "scans": c.execute(text("SELECT pg_total_relation_size('scans')")).scalar_one(),
+            "scans indexes": c.execute(text("SELECT pg_indexes_size('scans')")).scalar_one(),
+            "labels indexes": c.execute(text("SELECT pg_indexes_size('labels')")).scalar_one(),
         }
 
 
@@ -148,6 +150,11 @@ def storage(name: str, url: str, label_count: int, scan_count: int) -> None:
     print(f"  database growth per label: {per_label:.0f} bytes; per scan row: {per_scan:.0f} bytes")
     if "scans" in end:
         print(f"  scans table with indexes per scan row: {end['scans'] / scan_count:.0f} bytes")
+        if "scans indexes" in end:
+            print(
+                f"  of which indexes: scans {end['scans indexes'] / scan_count:.0f} bytes a row; "
+                f"labels {end['labels indexes'] / label_count:.0f} bytes a label"
+            )
         print(
             f"  labels table with indexes per label: {after_labels.get('labels', 0) / label_count:.0f} bytes "
             f"after issuing, {end.get('labels', 0) / label_count:.0f} bytes after the scans "
@@ -234,6 +241,13 @@ def throughput(server: PostgresServer, args: argparse.Namespace) -> None:
                 r["db_ms"] = (cpu_seconds([postmaster]) - db_before) / r["requests"] * 1000
                 measured[name] = r
             rounds.append(measured)
+        engine = make_engine(server.url("verify"))
+        with engine.connect() as c:
+            query = (
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'verify' AND pid <> pg_backend_pid()"
+            )
+            connections = c.execute(text(query)).scalar_one()
+        engine.dispose()
         request = urllib.request.Request(base + "/metrics", headers={"Authorization": f"Bearer {token}"})
         metrics = urllib.request.urlopen(request, timeout=5).read().decode()
     finally:
@@ -265,6 +279,7 @@ def throughput(server: PostgresServer, args: argparse.Namespace) -> None:
                 f"{name:<15}{r['rps']:>8.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}{ratio:>7.2f}"
                 f"{r['app_ms']:>12.2f}{r['db_ms']:>11.3f}"
             )
+    print(f"database connections held by the {workers} workers after the run: {connections}")
     print("from /metrics at the end:")
     for line in metrics.splitlines():
         if line.startswith(

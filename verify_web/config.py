@@ -50,7 +50,7 @@ def load(
     settings["SECRET_KEY"] = None if given.get("OCOP_CLI") else _secret_key(given, environ)
     settings["OCOP_KEYS_DIR"] = Path(get("OCOP_KEYS_DIR") or instance_path / "keys")
     settings["OCOP_UPLOAD_DIR"] = Path(get("OCOP_UPLOAD_DIR") or instance_path / "uploads")
-    settings["OCOP_METRICS_TOKEN"] = _metrics_token(given, environ)
+    settings["OCOP_METRICS_TOKEN"] = None if given.get("OCOP_CLI") else _metrics_token(given, environ)
     settings["OCOP_TIMEZONE"] = str(get("OCOP_TIMEZONE", "Asia/Ho_Chi_Minh"))
     settings["SESSION_COOKIE_SECURE"] = settings["OCOP_BASE_URL"].startswith("HTTPS://")
     settings["SESSION_COOKIE_HTTPONLY"] = True

@@ -98,6 +98,7 @@ class ScanWriter:
             self._write([item for item in batch if item is not _STOP])
             for _ in batch:
                 self._queue.task_done()
+            metrics.scan_queue(self._queue.qsize())
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
         delay = 0.05
