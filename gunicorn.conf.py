@@ -26,3 +26,28 @@ graceful_timeout = 10
 # ~/.gunicorn/gunicorn.ctl), so two masters on a host unlink each other's. Nothing here uses
 # gunicornc; the master is driven by signals (HUP, TERM, TTIN/TTOU).
 control_socket_disable = True
+
+# Operations (see verify_web/metrics.py and verify_web/logs.py): JSON log lines, and one
+# owner-only Prometheus folder per master, made before any worker imports prometheus_client
+# (which reads PROMETHEUS_MULTIPROC_DIR at import) and removed when the master exits.
+logger_class = "verify_web.logs.GunicornLogger"
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ocop-metrics-")  # mode 700
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # its live gauges go; its counters still count
+
+
+def on_exit(server):  # type: ignore[no-untyped-def]
+    import shutil
+
+    folder = os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -62,3 +62,12 @@ class StateError(RegistryError):
         self.key = key
         self.template = template
         self.params = params
+
+
+class BackupError(RegistryError):
+    """A backup or restore cannot be made: ``path`` (a file or the database) and why."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason

@@ -34,12 +34,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # setting X-Forwarded-For is ignored: any client could write it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["OCOP_TRUSTED_PROXIES"])  # type: ignore[method-assign]
 
-    from . import bounds, db, errors, filemodes, i18n, outage, security
+    from . import bounds, db, errors, filemodes, i18n, logs, metrics, outage, security
 
     filemodes.secure(app)  # before the database is first opened
 
     bounds.init_app(app)  # before any blueprint: its routes are compiled as registered
     db.init_app(app)
+    metrics.init_app(app)
+    logs.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -50,6 +50,7 @@ def load(
     settings["SECRET_KEY"] = None if given.get("OCOP_CLI") else _secret_key(given, environ)
     settings["OCOP_KEYS_DIR"] = Path(get("OCOP_KEYS_DIR") or instance_path / "keys")
     settings["OCOP_UPLOAD_DIR"] = Path(get("OCOP_UPLOAD_DIR") or instance_path / "uploads")
+    settings["OCOP_METRICS_TOKEN"] = None if given.get("OCOP_CLI") else _metrics_token(given, environ)
     settings["OCOP_TIMEZONE"] = str(get("OCOP_TIMEZONE", "Asia/Ho_Chi_Minh"))
     # Shown in every page's footer; not secrets, so unset is allowed (the footer says so).
     settings["OCOP_OPERATOR"] = str(get("OCOP_OPERATOR") or "").strip()[:200] or None
@@ -68,17 +69,7 @@ def load(
 def _secret_key(given: Mapping[str, Any], environ: Mapping[str, str]) -> str:
     if given.get("SECRET_KEY"):
         return str(given["SECRET_KEY"])
-    value, file_name = environ.get("OCOP_SECRET_KEY"), environ.get("OCOP_SECRET_KEY_FILE")
-    if file_name:
-        path = Path(file_name)
-        try:
-            if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise ConfigError(
-                    "OCOP_SECRET_KEY_FILE", f"{path} is readable by others; run: chmod 600 {path}"
-                )
-            value = path.read_text("utf-8").strip()
-        except OSError as e:
-            raise ConfigError("OCOP_SECRET_KEY_FILE", f"cannot read {path}: {e.strerror}") from e
+    value = _secret_from(environ, "OCOP_SECRET_KEY")
     if not value:
         raise ConfigError(
             "OCOP_SECRET_KEY",
@@ -87,6 +78,30 @@ def _secret_key(given: Mapping[str, Any], environ: Mapping[str, str]) -> str:
     if len(value) < 32:
         raise ConfigError("OCOP_SECRET_KEY", "must be at least 32 characters of random text")
     return value
+
+
+def _secret_from(environ: Mapping[str, str], name: str) -> str | None:
+    """The secret in the owner-only file ``<name>_FILE`` if set, else ``<name>``; ``None`` if
+    neither is set. Raises :class:`ConfigError` for a file others may read or one unreadable."""
+    value, file_name = environ.get(name), environ.get(f"{name}_FILE")
+    if file_name:
+        path = Path(file_name)
+        try:
+            if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                raise ConfigError(f"{name}_FILE", f"{path} is readable by others; run: chmod 600 {path}")
+            value = path.read_text("utf-8").strip()
+        except OSError as e:
+            raise ConfigError(f"{name}_FILE", f"cannot read {path}: {e.strerror}") from e
+    return value
+
+
+def _metrics_token(given: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
+    """The bearer token that ``/metrics`` asks for, or ``None`` (the route then answers 404)."""
+    given_token = "OCOP_METRICS_TOKEN" in given
+    value = given["OCOP_METRICS_TOKEN"] if given_token else _secret_from(environ, "OCOP_METRICS_TOKEN")
+    if value and len(value) < 32:
+        raise ConfigError("OCOP_METRICS_TOKEN", "must be at least 32 characters of random text")
+    return str(value) if value else None
 
 
 def _int(value: Any, name: str) -> int:

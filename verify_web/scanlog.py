@@ -16,6 +16,7 @@ from flask import Flask, current_app, request
 from labels import Verdict
 from traceability.services import scans
 
+from . import metrics
 from .scanwriter import ScanWriter
 
 # Link previews and crawlers fetch the URL without a person looking at the product.
@@ -105,6 +106,7 @@ def observe(*, claimed_area: str | None = None, record: bool = True) -> Observat
 def record(verdict: Verdict, seen: Observation, *, channel: str) -> None:
     """Queue this verification for the scans table if a person asked for it (at ``seen.at``,
     which a located check names later, see :mod:`.places`)."""
+    metrics.verification(verdict.status.value, channel)
     if not seen.human:
         return
     facts = verdict.facts

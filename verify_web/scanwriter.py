@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from traceability.services import scans
 
-from . import forksafe
+from . import forksafe, metrics
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ class ScanWriter:
             return
         with self._guard:
             self.shed += 1
+            metrics.scans_dropped(1)
             if not self._shedding:
                 self._shedding = True
                 log.error(
@@ -155,12 +156,14 @@ class ScanWriter:
                     break
             stop = batch[-1] is _STOP
             rows = [item for item in batch if item is not _STOP]
+            metrics.scan_queue(len(rows) + self._queue.qsize())
             if self._out_of_time():
                 self._abandon(len(rows))
             else:
                 self._write(rows)
             for _ in batch:
                 self._queue.task_done()
+            metrics.scan_queue(self._queue.qsize())
 
     def _write(self, rows: list[Row]) -> None:
         """Write ``rows``: retried while the database cannot take them, split to isolate a row
@@ -185,6 +188,7 @@ class ScanWriter:
                 parts.extend(self._split(part, tries, e))
                 continue
             self.written += len(part)
+            metrics.scans_written(len(part))
             self._recovered()
 
     def _split(self, part: list[Row], tries: int, error: SQLAlchemyError) -> list[tuple[list[Row], int]]:
@@ -197,6 +201,7 @@ class ScanWriter:
             return [(part, tries + 1)]
         row = part[0]
         self.rejected += 1
+        metrics.scans_dropped(1)
         log.error(
             "scan row given up after %d tries (label %s, serial %s): %s",
             tries,
@@ -211,6 +216,7 @@ class ScanWriter:
 
     def _abandon(self, count: int) -> None:
         self.abandoned += count  # logged once, by close()
+        metrics.scans_dropped(count)
 
     def _failing(self, error: SQLAlchemyError) -> None:
         if self._failing_since is None:

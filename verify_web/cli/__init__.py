@@ -16,7 +16,18 @@ from traceability import RegistryError
 
 
 def register(app: Flask) -> None:
-    from . import dbcmd, demo, importcmd, issuecmd, keyscmd, registrycmd, revokecmd, usercmd, verifycmd
+    from . import (
+        backupcmd,
+        dbcmd,
+        demo,
+        importcmd,
+        issuecmd,
+        keyscmd,
+        registrycmd,
+        revokecmd,
+        usercmd,
+        verifycmd,
+    )
 
     app.cli.add_command(dbcmd.group)
     app.cli.add_command(keyscmd.group)
@@ -30,6 +41,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(revokecmd.reinstate)
     app.cli.add_command(issuecmd.issue_cmd)
     app.cli.add_command(issuecmd.reprint_cmd)
+    app.cli.add_command(backupcmd.backup_cmd)
+    app.cli.add_command(backupcmd.restore_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
