@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_accounts"
-down_revision = "0004"
+down_revision = "0005_clone"
 branch_labels = None
 depends_on = None
 
