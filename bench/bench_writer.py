@@ -178,8 +178,91 @@ def prepare(env: dict[str, str], count: int) -> tuple[list[str], int]:
     return [serializer.dumps(p, key).split("/V/")[1] for p in payloads], lot_id
 
 
-def one_run(tree: Path, server: Server, args: argparse.Namespace, folder: Path) -> dict[str, object]:
-    """Serve ``tree`` under load as the module docstring says; return the figures."""
+# --writers N: N processes record batches of scans for the same labels straight through
+# record_scans (no HTTP, so this machine's CPUs are not the limit), in the tree under test.
+WRITER = """
+import random, sys, time
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from traceability import make_engine
+from traceability.services import scans
+url, seconds = sys.argv[1], float(sys.argv[4])
+first, last, seed = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[5])
+engine, rng = make_engine(url), random.Random(seed)
+committed = deadlocks = 0
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    rows = [scans.scan_row(serial=None, label_id=rng.randint(first, last), verdict="genuine", channel="web",
+                           area=None, device=None, source_hash=str(rng.randrange(9)))
+            for _ in range(rng.randrange(20, 200))]
+    try:
+        with Session(engine) as s, s.begin():
+            scans.record_scans(s, rows)
+        committed += 1
+    except DBAPIError as e:
+        if getattr(e.orig, "sqlstate", None) != "40P01":
+            raise
+        deadlocks += 1
+print(committed, deadlocks)
+"""
+# The revocation itself, timed without the command's start-up, in the tree under test.
+REVOKER = """
+import sys, time
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from traceability import make_engine
+from traceability.services import revocations
+engine = make_engine(sys.argv[1])
+time.sleep(float(sys.argv[3]))
+started = time.monotonic()
+try:
+    with Session(engine) as s, s.begin():
+        revocations.revoke(s, actor="bench", target="range", reason="damaged_or_lost",
+                           ref={"lot_id": int(sys.argv[2]), "first": 1, "last": 200})
+    outcome = "ok"
+except DBAPIError as e:
+    outcome = getattr(e.orig, "sqlstate", None) or type(e).__name__
+print(round(time.monotonic() - started, 3), outcome)
+"""
+
+
+def writers_run(tree: Path, server: Server, args: argparse.Namespace, folder: Path) -> dict[str, object]:
+    """``args.writers`` writer processes and one revocation, as the comments above say."""
+    env, codes, lot_id = new_database(tree, server, args, folder)
+    del codes
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.connect() as c:
+        first, last = c.execute(text("SELECT min(id), max(id) FROM labels")).one()
+    engine.dispose()
+    url = env["DATABASE_URL"]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, url, str(first), str(last), str(args.seconds), str(n)],
+            env=env,
+            cwd=tree,  # "-c" puts the working directory first on sys.path
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(args.writers)
+    ]
+    revoker = subprocess.run(
+        [sys.executable, "-c", REVOKER, url, str(lot_id), str(args.seconds / 3)],
+        env=env, cwd=tree, capture_output=True, text=True,
+    )  # fmt: skip
+    outputs = [child.communicate()[0].split() for child in children]
+    revoke_s, revoke = (revoker.stdout.split() or ["-", revoker.stderr.strip().splitlines()[-1]])[:2]
+    return {
+        "batches": sum(int(o[0]) for o in outputs),
+        "aborted_40P01": sum(int(o[1]) for o in outputs),
+        "revoke_s": revoke_s,
+        "revoke": revoke,
+    }
+
+
+def new_database(
+    tree: Path, server: Server, args: argparse.Namespace, folder: Path
+) -> tuple[dict[str, str], list[str], int]:
+    """A fresh database with ``args.labels`` labels; the environment to serve it from ``tree``."""
     name = f"b{secrets.token_hex(4)}"
     admin = make_engine(server.url("postgres"))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
@@ -193,6 +276,13 @@ def one_run(tree: Path, server: Server, args: argparse.Namespace, folder: Path) 
     )  # fmt: skip
     env.pop("OCOP_KEY_PASSPHRASE_FILE", None)
     codes, lot_id = prepare(env, args.labels)
+    return env, codes, lot_id
+
+
+def one_run(tree: Path, server: Server, args: argparse.Namespace, folder: Path) -> dict[str, object]:
+    """Serve ``tree`` under load as the module docstring says; return the figures."""
+    env, codes, lot_id = new_database(tree, server, args, folder)
+    name = Path(env["OCOP_INSTANCE"]).name
     paths = folder / f"{name}.txt"
     paths.write_text("".join(f"/V/{c}\n/api/v1/verify/{c}\n" for c in codes))
     lua = folder / f"{name}.lua"
@@ -271,6 +361,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--labels", type=int, default=1000)
+    parser.add_argument("--writers", type=int, default=0, help="only N writer processes, no HTTP")
     parser.add_argument("--baseline", type=Path, default=None, help="another source tree, run in turns")
     args = parser.parse_args()
     for option, low, top in (
@@ -297,7 +388,8 @@ def main() -> int:
         for round_no in range(1, args.rounds + 1):
             for label, tree in trees.items():
                 before = server.log.read_text().count("deadlock detected")
-                figures = one_run(tree, server, args, folder)
+                run = writers_run if args.writers else one_run
+                figures = run(tree, server, args, folder)
                 figures["deadlocks"] = server.log.read_text().count("deadlock detected") - before
                 print(
                     f"round {round_no} {label:>9}: " + "  ".join(f"{k} {v}" for k, v in figures.items()),
