@@ -95,18 +95,17 @@ class Traces:
         home = shop if kind in ("local", "gift") or r.random() < 0.1 else self.province()
         if r.random() < 0.6:
             events.append(self.scan(sold, self.network("mobile"), shop, buyer, fake))
-        arrive = sold + self._trip(shop, home)
         if kind == "tour":  # a stop or two on the way home, perhaps scanned at a hotel
-            here = shop
+            here, arrive = shop, sold
             for _ in range(r.randint(1, 2)):
                 stop = self.province()
-                arrive = (
-                    arrive - self._trip(shop, home) + self._trip(here, stop) + timedelta(days=r.uniform(1, 4))
-                )
+                arrive += self._trip(here, stop) + DAY * r.uniform(1, 4)
                 if r.random() < 0.3:
                     events.append(self.scan(arrive, self.network("mobile"), stop, buyer, fake))
                 here = stop
             arrive += self._trip(here, home)
+        else:
+            arrive = sold + self._trip(shop, home)
         home_wifi = self.network("home")
         for _ in range(r.choice([0, 1, 1, 2])):
             events.append(self.scan(arrive + HOUR * r.uniform(0, 6), home_wifi, home, buyer, fake))
