@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from functools import partial
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -58,20 +60,35 @@ class Verdict:
         return self.status is Status.GENUINE
 
 
+# How a verification asks the registry about a serial: by default label_facts on a session.
+FactsLookup = Callable[[int], LabelFacts | None]
+
+
+def _lookup(session: Session | None, lookup: FactsLookup | None) -> FactsLookup | None:
+    if session is not None and lookup is not None:
+        raise TypeError("give session or lookup, not both")
+    return partial(label_facts, session) if session is not None else lookup
+
+
 def verify_scan(
     text: object,
     *,
     keyring: Keyring,
     today: date,
     session: Session | None = None,
+    lookup: FactsLookup | None = None,
     our_base_url: str | None = None,
 ) -> Verdict:
     """Judge scanned QR text. Never raises for any input: a bad code is an ``invalid`` verdict.
 
     With ``session`` the registry adds names, lot and live status (revocations, withdrawals);
-    without it the verdict rests on the code and ``keyring`` alone (offline). With
-    ``our_base_url`` a code under any other host gets the ``foreign_domain`` warning.
+    without it the verdict rests on the code and ``keyring`` alone (offline). ``lookup``
+    instead of ``session`` reads the registry's :class:`LabelFacts` another way (the verify
+    site reads them with the scan history in one statement). With ``our_base_url`` a code
+    under any other host gets the ``foreign_domain`` warning. Raises :class:`TypeError` if
+    both ``session`` and ``lookup`` are given.
     """
+    registry = _lookup(session, lookup)
     try:
         scanned = parse(text)
         payload, key = open_code(scanned.code, keyring)
@@ -83,12 +100,12 @@ def verify_scan(
     opened = Verdict(Status.INVALID, today, payload=payload, key=key, scanned_base_url=scanned.base_url)
     if key.status is KeyStatus.COMPROMISED:
         return replace(opened, status=Status.REVOKED, reason="key_compromised", warnings=tuple(warnings))
-    if session is None:
+    if registry is None:
         warnings.append(Warning.OFFLINE)
         if today > payload.certified_until:
             return replace(opened, status=Status.EXPIRED, reason="past_date", warnings=tuple(warnings))
         return replace(opened, status=Status.GENUINE, warnings=tuple(warnings))
-    facts = label_facts(session, payload.serial)
+    facts = registry(payload.serial)
     if facts is None:
         return replace(opened, reason="unknown_serial", warnings=tuple(warnings))
     if (facts.stars, facts.certified_until, facts.key_id) != (
@@ -101,14 +118,26 @@ def verify_scan(
     return _judge(replace(opened, facts=facts), facts, warnings)
 
 
-def verify_short_code(text: str, *, session: Session, keyring: Keyring, today: date) -> Verdict:
+def verify_short_code(
+    text: str,
+    *,
+    session: Session | None = None,
+    lookup: FactsLookup | None = None,
+    keyring: Keyring,
+    today: date,
+) -> Verdict:
     """Judge a short code typed by hand (when the QR is damaged). Registry only: there is no
-    signature to check, so the verdict says what the registry knows about that serial."""
+    signature to check, so the verdict says what the registry knows about that serial. The
+    registry is read through ``session`` or ``lookup`` (as :func:`verify_scan`). Raises
+    :class:`TypeError` unless exactly one of them is given."""
+    registry = _lookup(session, lookup)
+    if registry is None:
+        raise TypeError("a short code needs the registry: give session or lookup")
     try:
         serial = parse_short_code(text)
     except DecodeError as e:
         return Verdict(Status.INVALID, today, reason=e.reason.value)
-    facts = label_facts(session, serial)
+    facts = registry(serial)
     if facts is None:
         return Verdict(Status.INVALID, today, reason="unknown_serial")
     key = keyring.get(facts.key_id) if facts.key_id in keyring else None
@@ -142,6 +171,7 @@ def same_site(scanned_base: str, ours: str) -> bool:
 
 
 __all__ = [
+    "FactsLookup",
     "LabelError",
     "Reason",
     "Status",

@@ -56,13 +56,17 @@ class PostgresServer:
             command = ["runuser", "-u", self.user, "--", *command]
         subprocess.run(command, check=True, capture_output=True, cwd=self.root)
 
-    def start(self) -> None:
+    def start(self, *, durable: bool = False) -> None:
+        """Start the server: for tests without durability (fsync and synchronous commit off,
+        which the suite does not need), or with ``durable`` as a production server runs
+        (fsync, synchronous commit and full page writes on), for benchmarks."""
         self._run(
             "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"
         )
+        durability = "on" if durable else "off"
         options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync={durability} "
+            f"-c synchronous_commit={durability} -c full_page_writes={durability} -c max_connections=200"
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         deadline = time.monotonic() + 20
@@ -72,6 +76,11 @@ class PostgresServer:
                     return
             time.sleep(0.1)
         raise RuntimeError("PostgreSQL did not start listening")
+
+    @property
+    def log(self) -> Path:
+        """The server's log file (written while it runs)."""
+        return self.root / "log"
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -139,7 +140,8 @@ class LabelFacts:
 
 # Columns, not entities: a verification that misses the verify cache (every first scan of a
 # label in a worker) spent most of its time building six ORM objects it only read from.
-_FACTS = (
+# FACTS selects them by ``serial``; facts_from_row turns its row into LabelFacts.
+FACTS = (
     select(
         Label.id,
         Label.serial,
@@ -186,11 +188,17 @@ _FACTS = (
 )
 
 
+FACTS_WIDTH = len(FACTS.selected_columns)
+
+
 def label_facts(session: Session, serial: int) -> LabelFacts | None:
     """Return the registry's facts about the label with ``serial``, or ``None`` if unknown."""
-    row = session.execute(_FACTS, {"serial": serial}).first()
-    if row is None:
-        return None
+    row = session.execute(FACTS, {"serial": serial}).first()
+    return None if row is None else facts_from_row(tuple(row))
+
+
+def facts_from_row(row: Sequence[Any]) -> LabelFacts:
+    """Return the :class:`LabelFacts` in a row of :data:`FACTS` (its first columns, in order)."""
     (
         label_id, serial_, number, status, issued_at, key_id, has_secret, claimed_at,
         revocation_id, target, reason, note, revoked_at,
@@ -198,7 +206,7 @@ def label_facts(session: Session, serial: int) -> LabelFacts | None:
         product_id, product_name, product_group, gtin,
         producer_id, producer_name, producer_kind, commune, district, province,
         certification_id, stars, number_, level, issued_on, valid_until, cert_status, withdrawn_on,
-    ) = row  # fmt: skip
+    ) = row[:FACTS_WIDTH]  # fmt: skip
     return LabelFacts(
         label_id=label_id,
         serial=serial_,
