@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from labels import short_code as format_short_code
 from traceability.services import claims
 
 from . import db, ratelimit, scanlog, verdicts
@@ -42,11 +45,34 @@ def _shell(checked: verdicts.Checked, code: str | None) -> tuple[str, ...]:
     return tuple(_SLOT.split(html))
 
 
+def _shell_key(checked: verdicts.Checked, code: str | None) -> Hashable | None:
+    """What the shell of a known label's page depends on besides the language (``None``: a
+    code naming no label, whose shell is kept per verdict). Everything the shell shows of a
+    label comes from its lot (product, producer) and certification; its serial, number and
+    code are slots. Labels of one lot share it: most first scans draw no shell."""
+    verdict, facts = checked.verdict, checked.verdict.facts
+    if facts is None:
+        return None
+    return (
+        verdict.status,
+        verdict.reason,
+        verdict.warnings,
+        facts.lot_id,
+        facts.certification_id,
+        facts.has_secret,
+        code is None,
+    )
+
+
 def _page(checked: verdicts.Checked, *, code: str | None, claim: claims.ClaimResult | None = None) -> str:
-    """The scan page: its shell drawn once per verdict, language and registry version, and
-    only the scan history and what depends on it drawn for each request."""
-    parts = verdicts.fragment(checked, "page", current_language(), lambda: _shell(checked, code))
+    """The scan page: its shell drawn once per registry version for a lot's labels alike (or
+    per verdict, for a code naming no label), and only the label's own parts, the scan history
+    and what depends on it drawn for each request."""
+    parts = verdicts.fragment(
+        checked, "page", current_language(), lambda: _shell(checked, code), key=_shell_key(checked, code)
+    )
     history = checked.history
+    facts = checked.verdict.facts
     # Plain Jinja for the small per-request parts: Flask's render_template would add a
     # context (request, session, g) they do not use, at a cost larger than drawing them.
     env = current_app.jinja_env
@@ -61,6 +87,10 @@ def _page(checked: verdicts.Checked, *, code: str | None, claim: claims.ClaimRes
             return escape(history_sentence(history)) if history else ""
         if name == "claim_form":
             return env.get_template("_scan_claim_form.html").render(code=code)
+        if name == "serial":
+            return escape(f"{format_short_code(facts.serial)} · #{facts.number}") if facts else ""
+        if name == "report_code":
+            return escape(quote(code or "", safe=""))
         raise LookupError(name)
 
     return "".join(fill(part) if i % 2 else part for i, part in enumerate(parts))

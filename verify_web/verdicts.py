@@ -16,7 +16,7 @@ label's facts, its history and the version in one statement too
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -49,7 +49,7 @@ class _Cache:
     day: date | None = None
     verdicts: OrderedDict[CacheKey, Verdict] = field(default_factory=OrderedDict)
     events: dict[int, Sequence[LotEvent]] = field(default_factory=dict)
-    fragments: dict[tuple[CacheKey, str, str], object] = field(default_factory=dict)
+    fragments: dict[tuple[Hashable, str, str], object] = field(default_factory=dict)
 
     def reset(self, version: tuple[int, int] | None) -> None:
         self.version = version
@@ -191,14 +191,17 @@ def lot_events(lot_id: int) -> Sequence[LotEvent]:
     return cache.events[lot_id]
 
 
-def fragment(checked: Checked, name: str, language: str, render: Callable[[], T]) -> T:
-    """Return what ``render`` draws from the verdict alone (a page shell, a JSON body) in
-    ``language``, drawing it once per registry version (and day, and key set)."""
+def fragment(
+    checked: Checked, name: str, language: str, render: Callable[[], T], *, key: Hashable | None = None
+) -> T:
+    """Return what ``render`` draws (a page shell, a JSON body) in ``language``, drawing it once
+    per registry version (and day, and key set). It is kept per verdict, or under ``key`` when
+    the caller knows it depends on less than the whole verdict (shared by many labels)."""
     cache, _keyring, _today = _cache()
     _validated(cache)
-    if checked.key not in cache.verdicts:
+    if key is None and checked.key not in cache.verdicts:
         return render()  # not cacheable (junk input): draw it every time
-    slot = (checked.key, name, language)
+    slot = (checked.key if key is None else key, name, language)
     found: T | None = cache.fragments.get(slot)  # type: ignore[assignment]
     if found is None:
         if len(cache.fragments) >= MAX_FRAGMENTS:
