@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.orm import Session  # noqa: E402
-from verify_setup import BASE_URL, Hosts, database, prepare  # noqa: E402
+from verify_setup import BASE_URL, Hosts, Issued, database, prepare  # noqa: E402
 
 from traceability import make_engine  # noqa: E402
 from traceability.services import scans  # noqa: E402
@@ -73,8 +74,9 @@ THREADS = 2  # wrk threads per host
 class Walk:
     """Where each route's next run starts in its path list (``None``: one fixed path)."""
 
-    def __init__(self, paths: Path | None, slots: int) -> None:
-        self.paths, self.slots, self.start, self.requests = paths, slots, 0, 0
+    def __init__(self, paths: Path | None, slots: int, size: int = 1) -> None:
+        self.paths, self.slots, self.size = paths, slots, size
+        self.start = self.requests = 0
 
     def advance(self, requests: int) -> None:
         self.requests += requests
@@ -173,7 +175,7 @@ def revoke_under_load(
     revoke`` and ask every host about one of them right after the command returns (several
     times: a host's next request may go to any of its workers)."""
     time.sleep(wait)
-    before = [status(base, digits) for base in bases for _ in range(3)]
+    before = [[status(base, digits) for _ in range(3)] for base in bases]
     started = time.monotonic()
     done = subprocess.run(
         [
@@ -191,9 +193,10 @@ def revoke_under_load(
         cwd=ROOT,
     )
     took = time.monotonic() - started
-    after = [status(base, digits) for base in bases for _ in range(5)]
+    after = [[status(base, digits) for _ in range(5)] for base in bases]
     return {
-        "ok": done.returncode == 0 and all(s == ("revoked", "revoked") for s in after),
+        "ok": done.returncode == 0 and all(s == ("revoked", "revoked") for host in after for s in host),
+        "exit": done.returncode,
         "before": before,
         "after": after,
         "seconds": took,
@@ -248,11 +251,139 @@ def goals(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> dict[
     }
 
 
+def walks_for(args: argparse.Namespace, folder: Path, codes: list[str]) -> dict[str, Walk]:
+    """Each route's walk: with ``--labels`` N > 1 the JSON route takes the first half of the
+    labels and the page the second, so neither meets a label the other has judged."""
+    slots = THREADS * args.hosts
+    walks = {name: Walk(None, slots) for name in ROUTES}
+    if args.labels > 1:
+        half = len(codes) // 2
+        for name, prefix, part in (
+            ("JSON verify", "/api/v1/verify/", codes[:half]),
+            ("scan page", "/V/", codes[half:]),
+        ):
+            listed = folder / f"{name.split()[0].lower()}-paths.txt"
+            listed.write_text("".join(f"{prefix}{code}\n" for code in part))
+            listed.with_suffix(".lua").write_text(ROTATE_LUA)
+            walks[name] = Walk(listed, slots, len(part))
+    return walks
+
+
+ROUTES = ("trivial /ping", "JSON verify", "scan page")
+
+
+def measure(
+    args: argparse.Namespace, env: dict[str, str], hosts: Hosts, issued: Issued, walks: dict[str, Walk]
+) -> tuple[list[dict[str, dict[str, Any]]], dict[str, Any]]:
+    """Warm up, then run the rounds; the middle round's JSON run has the revocation under it.
+    Returns every round's figures and what the revocation found."""
+    digits = issued.codes[0].split("/V/")[1]
+    paths = dict(zip(ROUTES, ("/ping", f"/api/v1/verify/{digits}", f"/V/{digits}"), strict=True))
+    numbers = (max(1, args.labels - 199), args.labels)
+    checked = issued.codes[-1].split("/V/")[1]  # label number args.labels: inside the range
+    for name, path in paths.items():
+        wrk(hosts.bases, path, 2, args.connections, walks[name])  # warm-up, also recorded
+    rounds: list[dict[str, dict[str, Any]]] = []
+    revocation: dict[str, Any] = {"numbers": numbers}
+    for number in range(1, args.rounds + 1):
+        measured = {}
+        for name, path in paths.items():
+            if name == "JSON verify" and number == (args.rounds + 1) // 2:
+                # Under load: wrk starts first, the command a third of the way in.
+                with ThreadPoolExecutor(1) as pool:
+                    later = pool.submit(
+                        revoke_under_load, env, hosts.bases, issued.lot_id, numbers, checked, args.seconds / 3
+                    )
+                    measured[name] = wrk(hosts.bases, path, args.seconds, args.connections, walks[name])
+                revocation.update(later.result())
+            else:
+                measured[name] = wrk(hosts.bases, path, args.seconds, args.connections, walks[name])
+        rounds.append(measured)
+    time.sleep(0.5)
+    return rounds, revocation
+
+
+def median_round(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    return {
+        name: {
+            "rps": statistics.median(r[name]["rps"] for r in rounds),
+            "p50": statistics.median(r[name]["p50"] for r in rounds),
+            "p99": statistics.median(r[name]["p99"] for r in rounds),
+            "non2xx": sum(r[name]["non2xx"] for r in rounds),
+            "socket_errors": ", ".join(sorted({str(r[name]["socket_errors"]) for r in rounds})),
+            "ratio": statistics.median(r[name]["rps"] / r["trivial /ping"]["rps"] for r in rounds),
+        }
+        for name in ROUTES
+    }
+
+
+def verdicts(hosts: list[list[tuple[str, str]]]) -> str:
+    """Per host, how often each (JSON, page) verdict pair was answered."""
+    return "; ".join(
+        f"host {n}: "
+        + ", ".join(f"{json}/{page} x{times}" for (json, page), times in Counter(answers).items())
+        for n, answers in enumerate(hosts, 1)
+    )
+
+
+def report(args: argparse.Namespace, run: dict[str, Any]) -> None:
+    """Print every round, the median round, the checks and the goals."""
+    rounds, walks, revocation = run["rounds"], run["walks"], run["revocation"]
+    database = "SQLite (WAL)" if args.db == "sqlite" else "PostgreSQL (fsync on, synchronous_commit on)"
+    print(
+        f"{args.hosts} host(s) x {run['workers']} gunicorn sync workers, access log "
+        f"{'on' if args.access_log else 'off'}, {database}, wrk -t{THREADS} "
+        f"-c{args.connections // args.hosts} -d{args.seconds}s per host, route and round, "
+        f"{os.cpu_count()} CPUs, load average {run['load'][0]:.1f} before and {run['load'][1]:.1f} "
+        f"after, verify requests over {args.labels} label(s)"
+    )
+    header = f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  non-2xx  socket errors"
+    for number, measured in enumerate(rounds, 1):
+        print(f"round {number}")
+        print(header)
+        show(measured)
+    results = median_round(rounds)
+    print(f"median of {args.rounds} rounds")
+    print(header)
+    show(results)
+    for name in ("JSON verify", "scan page"):
+        walk = walks[name]
+        if walk.paths is not None:
+            fresh = min(walk.requests, walk.size) / max(1, walk.requests)
+            print(
+                f"{name}: {walk.requests} requests over {walk.size} labels: "
+                f"at least {fresh:.0%} on a label no worker had seen"
+            )
+    served, recorded, logged = run["served"], run["recorded"], run["logged"]
+    print(
+        f"scans served (200s counted by the workers): {served}; scans recorded (table): {recorded}; "
+        f"{'equal' if served == recorded else 'MISMATCH'}"
+        + (f"; access log: {logged} 200s" if logged is not None else "")
+        + f"; shutdown took {run['shutdown']:.1f} s"
+    )
+    if run["deadlocks"] is not None:
+        print(f"'deadlock detected' in the PostgreSQL log: {run['deadlocks']}")
+    first, last = revocation["numbers"]
+    print(
+        f"ocop revoke --range (labels {first}-{last}) under load: exit {revocation.get('exit')}, "
+        f"{revocation.get('seconds', 0):.2f} s, {revocation.get('output', '')!r}; JSON and page verdicts "
+        f"per host before: {verdicts(revocation.get('before', []))}; "
+        f"right after: {verdicts(revocation.get('after', []))}"
+    )
+    met = {
+        **goals(args, results),
+        "recorded==served": served == recorded and logged in (None, served),
+        "revocation shown on every host": bool(revocation.get("ok")),
+        **({"0 deadlocks": run["deadlocks"] == 0} if run["deadlocks"] is not None else {}),
+    }
+    print("goals:", ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in met.items()))
+
+
 def main() -> int:
     args = arguments()
     if args is None:
         return 2
-    load_before = os.getloadavg()
+    load_before = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="bench-verify-"))
     with database(args.db, folder) as (url, server_log):
         env = dict(os.environ)
@@ -268,122 +399,29 @@ def main() -> int:
         started = time.monotonic()
         issued = prepare(folder, env, args.labels)
         print(f"issued {args.labels} label(s) in {time.monotonic() - started:.1f} s")
-        codes = [qr.split("/V/")[1] for qr in issued.codes]
-        slots = THREADS * args.hosts
-        walks = {
-            "trivial /ping": Walk(None, slots),
-            "JSON verify": Walk(None, slots),
-            "scan page": Walk(None, slots),
-        }
-        if args.labels > 1:
-            half = max(1, len(codes) // 2)
-            for name, prefix, part in (
-                ("JSON verify", "/api/v1/verify/", codes[:half]),
-                ("scan page", "/V/", codes[half:] or codes),
-            ):
-                listed = folder / f"{name.split()[0].lower()}-paths.txt"
-                listed.write_text("".join(f"{prefix}{code}\n" for code in part))
-                listed.with_suffix(".lua").write_text(ROTATE_LUA)
-                walks[name] = Walk(listed, slots)
-        routes = {
-            "trivial /ping": "/ping",
-            "JSON verify": f"/api/v1/verify/{codes[0]}",
-            "scan page": f"/V/{codes[0]}",
-        }
-        revoked_numbers = (max(1, args.labels - 199), args.labels)
-        checked = codes[-1]  # number args.labels: inside the revoked range
+        walks = walks_for(args, folder, [qr.split("/V/")[1] for qr in issued.codes])
         with Hosts(args, env, folder) as hosts:
-            for name, path in routes.items():
-                wrk(hosts.bases, path, 2, args.connections, walks[name])  # warm-up, also recorded
-            rounds: list[dict[str, dict[str, Any]]] = []
-            revocation: dict[str, Any] = {}
-            for number in range(1, args.rounds + 1):
-                measured = {}
-                for name, path in routes.items():
-                    if name == "JSON verify" and number == (args.rounds + 1) // 2:
-                        # The revocation runs under load: wrk starts first, the command a third in.
-                        with ThreadPoolExecutor(1) as pool:
-                            later = pool.submit(
-                                revoke_under_load,
-                                env,
-                                hosts.bases,
-                                issued.lot_id,
-                                revoked_numbers,
-                                checked,
-                                args.seconds / 3,
-                            )
-                            measured[name] = wrk(
-                                hosts.bases, path, args.seconds, args.connections, walks[name]
-                            )
-                        revocation = later.result()
-                    else:
-                        measured[name] = wrk(hosts.bases, path, args.seconds, args.connections, walks[name])
-                rounds.append(measured)
-            time.sleep(0.5)
-            workers = hosts.workers
-        shutdown = hosts.shutdown_seconds
+            rounds, revocation = measure(args, env, hosts, issued, walks)
         engine = make_engine(url)
         with Session(engine) as s:
             recorded = scans.count_scans(s)
         engine.dispose()
         deadlocks = server_log.read_text().count("deadlock detected") if server_log else None
-    load_after = os.getloadavg()
-    served = sum(int(path.read_text()) for path in folder.glob("served-*"))
-    logged = hosts.logged_200s
-    print(
-        f"{args.hosts} host(s) x {workers} gunicorn sync workers, access log {'on' if args.access_log else 'off'}, "
-        f"{'SQLite (WAL)' if args.db == 'sqlite' else 'PostgreSQL (fsync on, synchronous_commit on)'}, "
-        f"wrk -t{THREADS} -c{args.connections // args.hosts} -d{args.seconds}s per host, route and round, "
-        f"{os.cpu_count()} CPUs, load average {load_before[0]:.1f} before and {load_after[0]:.1f} after, "
-        f"verify requests over {args.labels} label(s)"
+    report(
+        args,
+        {
+            "rounds": rounds,
+            "walks": walks,
+            "revocation": revocation,
+            "workers": hosts.workers,
+            "load": (load_before, os.getloadavg()[0]),
+            "served": sum(int(p.read_text()) for p in folder.glob("served-*")),
+            "recorded": recorded,
+            "logged": hosts.logged_200s,
+            "shutdown": hosts.shutdown_seconds,
+            "deadlocks": deadlocks,
+        },
     )
-    header = f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  non-2xx  socket errors"
-    for number, measured in enumerate(rounds, 1):
-        print(f"round {number}")
-        print(header)
-        show(measured)
-    results = {
-        name: {
-            "rps": statistics.median(r[name]["rps"] for r in rounds),
-            "p50": statistics.median(r[name]["p50"] for r in rounds),
-            "p99": statistics.median(r[name]["p99"] for r in rounds),
-            "non2xx": sum(r[name]["non2xx"] for r in rounds),
-            "socket_errors": ", ".join(sorted({str(r[name]["socket_errors"]) for r in rounds})),
-            "ratio": statistics.median(r[name]["rps"] / r["trivial /ping"]["rps"] for r in rounds),
-        }
-        for name in routes
-    }
-    print(f"median of {args.rounds} rounds")
-    print(header)
-    show(results)
-    if args.labels > 1:
-        for name in ("JSON verify", "scan page"):
-            walk, size = walks[name], sum(1 for _ in walks[name].paths.open()) if walks[name].paths else 1
-            print(
-                f"{name}: {walk.requests} requests over {size} labels: at least "
-                f"{min(walk.requests, size) / max(1, walk.requests):.0%} on a label no worker had seen"
-            )
-    print(
-        f"scans served (200s counted by the workers): {served}; scans recorded (table): {recorded}; "
-        f"{'equal' if served == recorded else 'MISMATCH'}"
-        + (f"; access log: {logged} 200s" if logged is not None else "")
-        + f"; shutdown took {shutdown:.1f} s"
-    )
-    if deadlocks is not None:
-        print(f"'deadlock detected' in the PostgreSQL log: {deadlocks}")
-    print(
-        f"revocation of labels {revoked_numbers[0]}-{revoked_numbers[1]} under load: "
-        f"{'succeeded' if revocation.get('ok') else 'FAILED'} in {revocation.get('seconds', 0):.2f} s; "
-        f"before {sorted(set(revocation.get('before', [])))}, after {sorted(set(revocation.get('after', [])))}; "
-        f"{revocation.get('output', '')!r}"
-    )
-    met = {
-        **goals(args, results),
-        "recorded==served": served == recorded and logged in (None, served),
-        "revocation shown on every host": bool(revocation.get("ok")),
-        **({"0 deadlocks": deadlocks == 0} if deadlocks is not None else {}),
-    }
-    print("goals:", ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in met.items()))
     shutil.rmtree(folder, ignore_errors=True)
     return 0
 

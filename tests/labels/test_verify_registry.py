@@ -120,3 +120,21 @@ def label_short(label):
     from labels import short_code
 
     return short_code(label.serial)
+
+
+def test_lookup_gives_the_session_verdict(session, test_key, keyring, serializer):
+    from functools import partial
+
+    import pytest
+
+    from traceability.services.labels import label_facts
+
+    (label,) = issue(session, make_world(session), test_key, count=1)
+    text = url_for_label(label, test_key, serializer)
+    looked_up = verify_scan(text, keyring=keyring, today=TODAY, lookup=partial(label_facts, session))
+    assert looked_up == verify_scan(text, keyring=keyring, today=TODAY, session=session)
+    assert looked_up.status is Status.GENUINE
+    with pytest.raises(TypeError):
+        verify_scan(text, keyring=keyring, today=TODAY, session=session, lookup=partial(label_facts, session))
+    with pytest.raises(TypeError):
+        verify_short_code("0000-0000-00000", keyring=keyring, today=TODAY)
