@@ -179,7 +179,10 @@ def revoke_under_load(
     started = time.monotonic()
     done = subprocess.run(
         [
-            str(Path(sys.executable).parent / "ocop"),
+            # The ocop command (entry point verify_web.cli:main) of the tree being measured.
+            sys.executable,
+            "-m",
+            "verify_web.cli",
             "revoke",
             "--range",
             f"{lot_id}:{numbers[0]}-{numbers[1]}",

@@ -20,7 +20,9 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session
 
-from labels import LabelPayload, LabelSerializer
+from labels import LabelPayload, sign
+from labels.serializer import code_to_text, normalize_base_url
+from labels.signer import code_digest
 from tests.support.pg import PostgresServer, find_bindir
 from traceability import make_engine, upgrade
 from traceability.services import certifications, labels, lots, producers
@@ -61,8 +63,9 @@ class Issued:
 
 def prepare(folder: Path, env: dict[str, str], count: int) -> Issued:
     """Migrate the registry, make a key, one lot with three journey events and ``count``
-    labels (at least 1,000) recorded straight through the labels service; return the lot and
-    the QR texts of the first ``count`` labels."""
+    labels (at least 1,000) recorded straight through the labels service with their code
+    digests (as ``ocop issue`` records them, without drawing them); return the lot and the QR
+    texts of the first ``count`` labels."""
     upgrade(make_engine(env["DATABASE_URL"]))
     app = create_app(
         {
@@ -115,10 +118,19 @@ def prepare(folder: Path, env: dict[str, str], count: int) -> Issued:
             LabelPayload(kid=key.kid, serial=serial, stars=4, certified_until=cert.valid_until)
             for serial in serials
         ]
-        serializer = LabelSerializer(BASE_URL, store.keyring())
-        codes = [serializer.dumps(payload, key) for payload in payloads]
+        signed = [sign(payload, key) for payload in payloads]
+        base = normalize_base_url(BASE_URL)
+        codes = [code_to_text(code, base) for code in signed]
+        digest_key = store.ensure_digest_key()  # as ocop issue records them
         labels.record_labels(
-            s, actor="bench", lot=lot, certification=cert, key_id=key.kid, serials=serials, first_number=1
+            s,
+            actor="bench",
+            lot=lot,
+            certification=cert,
+            key_id=key.kid,
+            serials=serials,
+            first_number=1,
+            code_digests=[code_digest(code, digest_key) for code in signed],
         )
         s.commit()
         lot_id = lot.id

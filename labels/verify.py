@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -20,7 +21,7 @@ from .encoding import parse_short_code
 from .exc import DecodeError, LabelError, Reason, SignatureError
 from .payload import LabelPayload
 from .serializer import parse
-from .signer import open_code
+from .signer import code_digest, open_code
 
 
 class Status(StrEnum):
@@ -77,6 +78,7 @@ def verify_scan(
     today: date,
     session: Session | None = None,
     lookup: FactsLookup | None = None,
+    digest_key: bytes | None = None,
     our_base_url: str | None = None,
 ) -> Verdict:
     """Judge scanned QR text. Never raises for any input: a bad code is an ``invalid`` verdict.
@@ -84,14 +86,29 @@ def verify_scan(
     With ``session`` the registry adds names, lot and live status (revocations, withdrawals);
     without it the verdict rests on the code and ``keyring`` alone (offline). ``lookup``
     instead of ``session`` reads the registry's :class:`LabelFacts` another way (the verify
-    site reads them with the scan history in one statement). With ``our_base_url`` a code
-    under any other host gets the ``foreign_domain`` warning. Raises :class:`TypeError` if
-    both ``session`` and ``lookup`` are given.
+    site reads them with the scan history in one statement). With the key store's
+    ``digest_key``, a code whose digest the registry holds from its issue is recognised
+    without its Ed25519 verify (the same proof, see :func:`labels.signer.code_digest`); any
+    other code is verified by its signature. With ``our_base_url`` a code under any other
+    host gets the ``foreign_domain`` warning. Raises :class:`TypeError` if both ``session``
+    and ``lookup`` are given.
     """
     registry = _lookup(session, lookup)
+    looked_up: list[LabelFacts | None] = []
+
+    def issued(payload: LabelPayload) -> bool:
+        # Called only with a registry and a digest key: one lookup, kept for the verdict.
+        assert registry is not None and digest_key is not None
+        facts = registry(payload.serial)
+        looked_up.append(facts)
+        stored = facts.code_digest if facts is not None else None
+        return stored is not None and hmac.compare_digest(stored, code_digest(scanned.code, digest_key))
+
     try:
         scanned = parse(text)
-        payload, key = open_code(scanned.code, keyring)
+        payload, key = open_code(
+            scanned.code, keyring, issued=issued if registry is not None and digest_key else None
+        )
     except (DecodeError, SignatureError) as e:
         return Verdict(Status.INVALID, today, reason=e.reason.value)
     warnings: list[Warning] = []
@@ -105,7 +122,7 @@ def verify_scan(
         if today > payload.certified_until:
             return replace(opened, status=Status.EXPIRED, reason="past_date", warnings=tuple(warnings))
         return replace(opened, status=Status.GENUINE, warnings=tuple(warnings))
-    facts = registry(payload.serial)
+    facts = looked_up[0] if looked_up else registry(payload.serial)
     if facts is None:
         return replace(opened, reason="unknown_serial", warnings=tuple(warnings))
     if (facts.stars, facts.certified_until, facts.key_id) != (

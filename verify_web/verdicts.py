@@ -122,7 +122,7 @@ def _check(key: CacheKey, judge: Judge, seen: scanlog.Observation) -> Checked:
             return read.facts if read is not None else None
 
         verdict = judge(keyring, today, lookup)
-        if not reads:  # no label behind the code: the version still decides what may be kept
+        if not reads or verdict.facts is None:  # no label: the version still decides what is kept
             _moved_to(cache, read_version(connection))
             return Checked(_remember(cache, key, verdict), None, key)
         read = reads[-1]
@@ -152,7 +152,14 @@ def scan(text: str, seen: scanlog.Observation, *, our_base_url: str | None = Non
     """The verdict for scanned text (see :func:`labels.verify_scan`) and the label's history."""
 
     def judge(keyring: Keyring, today: date, lookup: FactsLookup) -> Verdict:
-        return verify_scan(text, keyring=keyring, today=today, lookup=lookup, our_base_url=our_base_url)
+        return verify_scan(
+            text,
+            keyring=keyring,
+            today=today,
+            lookup=lookup,
+            digest_key=current_app.extensions["ocop.keystore"].digest_key(),
+            our_base_url=our_base_url,
+        )
 
     return _check(("scan", text, our_base_url), judge, seen)
 

@@ -51,14 +51,17 @@ def record_labels(
     serials: Sequence[int],
     first_number: int,
     secret_hashes: Sequence[str | None] | None = None,
+    code_digests: Sequence[bytes | None] | None = None,
 ) -> None:
     """Insert one row per serial, numbered from ``first_number``, plus one audit entry.
+    ``code_digests`` are the issued codes' digests (:func:`labels.signer.code_digest`).
 
     A bulk insert: no ORM objects are built, so a 100,000-label run stays light. Uniqueness of
     serials and numbers is enforced by the database; the caller's transaction decides.
     """
     issued_at = utcnow()
     hashes = secret_hashes or [None] * len(serials)
+    digests = code_digests or [None] * len(serials)
     rows = [
         {
             "serial": serial,
@@ -70,6 +73,7 @@ def record_labels(
             "status": RecordStatus.ACTIVE,
             "secret_hash": hashes[i],
             "claim_attempts": 0,
+            "code_digest": digests[i],
         }
         for i, serial in enumerate(serials)
     ]
@@ -136,6 +140,7 @@ class LabelFacts:
     certified_until: date
     certification_status: CertificationStatus
     withdrawn_on: date | None
+    code_digest: bytes | None = None  # of the code as issued (labels.signer.code_digest)
 
 
 # Columns, not entities: a verification that misses the verify cache (every first scan of a
@@ -178,6 +183,7 @@ FACTS = (
         Certification.valid_until,
         Certification.status,
         Certification.withdrawn_on,
+        Label.code_digest,
     )
     .join(Lot, Label.lot_id == Lot.id)
     .join(Product, Lot.product_id == Product.id)
@@ -206,6 +212,7 @@ def facts_from_row(row: Sequence[Any]) -> LabelFacts:
         product_id, product_name, product_group, gtin,
         producer_id, producer_name, producer_kind, commune, district, province,
         certification_id, stars, number_, level, issued_on, valid_until, cert_status, withdrawn_on,
+        code_digest,
     ) = row[:FACTS_WIDTH]  # fmt: skip
     return LabelFacts(
         label_id=label_id,
@@ -243,6 +250,7 @@ def facts_from_row(row: Sequence[Any]) -> LabelFacts:
         certified_until=valid_until,
         certification_status=cert_status,
         withdrawn_on=withdrawn_on,
+        code_digest=code_digest,
     )
 
 

@@ -155,7 +155,13 @@ def issue_cmd(
                 if manifest is not None:
                     writers.append(open_writer(files[1], Format.CSV, label_design, with_secret=with_secret))
                 labels = issue(
-                    session, plan, key=signer, serializer=serializer, actor=CLI_ACTOR, with_secret=with_secret
+                    session,
+                    plan,
+                    key=signer,
+                    serializer=serializer,
+                    actor=CLI_ACTOR,
+                    with_secret=with_secret,
+                    digest_key=keystore().ensure_digest_key(),
                 )
                 write_all(_progress(labels, count, quiet, "Issuing"), writers)
                 session.flush()  # surface database errors before the files get their final names
