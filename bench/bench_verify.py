@@ -1,15 +1,26 @@
 """Load the public verifier under gunicorn with wrk: JSON verify, the HTML scan page and a
 trivial route of the same app, in one run, with scan recording on.
 
-    .venv/bin/python bench/bench_verify.py [--seconds 10] [--rounds 3] [--connections 32] [--workers N]
+    .venv/bin/python bench/bench_verify.py [--seconds 10] [--rounds 3] [--connections 32]
+        [--workers N] [--labels N] [--db sqlite|postgresql] [--hosts 1|2] [--access-log]
 
 Prints requests/s and p50/p99 latency for each route, the ratios to the trivial route, and
-checks that every scan served was recorded (gunicorn's access log against the scans table).
+checks that every scan served was recorded (the workers' count of 200s against the scans
+table).
 
 The routes take turns (trivial, JSON, page; then again) for ``--rounds`` rounds, and the
 summary is the median round of each figure, so that a machine that speeds up or slows down
 during the run moves the baseline with the routes measured against it. Each round's figures
 are printed too.
+
+``--labels N`` issues N labels (straight through the labels service, no PDF) and spreads the
+verify requests over them: the JSON route walks one half, the page the other, each wrk thread
+its own part, and every run carries on where the last one stopped, so with N = 100,000 nearly
+every request is a label no worker has seen (real traffic). ``--db postgresql`` starts its own
+PostgreSQL server with production durability (fsync and synchronous commit on). ``--hosts 2``
+starts two gunicorn masters on different ports sharing the database, and splits the
+connections between them. In the middle round an ``ocop revoke`` of 200 labels runs under the
+JSON load; it must succeed, and the next requests to every host must answer ``revoked``.
 """
 
 from __future__ import annotations
@@ -19,128 +30,77 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.orm import Session  # noqa: E402
+from verify_setup import BASE_URL, Hosts, Issued, database, prepare  # noqa: E402
 
-from labels import LabelPayload, LabelSerializer  # noqa: E402
-from traceability import make_engine, upgrade  # noqa: E402
-from traceability.services import certifications, labels, lots, producers, scans  # noqa: E402
-from verify_web import create_app  # noqa: E402
+from traceability import make_engine  # noqa: E402
+from traceability.services import scans  # noqa: E402
 
-BASE_URL = "https://xacthuc.ocop.vn"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def prepare(folder: Path, env: dict[str, str], spread: int = 1) -> list[str]:
-    """Migrate a SQLite registry, make a key and 1,000 labels (more if ``spread`` asks); return
-    the QR texts of the first ``spread`` labels."""
-    upgrade(make_engine(env["DATABASE_URL"]))
-    app = create_app(
-        {
-            "DATABASE_URL": env["DATABASE_URL"],
-            "SECRET_KEY": env["OCOP_SECRET_KEY"],
-            "OCOP_BASE_URL": BASE_URL,
-            "OCOP_KEYS_DIR": env["OCOP_KEYS_DIR"],
-            "OCOP_INSTANCE": str(folder),
-        }
-    )
-    store = app.extensions["ocop.keystore"]
-    store.generate(env["OCOP_KEY_PASSPHRASE"].encode())
-    key = store.signer(env["OCOP_KEY_PASSPHRASE"].encode())
-    with Session(app.extensions["ocop.engine"]) as s:
-        producer = producers.create_producer(
-            s,
-            actor="bench",
-            legal_name="HTX Dịch vụ tổng hợp Đông Cao",
-            kind="cooperative",
-            commune="xã Tráng Việt",
-            district="huyện Mê Linh",
-            province="Hà Nội",
-        )
-        product = producers.create_product(
-            s, actor="bench", producer_id=producer.id, name="Củ cải trắng", group="food"
-        )
-        issued = date.today() - timedelta(days=200)
-        cert = certifications.certify(
-            s, actor="bench", product_id=product.id, stars=4, number="QĐ 1/QĐ-UBND", issued_on=issued
-        )
-        lot = lots.create_lot(
-            s,
-            actor="bench",
-            product_id=product.id,
-            code="BENCH-1",
-            produced_on=issued + timedelta(days=1),
-            best_before=issued + timedelta(days=900),
-        )
-        for kind in ("harvested", "processed", "packed"):
-            lots.add_event(
-                s,
-                actor="bench",
-                lot_id=lot.id,
-                kind=kind,
-                occurred_at=datetime.now(UTC) - timedelta(days=5),
-                place="xã Tráng Việt",
-            )
-        serials = labels.new_serials(max(1000, spread))
-        labels.record_labels(
-            s, actor="bench", lot=lot, certification=cert, key_id=key.kid, serials=serials, first_number=1
-        )
-        s.commit()
-        payloads = [
-            LabelPayload(kid=key.kid, serial=serial, stars=4, certified_until=cert.valid_until)
-            for serial in serials[:spread]
-        ]
-    app.extensions["ocop.engine"].dispose()
-    serializer = LabelSerializer(BASE_URL, store.keyring())
-    return [serializer.dumps(payload, key) for payload in payloads]
-
-
-# For --labels N: each wrk thread walks the list of paths round-robin, from its own offset.
+# For --labels N: each wrk thread walks its own share of the path list, from the run's start.
 ROTATE_LUA = """
 local threads = 0
 function setup(thread)
-  thread:set("offset", threads * 7919)
+  thread:set("id", threads)
   threads = threads + 1
 end
 function init(args)
   paths = {}
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  i = offset or 0
+  local share = math.floor(#paths / tonumber(args[3]))
+  i = tonumber(args[2]) + (tonumber(args[4]) + (id or 0)) * share
 end
 function request()
   i = i + 1
   return wrk.format("GET", paths[(i % #paths) + 1])
 end
 """
+THREADS = 2  # wrk threads per host
 
 
-def wrk(url: str, seconds: int, connections: int, paths: Path | None = None) -> dict[str, float]:
-    """Run wrk against ``url`` (or, with ``paths``, against each path in that file in turn)."""
-    rotate = ["-s", str(paths.with_suffix(".lua")), url, "--", str(paths)] if paths else [url]
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", *rotate],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+class Walk:
+    """Where each route's next run starts in its path list (``None``: one fixed path)."""
 
+    def __init__(self, paths: Path | None, slots: int, size: int = 1) -> None:
+        self.paths, self.slots, self.size = paths, slots, size
+        self.start = self.requests = 0
+
+    def advance(self, requests: int) -> None:
+        self.requests += requests
+        self.start += -(-requests // self.slots)
+
+
+def wrk_command(url: str, seconds: int, connections: int, walk: Walk, host: int) -> list[str]:
+    rotate = []
+    if walk.paths is not None:
+        rotate = ["-s", str(walk.paths.with_suffix(".lua")), url, "--", str(walk.paths)]
+        rotate += [str(walk.start), str(walk.slots), str(host * THREADS)]
+    return [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        *(rotate or [url]),
+    ]
+
+
+def parse_wrk(out: str) -> dict[str, Any]:
     def ms(label: str) -> float:
         m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         assert m, out
@@ -162,7 +122,32 @@ def wrk(url: str, seconds: int, connections: int, paths: Path | None = None) -> 
     }
 
 
-def show(results: dict[str, dict[str, float]]) -> None:
+def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk) -> dict[str, Any]:
+    """Run one wrk per host at once, the connections split between them; the result sums
+    the throughput and takes the worst host's p50 and p99."""
+    share = max(1, connections // len(bases))
+    running = [
+        subprocess.Popen(
+            wrk_command(base + path, seconds, share, walk, host), stdout=subprocess.PIPE, text=True
+        )
+        for host, base in enumerate(bases)
+    ]
+    outs = [p.communicate()[0] for p in running]
+    assert all(p.returncode == 0 for p in running), outs
+    parts = [parse_wrk(out) for out in outs]
+    walk.advance(sum(p["requests"] for p in parts))
+    errors = sorted({p["socket_errors"] for p in parts})
+    return {
+        "rps": sum(p["rps"] for p in parts),
+        "p50": max(p["p50"] for p in parts),
+        "p99": max(p["p99"] for p in parts),
+        "requests": sum(p["requests"] for p in parts),
+        "non2xx": sum(p["non2xx"] for p in parts),
+        "socket_errors": ", ".join(errors),
+    }
+
+
+def show(results: dict[str, dict[str, Any]]) -> None:
     """Print one table row per route, with its throughput as a ratio to the trivial route's."""
     trivial = results["trivial /ping"]["rps"]
     for name, r in results.items():
@@ -173,144 +158,156 @@ def show(results: dict[str, dict[str, float]]) -> None:
         )
 
 
-# gunicorn.conf.py as shipped, plus two hooks that count the verify responses each worker
-# sent with status 200 (written to a file when the worker stops): the "scans served" side of
-# the check, independent of the scans table and cheaper than an access log.
-COUNTING_CONFIG = """
-import os, re
-exec(compile(open({config!r}).read(), {config!r}, "exec"))
-_verify = re.compile(r"^/(V|api/v1/verify)/[0-9]+$")
-_served = 0
-def post_request(worker, req, environ, resp):
-    global _served
-    if resp.status_code == 200 and _verify.match(req.path):
-        _served += 1
-def worker_exit(server, worker):
-    with open(os.path.join({folder!r}, "served-%d" % os.getpid()), "w") as f:
-        f.write(str(_served))
-"""
+def status(base: str, digits: str) -> tuple[str, str]:
+    """The JSON verdict's status and whether the scan page shows the same one."""
+    with urllib.request.urlopen(f"{base}/api/v1/verify/{digits}", timeout=5) as answer:
+        found = re.search(rb'"status":"(\w+)"', answer.read())
+    with urllib.request.urlopen(f"{base}/V/{digits}", timeout=5) as answer:
+        page = re.search(rb'data-status="(\w+)"', answer.read())
+    assert found and page
+    return found.group(1).decode(), page.group(1).decode()
 
 
-def main() -> int:
+def revoke_under_load(
+    env: dict[str, str], bases: list[str], lot_id: int, numbers: tuple[int, int], digits: str, wait: float
+) -> dict[str, Any]:
+    """After ``wait`` seconds, revoke labels ``numbers`` of the lot with the real ``ocop
+    revoke`` and ask every host about one of them right after the command returns (several
+    times: a host's next request may go to any of its workers)."""
+    time.sleep(wait)
+    before = [[status(base, digits) for _ in range(3)] for base in bases]
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            # The ocop command (entry point verify_web.cli:main) of the tree being measured.
+            sys.executable,
+            "-m",
+            "verify_web.cli",
+            "revoke",
+            "--range",
+            f"{lot_id}:{numbers[0]}-{numbers[1]}",
+            "--reason",
+            "damaged_or_lost",
+            "--yes",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    took = time.monotonic() - started
+    after = [[status(base, digits) for _ in range(5)] for base in bases]
+    return {
+        "ok": done.returncode == 0 and all(s == ("revoked", "revoked") for host in after for s in host),
+        "exit": done.returncode,
+        "before": before,
+        "after": after,
+        "seconds": took,
+        "output": (done.stdout + done.stderr).strip(),
+    }
+
+
+def arguments() -> argparse.Namespace | None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
+    parser.add_argument("--workers", type=int, default=None, help="per host; default: gunicorn.conf.py's")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--labels",
-        type=int,
-        default=1,
-        help="spread the verify requests over this many labels (default: one)",
-    )
+    parser.add_argument("--labels", type=int, default=1, help="spread the verify requests over this many")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--hosts", type=int, default=1, help="gunicorn masters sharing the database")
     parser.add_argument(
         "--access-log", action="store_true", help="also write gunicorn's access log (off in gunicorn.conf.py)"
     )
     args = parser.parse_args()
-    limits = {"seconds": 3600, "connections": 10_000, "rounds": 100, "labels": 100_000, "workers": 64}
+    limits = {
+        "seconds": 3600,
+        "connections": 10_000,
+        "rounds": 100,
+        "labels": 1_000_000,
+        "workers": 64,
+        "hosts": 4,
+    }
     for name, top in limits.items():
         value = getattr(args, name)
         if value is not None and not 1 <= value <= top:
             print(f"Error: --{name} must be from 1 to {top}", file=sys.stderr)
-            return 2
+            return None
+    if args.connections < args.hosts:
+        print("Error: --connections must be at least --hosts", file=sys.stderr)
+        return None
     if not shutil.which("wrk"):
-        print("wrk is not installed (Debian package 'wrk')", file=sys.stderr)
-        return 2
-    folder = Path(tempfile.mkdtemp(prefix="bench-verify-"))
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"sqlite:///{folder / 'ocop.db'}",
-        OCOP_SECRET_KEY=secrets.token_urlsafe(48),
-        OCOP_KEY_PASSPHRASE=secrets.token_urlsafe(24),
-        OCOP_KEYS_DIR=str(folder / "keys"),
-        OCOP_BASE_URL=BASE_URL,
-        OCOP_INSTANCE=str(folder),
-    )
-    env.pop("OCOP_KEY_PASSPHRASE_FILE", None)
-    codes = [qr.split("/V/")[1] for qr in prepare(folder, env, args.labels)]
-    digits = codes[0]
-    lists: dict[str, Path | None] = {"trivial /ping": None, "JSON verify": None, "scan page": None}
+        print("Error: wrk is not installed (Debian package 'wrk')", file=sys.stderr)
+        return None
+    return args
+
+
+def goals(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> dict[str, bool]:
+    """The issue's goals for this mode: hot (one label) or real traffic (many)."""
+    hot = args.labels == 1
+    json_goal, page_goal = (0.65, 0.6) if hot else (0.5, 0.45)
+    p99_goal = 20 if hot else 30 if args.connections <= 32 else 60
+    return {
+        f"json>={json_goal}x": results["JSON verify"]["ratio"] >= json_goal,
+        f"page>={page_goal}x": results["scan page"]["ratio"] >= page_goal,
+        f"p99<{p99_goal}ms": all(r["p99"] < p99_goal for r in results.values()),
+    }
+
+
+def walks_for(args: argparse.Namespace, folder: Path, codes: list[str]) -> dict[str, Walk]:
+    """Each route's walk: with ``--labels`` N > 1 the JSON route takes the first half of the
+    labels and the page the second, so neither meets a label the other has judged."""
+    slots = THREADS * args.hosts
+    walks = {name: Walk(None, slots) for name in ROUTES}
     if args.labels > 1:
-        for name, prefix in (("JSON verify", "/api/v1/verify/"), ("scan page", "/V/")):
+        half = len(codes) // 2
+        for name, prefix, part in (
+            ("JSON verify", "/api/v1/verify/", codes[:half]),
+            ("scan page", "/V/", codes[half:]),
+        ):
             listed = folder / f"{name.split()[0].lower()}-paths.txt"
-            listed.write_text("".join(f"{prefix}{code}\n" for code in codes))
+            listed.write_text("".join(f"{prefix}{code}\n" for code in part))
             listed.with_suffix(".lua").write_text(ROTATE_LUA)
-            lists[name] = listed
-    port = free_port()
-    log = folder / "access.log"
-    config = folder / "gunicorn.bench.py"
-    config.write_text(COUNTING_CONFIG.format(config=str(ROOT / "gunicorn.conf.py"), folder=str(folder)))
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "-c",
-            str(config),
-            *(["--workers", str(args.workers)] if args.workers else []),
-            *(["--access-logfile", str(log)] if args.access_log else []),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--chdir",
-            str(ROOT),
-            "wsgi:app",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/ping", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        routes = {
-            "trivial /ping": "/ping",
-            "JSON verify": f"/api/v1/verify/{digits}",
-            "scan page": f"/V/{digits}",
-        }
-        # The worker count gunicorn.conf.py chose (Linux: the master's child processes).
-        workers = len(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split())
-        for name, path in routes.items():
-            wrk(base + path, 2, args.connections, lists[name])  # warm-up, also recorded and counted
-        rounds: list[dict[str, dict[str, float]]] = []
-        for _ in range(args.rounds):
-            rounds.append(
-                {
-                    name: wrk(base + path, args.seconds, args.connections, lists[name])
-                    for name, path in routes.items()
-                }
-            )
-        time.sleep(0.5)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    engine = make_engine(env["DATABASE_URL"])
-    with Session(engine) as s:
-        recorded = scans.count_scans(s)
-    served = sum(int(path.read_text()) for path in folder.glob("served-*"))
-    logged = (
-        sum(
-            1
-            for line in log.read_text().splitlines()
-            if re.search(r'"GET /(V|api/v1/verify)/\d+ HTTP/1.1" 200 ', line)
-        )
-        if args.access_log
-        else None
-    )
-    print(
-        f"gunicorn {workers} sync workers, access log {'on' if args.access_log else 'off'}, SQLite (WAL), "
-        f"wrk -t2 -c{args.connections} -d{args.seconds}s per route and round, {os.cpu_count()} CPUs, "
-        f"verify requests over {args.labels} label(s)"
-    )
-    header = f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  non-2xx  socket errors"
-    for number, measured in enumerate(rounds, 1):
-        print(f"round {number}")
-        print(header)
-        show(measured)
-    results = {
+            walks[name] = Walk(listed, slots, len(part))
+    return walks
+
+
+ROUTES = ("trivial /ping", "JSON verify", "scan page")
+
+
+def measure(
+    args: argparse.Namespace, env: dict[str, str], hosts: Hosts, issued: Issued, walks: dict[str, Walk]
+) -> tuple[list[dict[str, dict[str, Any]]], dict[str, Any]]:
+    """Warm up, then run the rounds; the middle round's JSON run has the revocation under it.
+    Returns every round's figures and what the revocation found."""
+    digits = issued.codes[0].split("/V/")[1]
+    paths = dict(zip(ROUTES, ("/ping", f"/api/v1/verify/{digits}", f"/V/{digits}"), strict=True))
+    numbers = (max(1, args.labels - 199), args.labels)
+    checked = issued.codes[-1].split("/V/")[1]  # label number args.labels: inside the range
+    for name, path in paths.items():
+        wrk(hosts.bases, path, 2, args.connections, walks[name])  # warm-up, also recorded
+    rounds: list[dict[str, dict[str, Any]]] = []
+    revocation: dict[str, Any] = {"numbers": numbers}
+    for number in range(1, args.rounds + 1):
+        measured = {}
+        for name, path in paths.items():
+            if name == "JSON verify" and number == (args.rounds + 1) // 2:
+                # Under load: wrk starts first, the command a third of the way in.
+                with ThreadPoolExecutor(1) as pool:
+                    later = pool.submit(
+                        revoke_under_load, env, hosts.bases, issued.lot_id, numbers, checked, args.seconds / 3
+                    )
+                    measured[name] = wrk(hosts.bases, path, args.seconds, args.connections, walks[name])
+                revocation.update(later.result())
+            else:
+                measured[name] = wrk(hosts.bases, path, args.seconds, args.connections, walks[name])
+        rounds.append(measured)
+    time.sleep(0.5)
+    return rounds, revocation
+
+
+def median_round(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    return {
         name: {
             "rps": statistics.median(r[name]["rps"] for r in rounds),
             "p50": statistics.median(r[name]["p50"] for r in rounds),
@@ -319,25 +316,114 @@ def main() -> int:
             "socket_errors": ", ".join(sorted({str(r[name]["socket_errors"]) for r in rounds})),
             "ratio": statistics.median(r[name]["rps"] / r["trivial /ping"]["rps"] for r in rounds),
         }
-        for name in routes
+        for name in ROUTES
     }
+
+
+def verdicts(hosts: list[list[tuple[str, str]]]) -> str:
+    """Per host, how often each (JSON, page) verdict pair was answered."""
+    return "; ".join(
+        f"host {n}: "
+        + ", ".join(f"{json}/{page} x{times}" for (json, page), times in Counter(answers).items())
+        for n, answers in enumerate(hosts, 1)
+    )
+
+
+def report(args: argparse.Namespace, run: dict[str, Any]) -> None:
+    """Print every round, the median round, the checks and the goals."""
+    rounds, walks, revocation = run["rounds"], run["walks"], run["revocation"]
+    database = "SQLite (WAL)" if args.db == "sqlite" else "PostgreSQL (fsync on, synchronous_commit on)"
+    print(
+        f"{args.hosts} host(s) x {run['workers']} gunicorn sync workers, access log "
+        f"{'on' if args.access_log else 'off'}, {database}, wrk -t{THREADS} "
+        f"-c{args.connections // args.hosts} -d{args.seconds}s per host, route and round, "
+        f"{os.cpu_count()} CPUs, load average {run['load'][0]:.1f} before and {run['load'][1]:.1f} "
+        f"after, verify requests over {args.labels} label(s)"
+    )
+    header = f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  non-2xx  socket errors"
+    for number, measured in enumerate(rounds, 1):
+        print(f"round {number}")
+        print(header)
+        show(measured)
+    results = median_round(rounds)
     print(f"median of {args.rounds} rounds")
     print(header)
     show(results)
+    for name in ("JSON verify", "scan page"):
+        walk = walks[name]
+        if walk.paths is not None:
+            fresh = min(walk.requests, walk.size) / max(1, walk.requests)
+            print(
+                f"{name}: {walk.requests} requests over {walk.size} labels: "
+                f"at least {fresh:.0%} on a label no worker had seen"
+            )
+    served, recorded, logged = run["served"], run["recorded"], run["logged"]
     print(
         f"scans served (200s counted by the workers): {served}; scans recorded (table): {recorded}; "
         f"{'equal' if served == recorded else 'MISMATCH'}"
         + (f"; access log: {logged} 200s" if logged is not None else "")
+        + f"; shutdown took {run['shutdown']:.1f} s"
     )
-    goals = (
-        results["JSON verify"]["ratio"] >= 0.6,
-        results["scan page"]["ratio"] >= 0.5,
-        all(r["p99"] < 25 for r in results.values()),
-        served == recorded and logged in (None, served),
-    )
+    if run["deadlocks"] is not None:
+        print(f"'deadlock detected' in the PostgreSQL log: {run['deadlocks']}")
+    first, last = revocation["numbers"]
     print(
-        "goals (json>=0.6x, page>=0.5x, p99<25ms, recorded==served):",
-        ["met" if g else "MISSED" for g in goals],
+        f"ocop revoke --range (labels {first}-{last}) under load: exit {revocation.get('exit')}, "
+        f"{revocation.get('seconds', 0):.2f} s, {revocation.get('output', '')!r}; JSON and page verdicts "
+        f"per host before: {verdicts(revocation.get('before', []))}; "
+        f"right after: {verdicts(revocation.get('after', []))}"
+    )
+    met = {
+        **goals(args, results),
+        "recorded==served": served == recorded and logged in (None, served),
+        "revocation shown on every host": bool(revocation.get("ok")),
+        **({"0 deadlocks": run["deadlocks"] == 0} if run["deadlocks"] is not None else {}),
+    }
+    print("goals:", ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in met.items()))
+
+
+def main() -> int:
+    args = arguments()
+    if args is None:
+        return 2
+    load_before = os.getloadavg()[0]
+    folder = Path(tempfile.mkdtemp(prefix="bench-verify-"))
+    with database(args.db, folder) as (url, server_log):
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=url,
+            OCOP_SECRET_KEY=secrets.token_urlsafe(48),
+            OCOP_KEY_PASSPHRASE=secrets.token_urlsafe(24),
+            OCOP_KEYS_DIR=str(folder / "keys"),
+            OCOP_BASE_URL=BASE_URL,
+            OCOP_INSTANCE=str(folder),
+        )
+        env.pop("OCOP_KEY_PASSPHRASE_FILE", None)
+        started = time.monotonic()
+        issued = prepare(folder, env, args.labels)
+        print(f"issued {args.labels} label(s) in {time.monotonic() - started:.1f} s")
+        walks = walks_for(args, folder, [qr.split("/V/")[1] for qr in issued.codes])
+        with Hosts(args, env, folder) as hosts:
+            rounds, revocation = measure(args, env, hosts, issued, walks)
+        engine = make_engine(url)
+        with Session(engine) as s:
+            recorded = scans.count_scans(s)
+        engine.dispose()
+        deadlocks = server_log.read_text().count("deadlock detected") if server_log else None
+    report(
+        args,
+        {
+            "rounds": rounds,
+            "walks": walks,
+            "revocation": revocation,
+            "workers": hosts.workers,
+            "load": (load_before, os.getloadavg()[0]),
+            "served": sum(int(p.read_text()) for p in folder.glob("served-*")),
+            "recorded": recorded,
+            "logged": hosts.logged_200s,
+            "shutdown": hosts.shutdown_seconds,
+            "deadlocks": deadlocks,
+        },
     )
     shutil.rmtree(folder, ignore_errors=True)
     return 0

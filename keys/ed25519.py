@@ -7,6 +7,7 @@ Everything here speaks raw bytes so the rest of the code never sees a hazmat obj
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -112,10 +113,16 @@ def load_encrypted_pem(data: bytes, passphrase: bytes, *, source: str = "key fil
     return PrivateKey(key)
 
 
+@functools.lru_cache(maxsize=64)
+def _public(public_key: bytes) -> Ed25519PublicKey:
+    # Loading the key costs a quarter of a verification; a key set holds a handful of keys.
+    return Ed25519PublicKey.from_public_bytes(public_key)
+
+
 def verify(public_key: bytes, message: bytes, signature: bytes, *, kid: str) -> None:
     """Check an Ed25519 signature. Returns ``None``; raises :class:`BadSignature` if it fails."""
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        _public(public_key).verify(signature, message)
     except (InvalidSignature, ValueError) as e:
         raise BadSignature(kid) from e
 

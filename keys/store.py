@@ -7,6 +7,8 @@ Layout::
                            AES-256-GCM (:mod:`keys.keyfile`, docs/key-file.md), mode 0600
     keys/<kid>.pem         legacy: encrypted PKCS#8 (PBKDF2, 2,048 iterations) from before key
                            files; still read, with a warning, until ``ocop keys migrate``
+    keys/code-digest.key   32 random bytes, mode 0600: the key of the issued codes' digests
+                           (see labels.signer.code_digest), made with the first signing key
 
 Deriving the key from the passphrase is slow on purpose, so a :class:`Keystore` keeps each key
 it decrypted (or made) and hands it out again while the file is unchanged and the same
@@ -40,6 +42,8 @@ from .keyring import Keyring, KeyStatus, PublicKey
 KEYRING_FILE = "keyring.json"
 log = logging.getLogger(__name__)
 _Stamp = tuple[int, int, int]
+DIGEST_KEY_FILE = "code-digest.key"
+DIGEST_KEY_SIZE = 32
 
 
 class Keystore:
@@ -52,6 +56,7 @@ class Keystore:
         # kid -> (file stamp, keyed hash of the passphrase, key): see the module docstring.
         self._unlocked: dict[str, tuple[_Stamp, bytes, PrivateKey]] = {}
         self._tag_key = os.urandom(32)
+        self._digest_key: bytes | None = None
 
     @property
     def keyring_path(self) -> Path:
@@ -209,7 +214,8 @@ class Keystore:
                 raise KeyStateError(current[0].kid, "active", "generate another key; use rotate")
             new = self._create(passphrase, keys)
             self._write([*keys, new])
-            return new
+        self.ensure_digest_key()
+        return new
 
     def rotate(self, passphrase: bytes) -> PublicKey:
         """Create a new active key, retire the previous one, and return the new key.
@@ -261,6 +267,46 @@ class Keystore:
             )
             self._write([changed if k.kid == kid else k for k in keys])
             return changed
+
+    def digest_key(self) -> bytes | None:
+        """Return the key of the issued codes' digests, or ``None`` if none was made yet. It
+        never changes once made, so it is read once per process. Raises
+        :class:`KeystoreError` if the file is readable by others or damaged."""
+        if self._digest_key is None:
+            path = self.directory / DIGEST_KEY_FILE
+            try:
+                with open(path, "rb") as f:
+                    mode, data = os.fstat(f.fileno()).st_mode, f.read()
+            except FileNotFoundError:
+                return None
+            except OSError as e:
+                raise KeystoreError(f"cannot read {path}: {e.strerror}", path=path) from e
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                raise KeystoreError(f"{path} is readable by others; run: chmod 600 {path}", path=path)
+            if len(data) != DIGEST_KEY_SIZE:
+                raise KeystoreError(f"{path} is damaged: not {DIGEST_KEY_SIZE} bytes", path=path)
+            self._digest_key = data
+        return self._digest_key
+
+    def ensure_digest_key(self) -> bytes:
+        """Return the digest key, making it first if there is none (a key store from before
+        it existed gets one at its next issue). Raises :class:`KeystoreError`."""
+        found = self.digest_key()
+        if found is not None:
+            return found
+        path = self.directory / DIGEST_KEY_FILE
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(os.urandom(DIGEST_KEY_SIZE))
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        except OSError as e:
+            raise KeystoreError(f"cannot write {path}: {e.strerror}", path=path) from e
+        made = self.digest_key()
+        assert made is not None
+        return made
 
     def _create(self, passphrase: bytes, existing: list[PublicKey]) -> PublicKey:
         private = ed25519.generate()

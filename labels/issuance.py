@@ -26,8 +26,8 @@ from .payload import LabelPayload
 from .qr import encode
 from .render import PrintLabel
 from .secret import hash_secret, new_secret
-from .serializer import LabelSerializer
-from .signer import SigningKey
+from .serializer import LabelSerializer, code_to_text
+from .signer import SigningKey, code_digest, sign
 
 MAX_COUNT = 100_000
 BATCH = 1000
@@ -119,8 +119,11 @@ def issue(
     serializer: LabelSerializer,
     actor: str,
     with_secret: bool = False,
+    digest_key: bytes | None = None,
 ) -> Iterator[PrintLabel]:
-    """Sign and record the plan's labels, yielding each to draw, in number order.
+    """Sign and record the plan's labels, yielding each to draw, in number order. With
+    ``digest_key`` (the key store's) each label's code digest is recorded too, so the verify
+    site recognises it without an Ed25519 verify.
 
     Each batch of rows is inserted before its labels are yielded; the audit entry is added
     after the last label. Nothing is committed here. Raises :class:`PayloadError` for a
@@ -130,7 +133,7 @@ def issue(
     number = plan.first_number
     left = plan.count
     while left:
-        batch = _sign_batch(plan, key, serializer, number, min(BATCH, left), with_secret)
+        batch = _sign_batch(plan, key, serializer, number, min(BATCH, left), with_secret, digest_key)
         registry.insert_labels(
             session,
             lot_id=plan.lot_id,
@@ -140,6 +143,7 @@ def issue(
             serials=batch.serials,
             first_number=number,
             secret_hashes=batch.hashes,
+            code_digests=batch.digests,
         )
         yield from _labels(batch)
         number += len(batch.serials)
@@ -165,17 +169,26 @@ class _Batch:
     texts: list[str]
     secrets: list[str | None]
     hashes: list[str | None]
+    digests: list[bytes | None]
 
 
 def _sign_batch(
-    plan: IssuePlan, key: SigningKey, serializer: LabelSerializer, first: int, size: int, with_secret: bool
+    plan: IssuePlan,
+    key: SigningKey,
+    serializer: LabelSerializer,
+    first: int,
+    size: int,
+    with_secret: bool,
+    digest_key: bytes | None,
 ) -> _Batch:
     serials = new_serials(size)
     secrets = [new_secret() if with_secret else None for _ in serials]
     hashes = [hash_secret(s, serial) if s else None for s, serial in zip(secrets, serials, strict=True)]
     payloads = [LabelPayload(key.kid, serial, plan.stars, plan.certified_until) for serial in serials]
-    texts = [serializer.dumps(p, key) for p in payloads]
-    return _Batch(first, serials, [p.short_code for p in payloads], texts, secrets, hashes)
+    codes = [sign(p, key) for p in payloads]
+    texts = [code_to_text(code, serializer.base_url) for code in codes]
+    digests = [code_digest(code, digest_key) if digest_key else None for code in codes]
+    return _Batch(first, serials, [p.short_code for p in payloads], texts, secrets, hashes, digests)
 
 
 def _labels(batch: _Batch) -> Iterator[PrintLabel]:

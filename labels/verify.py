@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +20,7 @@ from .encoding import digits_to_bytes, parse_short_code
 from .exc import DecodeError, LabelError, Reason, SignatureError
 from .payload import LabelPayload
 from .scanned import Address, host_of, split
-from .signer import CODE_SIZE, open_code
+from .signer import CODE_SIZE, code_digest, open_code
 
 
 class Status(StrEnum):
@@ -70,21 +73,50 @@ class Verdict:
         return Warning.FOREIGN_DOMAIN in self.warnings
 
 
+# How a verification asks the registry about a serial: by default label_facts on a session.
+FactsLookup = Callable[[int], LabelFacts | None]
+
+
+def _lookup(session: Session | None, lookup: FactsLookup | None) -> FactsLookup | None:
+    if session is not None and lookup is not None:
+        raise TypeError("give session or lookup, not both")
+    return partial(label_facts, session) if session is not None else lookup
+
+
 def verify_scan(
     text: object,
     *,
     keyring: Keyring,
     today: date,
     session: Session | None = None,
+    lookup: FactsLookup | None = None,
+    digest_key: bytes | None = None,
     our_base_url: str | None = None,
 ) -> Verdict:
     """Judge scanned QR text. Never raises for any input: a bad code is an ``invalid`` verdict.
 
     With ``session`` the registry adds names, lot and live status (revocations, withdrawals);
-    without it the verdict rests on the code and ``keyring`` alone (offline). With
-    ``our_base_url`` a URL that a browser would not open at that address gets the
-    ``foreign_domain`` warning, whatever the verdict (docs/label-code.md §4).
+    without it the verdict rests on the code and ``keyring`` alone (offline). ``lookup``
+    instead of ``session`` reads the registry's :class:`LabelFacts` another way (the verify
+    site reads them with the scan history in one statement). With the key store's
+    ``digest_key``, a code whose digest the registry holds from its issue is recognised
+    without its Ed25519 verify (the same proof, see :func:`labels.signer.code_digest`); any
+    other code is verified by its signature. With ``our_base_url`` a URL that a browser would
+    not open at that address gets the ``foreign_domain`` warning, whatever the verdict
+    (docs/label-code.md §4). Raises :class:`TypeError` if both ``session`` and ``lookup`` are
+    given.
     """
+    registry = _lookup(session, lookup)
+    looked_up: list[LabelFacts | None] = []
+
+    def issued(payload: LabelPayload) -> bool:
+        # Called only with a registry and a digest key: one lookup, kept for the verdict.
+        assert registry is not None and digest_key is not None
+        facts = registry(payload.serial)
+        looked_up.append(facts)
+        stored = facts.code_digest if facts is not None else None
+        return stored is not None and hmac.compare_digest(stored, code_digest(code, digest_key))
+
     try:
         scanned = split(text)
     except DecodeError as e:
@@ -100,18 +132,19 @@ def verify_scan(
         scanned_host=address.hostname if address else None,
     )
     try:
-        payload, key = open_code(digits_to_bytes(scanned.digits, CODE_SIZE), keyring)
+        code = digits_to_bytes(scanned.digits, CODE_SIZE)
+        payload, key = open_code(code, keyring, issued=issued if registry is not None and digest_key else None)
     except (DecodeError, SignatureError) as e:
         return replace(where, reason=e.reason.value, warnings=tuple(warnings))
     opened = replace(where, payload=payload, key=key)
     if key.status is KeyStatus.COMPROMISED:
         return replace(opened, status=Status.REVOKED, reason="key_compromised", warnings=tuple(warnings))
-    if session is None:
+    if registry is None:
         warnings.append(Warning.OFFLINE)
         if today > payload.certified_until:
             return replace(opened, status=Status.EXPIRED, reason="past_date", warnings=tuple(warnings))
         return replace(opened, status=Status.GENUINE, warnings=tuple(warnings))
-    facts = label_facts(session, payload.serial)
+    facts = looked_up[0] if looked_up else registry(payload.serial)
     if facts is None:
         return replace(opened, reason="unknown_serial", warnings=tuple(warnings))
     if (facts.stars, facts.certified_until, facts.key_id) != (
@@ -124,14 +157,26 @@ def verify_scan(
     return _judge(replace(opened, facts=facts), facts, warnings)
 
 
-def verify_short_code(text: str, *, session: Session, keyring: Keyring, today: date) -> Verdict:
+def verify_short_code(
+    text: str,
+    *,
+    session: Session | None = None,
+    lookup: FactsLookup | None = None,
+    keyring: Keyring,
+    today: date,
+) -> Verdict:
     """Judge a short code typed by hand (when the QR is damaged). Registry only: there is no
-    signature to check, so the verdict says what the registry knows about that serial."""
+    signature to check, so the verdict says what the registry knows about that serial. The
+    registry is read through ``session`` or ``lookup`` (as :func:`verify_scan`). Raises
+    :class:`TypeError` unless exactly one of them is given."""
+    registry = _lookup(session, lookup)
+    if registry is None:
+        raise TypeError("a short code needs the registry: give session or lookup")
     try:
         serial = parse_short_code(text)
     except DecodeError as e:
         return Verdict(Status.INVALID, today, reason=e.reason.value)
-    facts = label_facts(session, serial)
+    facts = registry(serial)
     if facts is None:
         return Verdict(Status.INVALID, today, reason="unknown_serial")
     key = keyring.get(facts.key_id) if facts.key_id in keyring else None
@@ -164,6 +209,7 @@ def is_ours(address: Address, our_base_url: str) -> bool:
 
 
 __all__ = [
+    "FactsLookup",
     "LabelError",
     "Reason",
     "Status",

@@ -278,6 +278,17 @@ def _signer(kid: str | None = None) -> PrivateKey:
     return signer
 
 
+def _digest_key() -> bytes:
+    """Return the key store's digest key (made if there is none, as ``ocop issue`` does).
+    Raises :class:`FormRefused` (503) when it cannot be read or made."""
+    try:
+        digest_key: bytes = current_app.extensions["ocop.keystore"].ensure_digest_key()
+    except KeysError as e:
+        current_app.logger.error("labels cannot be issued: %s", e)
+        raise _unsignable() from e
+    return digest_key
+
+
 def _serializer() -> LabelSerializer:
     return LabelSerializer(current_app.config["OCOP_BASE_URL"], keyring())
 
@@ -323,12 +334,21 @@ def issue_run(session: Session, scope: Scope, request: IssueRequest, actor: str)
         )
     signer = _signer()
     serializer = _serializer()
+    digest_key = _digest_key()
     fmt = FORMATS[request.format][0]
 
     def render(out: BinaryIO) -> None:
         writer = open_writer(out, fmt, label_design, with_secret=request.secret)
         write_all(
-            issue(session, found, key=signer, serializer=serializer, actor=actor, with_secret=request.secret),
+            issue(
+                session,
+                found,
+                key=signer,
+                serializer=serializer,
+                actor=actor,
+                with_secret=request.secret,
+                digest_key=digest_key,
+            ),
             [writer],
         )
         session.flush()  # surface database errors before anything is sent

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from labels import Status
+from labels import short_code as format_short_code
 from traceability.services import claims
 
 from . import db, locate, ratelimit, scanlog, verdicts
@@ -45,6 +48,27 @@ def _shell(checked: verdicts.Checked, code: str | None, cloned: bool) -> tuple[s
     return tuple(_SLOT.split(html))
 
 
+def _shell_key(checked: verdicts.Checked, code: str | None, cloned: bool) -> Hashable | None:
+    """What the shell of a known label's page depends on besides the language (``None``: a
+    code naming no label, whose shell is kept per verdict). Everything the shell shows of a
+    label comes from its lot (product, producer) and certification, its verdict and whether a
+    clone signal changed the headline; its serial, number and code are slots. Labels of one
+    lot share it: most first scans draw no shell."""
+    verdict, facts = checked.verdict, checked.verdict.facts
+    if facts is None:
+        return None
+    return (
+        verdict.status,
+        verdict.reason,
+        verdict.warnings,
+        facts.lot_id,
+        facts.certification_id,
+        facts.has_secret,
+        code is None,
+        cloned,
+    )
+
+
 def _page(
     checked: verdicts.Checked,
     seen: scanlog.Observation,
@@ -52,9 +76,10 @@ def _page(
     code: str | None,
     claim: claims.ClaimResult | None = None,
 ) -> str:
-    """The scan page: its shell drawn once per verdict, language, registry version and clone
-    state, and only the scan history and what depends on it drawn for each request. A genuine
-    verdict whose code shows a clone signal gets its own headline (never the green one)."""
+    """The scan page: its shell drawn once per registry version for a lot's labels alike (or
+    per verdict, for a code naming no label), and only the label's own parts, the scan history
+    and what depends on it drawn for each request. A genuine verdict whose code shows a clone
+    signal gets its own headline (never the green one)."""
     history = checked.history
     suspected = history is not None and history.clone_suspected
     cloned = suspected and checked.verdict.status is Status.GENUINE
@@ -63,6 +88,7 @@ def _page(
         "page-cloned" if cloned else "page",
         current_language(),
         lambda: _shell(checked, code, cloned),
+        key=_shell_key(checked, code, cloned),
     )
     facts = checked.verdict.facts
     # Plain Jinja for the small per-request parts: Flask's render_template would add a
@@ -82,6 +108,10 @@ def _page(
             return env.get_template("_scan_place.html").render(token=locate.token(facts.label_id, seen))
         if name == "claim_form":
             return env.get_template("_scan_claim_form.html").render(code=code)
+        if name == "serial":
+            return escape(f"{format_short_code(facts.serial)} · #{facts.number}") if facts else ""
+        if name == "report_code":
+            return escape(quote(code or "", safe=""))
         raise LookupError(name)
 
     return "".join(fill(part) if i % 2 else part for i, part in enumerate(parts))

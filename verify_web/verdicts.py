@@ -8,12 +8,15 @@ on the very next request of every worker.
 
 On the hot path — a label already judged by this worker — the version and the label's scan
 history are read in one statement, so a repeat verification costs one database round trip.
+The first verification of a label in a worker (the cold path, most of real traffic) reads the
+label's facts, its history and the version in one statement too
+(:mod:`traceability.services.verify_read`), with no ORM session.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -22,10 +25,13 @@ from flask import current_app, g
 
 from keys import Keyring
 from labels import Verdict, verify_scan, verify_short_code
-from traceability.models import LotEvent
+from labels.verify import FactsLookup
+from traceability.models import LotEvent, utcnow
 from traceability.services import lots, scans
-from traceability.services.registry_version import registry_version
+from traceability.services.labels import LabelFacts
+from traceability.services.registry_version import read_version
 from traceability.services.scans import ScanHistory
+from traceability.services.verify_read import LabelRead, read_label
 
 from . import db, scanlog
 
@@ -33,6 +39,7 @@ MAX_ENTRIES = 20_000
 MAX_FRAGMENTS = 2 * MAX_ENTRIES  # a page and a JSON body per verdict; both languages rarely
 CacheKey = tuple[str, str, str | None]
 T = TypeVar("T")
+Judge = Callable[[Keyring, date, FactsLookup], Verdict]
 
 
 @dataclass
@@ -42,7 +49,7 @@ class _Cache:
     day: date | None = None
     verdicts: OrderedDict[CacheKey, Verdict] = field(default_factory=OrderedDict)
     events: dict[int, Sequence[LotEvent]] = field(default_factory=dict)
-    fragments: dict[tuple[CacheKey, str, str], object] = field(default_factory=dict)
+    fragments: dict[tuple[Hashable, str, str], object] = field(default_factory=dict)
 
     def reset(self, version: tuple[int, int] | None) -> None:
         self.version = version
@@ -79,13 +86,18 @@ def _validated(cache: _Cache) -> None:
     """Read the registry version (once per request) and drop the cache if it moved."""
     if g.get("ocop_version_checked"):
         return
-    version = registry_version(db.session())
+    with db.reading() as connection:
+        _moved_to(cache, read_version(connection))
+
+
+def _moved_to(cache: _Cache, version: tuple[int, int]) -> None:
+    """Note the version this request read; a new one drops everything judged before it."""
     if version != cache.version:
         cache.reset(version)
     g.ocop_version_checked = True
 
 
-def _check(key: CacheKey, judge: Callable[[Keyring, date], Verdict], seen: scanlog.Observation) -> Checked:
+def _check(key: CacheKey, judge: Judge, seen: scanlog.Observation) -> Checked:
     cache, keyring, today = _cache()
     hit = cache.verdicts.get(key)
     if hit is not None and hit.facts is not None and cache.version is not None:
@@ -99,19 +111,31 @@ def _check(key: CacheKey, judge: Callable[[Keyring, date], Verdict], seen: scanl
         if found is not None and found[1] == cache.version:
             g.ocop_version_checked = True
             return Checked(hit, found[0], key)
-    _validated(cache)
-    verdict = cache.verdicts.get(key) or _remember(cache, key, judge(keyring, today))
-    history = (
-        scans.scan_history(
-            db.session(),
-            verdict.facts.label_id,
-            current_source=seen.source,
-            count_current=seen.human,
+    with db.reading() as connection:
+        reads: list[LabelRead] = []
+
+        def lookup(serial: int) -> LabelFacts | None:
+            read = read_label(connection, serial)
+            if read is not None:
+                reads.append(read)
+            return read.facts if read is not None else None
+
+        verdict = judge(keyring, today, lookup)
+        if not reads or verdict.facts is None:  # no label: the version still decides what is kept
+            _moved_to(cache, read_version(connection))
+            return Checked(_remember(cache, key, verdict), None, key)
+        read = reads[-1]
+        _moved_to(cache, read.version)
+        history = scans.history_from_row(
+            connection,
+            read.facts.label_id,
+            read.history,
+            utcnow(),
+            seen.source,
+            None,  # the area of a located check is named later (verify_web.locate)
+            seen.human,
         )
-        if verdict.facts is not None
-        else None
-    )
-    return Checked(verdict, history, key)
+    return Checked(_remember(cache, key, verdict), history, key)
 
 
 def _remember(cache: _Cache, key: CacheKey, verdict: Verdict) -> Verdict:
@@ -126,9 +150,14 @@ def _remember(cache: _Cache, key: CacheKey, verdict: Verdict) -> Verdict:
 def scan(text: str, seen: scanlog.Observation, *, our_base_url: str | None = None) -> Checked:
     """The verdict for scanned text (see :func:`labels.verify_scan`) and the label's history."""
 
-    def judge(keyring: Keyring, today: date) -> Verdict:
+    def judge(keyring: Keyring, today: date, lookup: FactsLookup) -> Verdict:
         return verify_scan(
-            text, keyring=keyring, today=today, session=db.session(), our_base_url=our_base_url
+            text,
+            keyring=keyring,
+            today=today,
+            lookup=lookup,
+            digest_key=current_app.extensions["ocop.keystore"].digest_key(),
+            our_base_url=our_base_url,
         )
 
     return _check(("scan", text, our_base_url), judge, seen)
@@ -137,8 +166,8 @@ def scan(text: str, seen: scanlog.Observation, *, our_base_url: str | None = Non
 def short_code(text: str, seen: scanlog.Observation) -> Checked:
     """The verdict for a typed short code (see :func:`labels.verify_short_code`) and history."""
 
-    def judge(keyring: Keyring, today: date) -> Verdict:
-        return verify_short_code(text, session=db.session(), keyring=keyring, today=today)
+    def judge(keyring: Keyring, today: date, lookup: FactsLookup) -> Verdict:
+        return verify_short_code(text, lookup=lookup, keyring=keyring, today=today)
 
     return _check(("short", text, None), judge, seen)
 
@@ -167,14 +196,17 @@ def lot_events(lot_id: int) -> Sequence[LotEvent]:
     return cache.events[lot_id]
 
 
-def fragment(checked: Checked, name: str, language: str, render: Callable[[], T]) -> T:
-    """Return what ``render`` draws from the verdict alone (a page shell, a JSON body) in
-    ``language``, drawing it once per registry version (and day, and key set)."""
+def fragment(
+    checked: Checked, name: str, language: str, render: Callable[[], T], *, key: Hashable | None = None
+) -> T:
+    """Return what ``render`` draws (a page shell, a JSON body) in ``language``, drawing it once
+    per registry version (and day, and key set). It is kept per verdict, or under ``key`` when
+    the caller knows it depends on less than the whole verdict (shared by many labels)."""
     cache, _keyring, _today = _cache()
     _validated(cache)
-    if checked.key not in cache.verdicts:
+    if key is None and checked.key not in cache.verdicts:
         return render()  # not cacheable (junk input): draw it every time
-    slot = (checked.key, name, language)
+    slot = (checked.key if key is None else key, name, language)
     found: T | None = cache.fragments.get(slot)  # type: ignore[assignment]
     if found is None:
         if len(cache.fragments) >= MAX_FRAGMENTS:

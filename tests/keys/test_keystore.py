@@ -175,3 +175,18 @@ def test_malformed_jwks_is_refused_by_the_key_store(document):
 def test_private_key_file_needs_a_passphrase():
     with pytest.raises(PassphraseError):
         generate().to_key_file(b"")
+
+
+def test_digest_key_made_with_the_first_key_owner_only_and_stable(tmp_path):
+    bare = Keystore(tmp_path / "old")
+    assert bare.digest_key() is None
+    made = bare.ensure_digest_key()  # a store from before the digest key gets one at its next issue
+    assert len(made) == 32 and Keystore(tmp_path / "old").digest_key() == made
+    store = Keystore(tmp_path / "keys")
+    store.generate(PASS)
+    path = store.directory / "code-digest.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert store.digest_key() == Keystore(store.directory).ensure_digest_key() == path.read_bytes()
+    path.chmod(0o644)
+    with pytest.raises(KeystoreError, match="readable by others"):
+        Keystore(store.directory).digest_key()

@@ -120,3 +120,52 @@ def label_short(label):
     from labels import short_code
 
     return short_code(label.serial)
+
+
+def test_lookup_gives_the_session_verdict(session, test_key, keyring, serializer):
+    from functools import partial
+
+    import pytest
+
+    from traceability.services.labels import label_facts
+
+    (label,) = issue(session, make_world(session), test_key, count=1)
+    text = url_for_label(label, test_key, serializer)
+    looked_up = verify_scan(text, keyring=keyring, today=TODAY, lookup=partial(label_facts, session))
+    assert looked_up == verify_scan(text, keyring=keyring, today=TODAY, session=session)
+    assert looked_up.status is Status.GENUINE
+    with pytest.raises(TypeError):
+        verify_scan(text, keyring=keyring, today=TODAY, session=session, lookup=partial(label_facts, session))
+    with pytest.raises(TypeError):
+        verify_short_code("0000-0000-00000", keyring=keyring, today=TODAY)
+
+
+def test_code_digest_vouches_only_under_our_digest_key(session, test_key, keyring, serializer):
+    """The registry's digest of the issued code stands in for the Ed25519 verify; a database
+    writer without the key store's digest key cannot make a code pass, and a digest that does
+    not match leaves the signature to decide."""
+    from labels import parse
+    from labels.serializer import code_to_text
+    from labels.signer import code_digest
+
+    ours, other = bytes(range(32)), bytes(32)
+    genuine, tampered = issue(session, make_world(session), test_key, count=2)
+    text = url_for_label(genuine, test_key, serializer)
+    genuine.code_digest = code_digest(parse(text).code, ours)
+    # Signature bytes changed: Ed25519 refuses it, so only the digest can make it pass.
+    bad = bytearray(parse(url_for_label(tampered, test_key, serializer)).code)
+    bad[-1] ^= 1
+    forged = code_to_text(bytes(bad), serializer.base_url)
+    tampered.code_digest = code_digest(bytes(bad), ours)
+    session.flush()
+
+    def judge(code: str, key: bytes | None) -> tuple[Status, str | None]:
+        verdict = verify_scan(code, keyring=keyring, today=TODAY, session=session, digest_key=key)
+        return verdict.status, verdict.reason
+
+    assert judge(text, ours) == (Status.GENUINE, None)
+    assert judge(text, other) == (Status.GENUINE, None)  # no match: the signature decides
+    assert judge(text, None) == (Status.GENUINE, None)
+    assert judge(forged, ours) == (Status.GENUINE, None)  # the digest vouched, as designed
+    assert judge(forged, other) == (Status.INVALID, "bad_signature")
+    assert judge(forged, None) == (Status.INVALID, "bad_signature")

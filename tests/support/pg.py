@@ -42,6 +42,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="ocop-pg-"))
         self.data = self.root / "data"
         self.user: str | None = None
+        self._durability = "off"
         if os.geteuid() == 0:
             try:
                 pwd.getpwnam("postgres")
@@ -56,17 +57,22 @@ class PostgresServer:
             command = ["runuser", "-u", self.user, "--", *command]
         subprocess.run(command, check=True, capture_output=True, cwd=self.root)
 
-    def start(self) -> None:
+    def start(self, *, durable: bool = False) -> None:
+        """Initialise and start the server: for tests without durability (fsync and synchronous
+        commit off, which the suite does not need), or with ``durable`` as a production server
+        runs (fsync, synchronous commit and full page writes on), for benchmarks."""
         self._run(
             "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"
         )
+        self._durability = "on" if durable else "off"
         self.resume()
 
     def resume(self) -> None:
         """Start the initialised server (again, after :meth:`pause`) and wait until it listens."""
+        durability = self._durability
         options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync={durability} "
+            f"-c synchronous_commit={durability} -c full_page_writes={durability} -c max_connections=200"
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         deadline = time.monotonic() + 20
@@ -80,6 +86,11 @@ class PostgresServer:
     def pause(self) -> None:
         """Stop the server, keeping its data, as an outage would (fast: sessions cut off)."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    @property
+    def log(self) -> Path:
+        """The server's log file (written while it runs)."""
+        return self.root / "log"
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -196,3 +196,21 @@ def test_history_area_is_escaped_in_both_languages(
     assert f"Đã quét 3 lần, lần đầu được kiểm tra ngày {on}." in vietnamese
     for html in (english, vietnamese):
         assert "Huế" not in html
+
+
+def test_labels_of_one_lot_share_the_shell_not_their_serials(
+    client: FlaskClient, codes: Codes, app_session: Session
+) -> None:
+    from labels import short_code
+
+    genuine = app_session.get(Label, codes.genuine_label.id)
+    cloned = app_session.scalars(
+        select(Label).where(Label.lot_id == codes.genuine_label.lot_id, Label.number == 3)
+    ).one()
+    first, second = get(client, codes.genuine), get(client, codes.cloned)  # the second reuses the shell
+    assert genuine is not None and verdict_of(first) == verdict_of(second) == "genuine"
+    for html, label, url in ((first, genuine, codes.genuine), (second, cloned, codes.cloned)):
+        assert f"{short_code(label.serial)} · #{label.number}" in html
+        assert f'href="/report?code={Codes.path(url)[3:]}"' in html
+    assert short_code(genuine.serial) not in second and Codes.path(codes.genuine)[3:] not in second
+    assert "Rượu mơ" not in second and "Củ cải trắng" in second

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import RecordStatus, RevocationReason, RevocationTarget
@@ -54,6 +64,10 @@ class Label(Base):
     clone_signal: Mapped[str | None] = mapped_column(String(30))
     clone_signal_at: Mapped[datetime | None]
     clone_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # HMAC of the issued code under the key store's digest key (labels.signer.code_digest,
+    # revision 0007): the verifier recognises the code without an Ed25519 verify. NULL for
+    # labels issued before, which are verified by their signature.
+    code_digest: Mapped[bytes | None] = mapped_column(LargeBinary(16))
 
     lot: Mapped[Lot] = relationship()
     certification: Mapped[Certification] = relationship()

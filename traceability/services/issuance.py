@@ -86,9 +86,11 @@ def insert_labels(
     serials: Sequence[int],
     first_number: int,
     secret_hashes: Sequence[str | None],
+    code_digests: Sequence[bytes | None],
 ) -> None:
     """Insert one batch of label rows numbered from ``first_number`` (no ORM objects, no audit:
-    the caller records one audit entry for the whole run with :func:`record_issue`)."""
+    the caller records one audit entry for the whole run with :func:`record_issue`), with the
+    issued codes' digests (:func:`labels.signer.code_digest`)."""
     session.execute(
         insert(Label),
         [
@@ -102,6 +104,7 @@ def insert_labels(
                 "status": RecordStatus.ACTIVE,
                 "secret_hash": secret_hashes[i],
                 "claim_attempts": 0,
+                "code_digest": code_digests[i],
             }
             for i, serial in enumerate(serials)
         ],

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -63,14 +64,17 @@ def record_labels(
     serials: Sequence[int],
     first_number: int,
     secret_hashes: Sequence[str | None] | None = None,
+    code_digests: Sequence[bytes | None] | None = None,
 ) -> None:
     """Insert one row per serial, numbered from ``first_number``, plus one audit entry.
+    ``code_digests`` are the issued codes' digests (:func:`labels.signer.code_digest`).
 
     A bulk insert: no ORM objects are built, so a 100,000-label run stays light. Uniqueness of
     serials and numbers is enforced by the database; the caller's transaction decides.
     """
     issued_at = utcnow()
     hashes = secret_hashes or [None] * len(serials)
+    digests = code_digests or [None] * len(serials)
     rows = [
         {
             "serial": serial,
@@ -82,6 +86,7 @@ def record_labels(
             "status": RecordStatus.ACTIVE,
             "secret_hash": hashes[i],
             "claim_attempts": 0,
+            "code_digest": digests[i],
         }
         for i, serial in enumerate(serials)
     ]
@@ -149,11 +154,13 @@ class LabelFacts:
     certified_until: date
     certification_status: CertificationStatus
     withdrawn_on: date | None
+    code_digest: bytes | None = None  # of the code as issued (labels.signer.code_digest)
 
 
 # Columns, not entities: a verification that misses the verify cache (every first scan of a
 # label in a worker) spent most of its time building six ORM objects it only read from.
-_FACTS = (
+# FACTS selects them by ``serial``; facts_from_row turns its row into LabelFacts.
+FACTS = (
     select(
         Label.id,
         Label.serial,
@@ -190,6 +197,7 @@ _FACTS = (
         Certification.valid_until,
         Certification.status,
         Certification.withdrawn_on,
+        Label.code_digest,
     )
     .join(Lot, Label.lot_id == Lot.id)
     .join(Product, Lot.product_id == Product.id)
@@ -200,11 +208,17 @@ _FACTS = (
 )
 
 
+FACTS_WIDTH = len(FACTS.selected_columns)
+
+
 def label_facts(session: Session, serial: int) -> LabelFacts | None:
     """Return the registry's facts about the label with ``serial``, or ``None`` if unknown."""
-    row = session.execute(_FACTS, {"serial": serial}).first()
-    if row is None:
-        return None
+    row = session.execute(FACTS, {"serial": serial}).first()
+    return None if row is None else facts_from_row(tuple(row))
+
+
+def facts_from_row(row: Sequence[Any]) -> LabelFacts:
+    """Return the :class:`LabelFacts` in a row of :data:`FACTS` (its first columns, in order)."""
     (
         label_id, serial_, number, status, issued_at, key_id, has_secret, claimed_at,
         revocation_id, target, reason, note, revoked_at,
@@ -212,7 +226,8 @@ def label_facts(session: Session, serial: int) -> LabelFacts | None:
         product_id, product_name, product_group, gtin,
         producer_id, producer_name, producer_kind, commune, district, province,
         certification_id, stars, number_, level, issued_on, valid_until, cert_status, withdrawn_on,
-    ) = row  # fmt: skip
+        code_digest,
+    ) = row[:FACTS_WIDTH]  # fmt: skip
     return LabelFacts(
         label_id=label_id,
         serial=serial_,
@@ -249,6 +264,7 @@ def label_facts(session: Session, serial: int) -> LabelFacts | None:
         certified_until=valid_until,
         certification_status=cert_status,
         withdrawn_on=withdrawn_on,
+        code_digest=code_digest,
     )
 
 

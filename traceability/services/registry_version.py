@@ -3,10 +3,11 @@ stale: every registry change writes an audit entry (see :mod:`.audit`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEntry
+from ..prepared import PreparedRead
 
 # Concurrent PostgreSQL transactions may commit their audit ids out of order, so the newest id
 # alone could miss a change that commits late with a lower id; counting the recent ids catches
@@ -31,4 +32,17 @@ RECENT_COUNT = (
 def registry_version(session: Session) -> tuple[int, int]:
     """Return ``(newest audit id, audit entries among the newest ids)``; one indexed query."""
     newest, recent = session.connection().execute(_VERSION).one()
+    return int(newest or 0), int(recent)
+
+
+_READ_VERSION = PreparedRead(_VERSION)
+
+
+def read_version(connection: Connection) -> tuple[int, int]:
+    """The same as :func:`registry_version`, on an autocommit connection's driver cursor (the
+    verify path's, see :mod:`traceability.prepared`), without an ORM session. Raises
+    :class:`ValueError` for another connection, :class:`sqlalchemy.exc.DBAPIError`."""
+    row = _READ_VERSION.first(connection, {})
+    assert row is not None  # an aggregate always returns its row
+    newest, recent = row
     return int(newest or 0), int(recent)

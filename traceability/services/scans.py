@@ -147,8 +147,8 @@ _LOCK = (
     .order_by(Label.id)
     .with_for_update(key_share=True)
 )
-# Built once, so the verify path skips statement construction and hits the compiled cache.
-_LABEL = select(
+# What a label's history is drawn from (history_from_row takes them in this order).
+HISTORY_COLUMNS = (
     Label.scan_count,
     Label.first_scanned_at,
     Label.first_scan_area,
@@ -158,7 +158,9 @@ _LABEL = select(
     Label.recent_oldest,
     Label.claimed_at,
     Label.clone_signal,
-).where(Label.id == bindparam("label_id"))
+)
+# Built once, so the verify path skips statement construction and hits the compiled cache.
+_LABEL = select(*HISTORY_COLUMNS).where(Label.id == bindparam("label_id"))
 # The verify path's one query, run on the driver directly (see traceability.prepared).
 _LABEL_AND_VERSION = PreparedRead(_LABEL.add_columns(NEWEST_ID, RECENT_COUNT))
 
@@ -301,7 +303,7 @@ def scan_history(
     row = connection.execute(_LABEL, {"label_id": label_id}).first()
     if row is None:
         return ScanHistory(0, None, None, 0, 0, (), None)
-    return _history(
+    return history_from_row(
         connection, label_id, tuple(row), now or utcnow(), current_source, current_area, count_current
     )
 
@@ -323,13 +325,13 @@ def scan_history_and_version(
     if row is None:
         return None
     *label, newest, recent = row
-    history = _history(
+    history = history_from_row(
         connection, label_id, tuple(label), utcnow(), current_source, current_area, count_current
     )
     return history, (int(newest or 0), int(recent))
 
 
-def _history(
+def history_from_row(
     connection: Connection,
     label_id: int,
     row: tuple[Any, ...],
@@ -338,6 +340,8 @@ def _history(
     current_area: str | None,
     count_current: bool,
 ) -> ScanHistory:
+    """Return the label's history from its :data:`HISTORY_COLUMNS` ``row`` (see
+    :func:`scan_history`); the scans are read only if the stored summary has expired."""
     count, first_at, first_area, claims, stored_sources, stored_areas, oldest, claimed_at, signal = row
     if not count:
         recent = RecentScans((), (), None)

@@ -170,7 +170,13 @@ def issue_cmd(
             if manifest is not None:
                 writers.append(open_writer(files[1], Format.CSV, label_design, with_secret=with_secret))
             labels = issue(
-                session, plan, key=signer, serializer=serializer, actor=CLI_ACTOR, with_secret=with_secret
+                session,
+                plan,
+                key=signer,
+                serializer=serializer,
+                actor=CLI_ACTOR,
+                with_secret=with_secret,
+                digest_key=keystore().ensure_digest_key(),
             )
             write_all(_progress(_with_fault_point(labels), count, quiet, "Issuing"), writers)
         fault_point("published")

@@ -363,3 +363,26 @@ def test_printed_size_is_exact(
     measured_module_mm = width_px / 41 / 300 * 25.4
     assert measured_module_mm == pytest.approx(module_mm, abs=0.01)
     assert measured_module_mm >= 0.395  # ≥ 0.4 mm, within one 300 dpi pixel over the symbol
+
+
+def test_issue_records_each_code_digest(
+    app: Flask, runner: FlaskCliRunner, app_session: Session, world: World, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from labels import parse
+    from labels.signer import code_digest
+    from traceability.models import Label
+
+    manifest = tmp_path / "lot.csv"
+    code, output = run_issue(runner, world, "--count", 3, "--out", manifest, "--quiet")
+    assert code == 0, output
+    key = app.extensions["ocop.keystore"].digest_key()
+    assert key is not None
+    digests = {
+        serial: digest for serial, digest in app_session.execute(select(Label.serial, Label.code_digest))
+    }
+    texts = manifest_texts(manifest)
+    assert len(texts) == len(digests) == 3
+    assert sorted(digests.values()) == sorted(code_digest(parse(t).code, key) for t in texts)
+    assert_genuine(app, app_session, texts)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_accounts"
-down_revision = "0005_clone"
+down_revision = "0007_digest"
 branch_labels = None
 depends_on = None
 
