@@ -133,7 +133,8 @@ def verify_scan(
     )
     try:
         code = digits_to_bytes(scanned.digits, CODE_SIZE)
-        payload, key = open_code(code, keyring, issued=issued if registry is not None and digest_key else None)
+        vouch = issued if registry is not None and digest_key else None
+        payload, key = open_code(code, keyring, issued=vouch)
     except (DecodeError, SignatureError) as e:
         return replace(where, reason=e.reason.value, warnings=tuple(warnings))
     opened = replace(where, payload=payload, key=key)

@@ -33,10 +33,22 @@ SCHEMAS: dict[str, Any] = {
             "status": STATUS,
             "state": {
                 "type": "string",
-                "enum": ["genuine", "expired", "revoked", "invalid", "clone_suspected"],
-                "description": "what the headline says: the status, or clone_suspected when a genuine "
-                "code was scanned in a way one item cannot be (issued by the registry, but this item "
-                "may carry a copy: check the package, buy from a trusted seller, report it)",
+                "enum": [
+                    "genuine",
+                    "expired",
+                    "revoked",
+                    "invalid",
+                    "clone_suspected",
+                    "foreign_domain",
+                    "mistyped",
+                ],
+                "description": "what the headline says, never green unless genuine: foreign_domain when "
+                "the scanned QR opens another address than ours (whatever the code's status: a phishing "
+                "copy; only our own address is genuine), mistyped for a typed short code whose check "
+                "character does not match (a typing mistake, not a fake: type it again), clone_suspected "
+                "when a genuine code was scanned in a way one item cannot be (issued by the registry, but "
+                "this item may carry a copy: check the package, buy from a trusted seller, report it), "
+                "otherwise the status",
             },
             "reason": {
                 **NULLABLE_TEXT,

@@ -12,7 +12,7 @@ from flask import Flask, current_app, g
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 
-from labels import Status, Verdict, short_code
+from labels import Reason, Status, Verdict, short_code
 from traceability import places
 from traceability.services.scans import ScanHistory
 
@@ -114,8 +114,14 @@ def verdict_json(verdict: Verdict, history: ScanHistory | None, *, drawn: str | 
 
 
 def state(verdict: Verdict, history: ScanHistory | None) -> str:
-    """Return what the headline says: the verdict's status, or ``clone_suspected`` for a
-    genuine code whose scans show a clone signal (issued by us, but this item may be a copy)."""
+    """Return what the headline says: ``foreign_domain`` for a QR that opens another address
+    than ours (whatever the code's status), ``mistyped`` for a typed code with a wrong check
+    character, ``clone_suspected`` for a genuine code whose scans show a clone signal (issued
+    by us, but this item may be a copy), otherwise the verdict's status."""
+    if verdict.foreign_domain:
+        return "foreign_domain"
+    if verdict.reason == Reason.MISTYPED:
+        return "mistyped"
     if verdict.status is Status.GENUINE and history is not None and history.clone_suspected:
         return "clone_suspected"
     return verdict.status.value
