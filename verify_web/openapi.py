@@ -73,9 +73,14 @@ SCHEMAS: dict[str, Any] = {
             "scanned_base_url": NULLABLE_TEXT,
             "label": {
                 "type": ["object", "null"],
-                "required": ["serial", "stars", "certified_until", "kid"],
+                "required": ["serial", "short_code", "stars", "certified_until", "kid"],
                 "properties": {
-                    "serial": {"type": "string", "description": "the short code printed on the label"},
+                    "serial": {
+                        "type": "string",
+                        "pattern": "^[0-9]+$",
+                        "description": "the label's serial in decimal, as everywhere (docs/label-code.md §1)",
+                    },
+                    "short_code": {"type": "string", "description": "the short code printed on the label"},
                     "stars": {"type": "integer", "minimum": 3, "maximum": 5},
                     "certified_until": DATE,
                     "kid": {"type": "string"},

@@ -155,7 +155,8 @@ def _verdict_facts(verdict: Verdict) -> dict[str, Any]:
     if verdict.payload is not None:
         p = verdict.payload
         label = {
-            "serial": p.short_code,
+            "serial": str(p.serial),
+            "short_code": p.short_code,
             "stars": p.stars,
             "certified_until": p.certified_until.isoformat(),
             "kid": p.kid,
@@ -164,7 +165,8 @@ def _verdict_facts(verdict: Verdict) -> dict[str, Any]:
     product = None
     if facts is not None:
         label = label or {
-            "serial": short_code(facts.serial),
+            "serial": str(facts.serial),
+            "short_code": short_code(facts.serial),
             "stars": facts.stars,
             "certified_until": facts.certified_until.isoformat(),
             "kid": facts.key_id,

@@ -120,9 +120,11 @@ def _page(
 @bp.get("/v/<path:code>")
 @bp.get("/V/<path:code>")
 def scan_page(code: str) -> str:
-    """The verdict for the signed code in the QR. Always 200: every code gets an answer."""
+    """The verdict for the signed code in the QR. Always 200: every code gets an answer. The
+    code is judged as the URL the phone opened, so a bad code gets the same reason here as in
+    the API and the field check (docs/label-code.md §4.1)."""
     seen = scanlog.observe()
-    checked = verdicts.scan(code, seen)
+    checked = verdicts.scan(f"{current_app.config['OCOP_BASE_URL']}/V/{code}", seen)
     scanlog.record(checked.verdict, seen, channel="web")
     return _page(checked, seen, code=code)
 

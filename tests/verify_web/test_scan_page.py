@@ -204,12 +204,11 @@ def test_labels_of_one_lot_share_the_shell_not_their_serials(
     from labels import short_code
 
     genuine = app_session.get(Label, codes.genuine_label.id)
-    cloned = app_session.scalars(
-        select(Label).where(Label.lot_id == codes.genuine_label.lot_id, Label.number == 3)
-    ).one()
-    first, second = get(client, codes.genuine), get(client, codes.cloned)  # the second reuses the shell
-    assert genuine is not None and verdict_of(first) == verdict_of(second) == "genuine"
-    for html, label, url in ((first, genuine, codes.genuine), (second, cloned, codes.cloned)):
+    other = app_session.get(Label, codes.claimable_label.id)  # the same lot, number 4
+    first, second = get(client, codes.genuine), get(client, codes.claimable)
+    assert genuine is not None and other is not None and other.lot_id == genuine.lot_id
+    assert verdict_of(first) == verdict_of(second) == "genuine"
+    for html, label, url in ((first, genuine, codes.genuine), (second, other, codes.claimable)):
         assert f"{short_code(label.serial)} · #{label.number}" in html
         assert f'href="/report?code={Codes.path(url)[3:]}"' in html
     assert short_code(genuine.serial) not in second and Codes.path(codes.genuine)[3:] not in second
