@@ -29,7 +29,7 @@ from .registry_version import NEWEST_ID, RECENT_COUNT
 # code. The source hash is keyed per SOURCE_PERIOD (verify_web.scanlog), so one buyer
 # re-checking on many days is one source (docs/clone-signals.md has the data).
 CLONE_WINDOW = timedelta(days=30)
-CLONE_SOURCES = 9
+CLONE_SOURCES = 8
 SOURCE_PERIOD = timedelta(days=30)
 CLONE_AREAS = 3
 RECENT_LIMIT = 200
