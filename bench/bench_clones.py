@@ -72,8 +72,8 @@ class Traces:
         return self.rng.random() < self.share
 
     def scan(self, at: datetime, network: str, province: int, consents: bool, fake: bool) -> Event:
-        # The source hash is keyed per label and per period: one network is a new source
-        # each period (every trace here is one label).
+        # The source hash is keyed per 30-day period (as verify_web.scanlog does): one network
+        # is one source within a period and a new one in the next.
         return Event(at, "scan", f"{network}:{scans.source_period(at)}", province if consents else None, fake)
 
     def item(

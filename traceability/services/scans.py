@@ -166,7 +166,7 @@ _LABEL_AND_VERSION = PreparedRead(_LABEL.add_columns(NEWEST_ID, RECENT_COUNT))
 
 def source_period(at: datetime) -> int:
     """Return the number of the source-hash period that ``at`` falls in (days since year 1
-    divided by :data:`SOURCE_PERIOD`): the web keys a client's hash by label and period."""
+    divided by :data:`SOURCE_PERIOD`); the web keys its source hashes by this number."""
     return at.date().toordinal() // SOURCE_PERIOD.days
 
 
