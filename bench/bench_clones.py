@@ -72,16 +72,19 @@ class Traces:
         return self.rng.random() < self.share
 
     def scan(self, at: datetime, network: str, province: int, consents: bool, fake: bool) -> Event:
-        # The source hash rotates daily: one network is a new source each day.
-        day = (at - self.start) // DAY
-        return Event(at, "scan", f"{network}:{day}", province if consents else None, fake)
+        # The source hash is keyed per 30-day period (as verify_web.scanlog does): one network
+        # is one source within a period and a new one in the next.
+        return Event(at, "scan", f"{network}:{scans.source_period(at)}", province if consents else None, fake)
 
-    def item(self, shop: int, on_shelf: datetime, fake: bool, secret: str | None) -> list[Event]:
-        """One physical item from shelf to home: staff, other shoppers, buyer, family."""
+    def item(
+        self, shop: int, on_shelf: datetime, fake: bool, secret: str | None, shop_wifi: str | None = None
+    ) -> list[Event]:
+        """One physical item from shelf to home: staff, other shoppers, buyer, family. Copies
+        of one code in one shop share that shop's network (``shop_wifi``)."""
         r = self.rng
         events: list[Event] = []
         sold = on_shelf + timedelta(days=min(r.expovariate(1 / 14), 90))
-        shop_wifi, staff = self.network("shop"), self.person()
+        shop_wifi, staff = shop_wifi or self.network("shop"), self.person()
         if r.random() < 0.3:  # shop staff check the shelf on a few days
             for _ in range(r.randint(1, 4)):
                 events.append(
@@ -140,11 +143,17 @@ class Traces:
         bought = self.start + DAY * r.uniform(0, 60)
         original = self.item(self.province(), bought, False, SECRET if has_secret else None)
         fakes_from = bought + DAY * r.uniform(7, 30)  # printing the copies takes a while
-        shops = r.sample(self.codes, r.randint(2, 6))
+        # 2-6 provinces, 1-2 shops in each; a shop's copies share its network.
+        shops = [
+            (p, self.network("shop"))
+            for p in r.sample(self.codes, r.randint(2, 6))
+            for _ in range(r.randint(1, 2))
+        ]
         secret = r.choices([SECRET, "WRONG-CODE1", None], [0.4, 0.4, 0.2])[0] if has_secret else None
         fakes: list[Event] = []
         for _ in range(r.choice([20, 50, 200])):
-            fakes += self.item(r.choice(shops), fakes_from + DAY * r.uniform(0, 20), True, secret)
+            where, wifi = r.choice(shops)
+            fakes += self.item(where, fakes_from + DAY * r.uniform(0, 20), True, secret, wifi)
         fakes.sort(key=lambda e: e.at)
         kept = [e for e in fakes if e.kind == "scan"][:30]  # enough to see the 20th fake scan
         last = kept[-1].at if kept else fakes_from

@@ -1,6 +1,6 @@
-"""Recording human verifications: who is a human, what device family, and a keyed rotating
-hash of the source instead of the IP. Rows go to :mod:`.scanwriter`, which writes them in
-batches off the request path and never drops one."""
+"""Recording human verifications: who is a human, what device family, and a keyed hash of
+the source, rotating every 30 days, instead of the IP. Rows go to :mod:`.scanwriter`, which
+writes them in batches off the request path and never drops one."""
 
 from __future__ import annotations
 
@@ -59,16 +59,18 @@ def device_family(user_agent: str) -> str | None:
 
 
 def source_hash() -> str:
-    """A keyed hash of the client address that rotates daily: distinct sources can be counted
-    within a day, but no raw IP is stored and yesterday's hashes cannot be linked to today's."""
+    """A keyed hash of the client address whose key changes every
+    :data:`~traceability.services.scans.SOURCE_PERIOD` (30 days): one network is one source
+    for a month, so a label's distinct sources can be counted over the clone window, but no
+    raw IP is stored and one period's hashes cannot be linked to the next's."""
     address = request.remote_addr or "unknown"
-    key = _daily_key(current_app.config["SECRET_KEY"], datetime.now(UTC).date())
+    key = _period_key(current_app.config["SECRET_KEY"], scans.source_period(datetime.now(UTC)))
     return hashlib.blake2b(address.encode(), key=key, digest_size=16).hexdigest()
 
 
 @functools.lru_cache(maxsize=4)
-def _daily_key(secret: str, day: date) -> bytes:
-    return hashlib.blake2b(secret.encode() + day.strftime("%Y%m%d").encode(), digest_size=32).digest()
+def _period_key(secret: str, period: int) -> bytes:
+    return hashlib.blake2b(secret.encode() + b"period" + str(period).encode(), digest_size=32).digest()
 
 
 def writer(app: Flask) -> ScanWriter:

@@ -60,6 +60,18 @@ def test_clone_signals(session: Session) -> None:
     assert not scans.scan_history(session, other.id).clone_suspected  # a week later it is quiet
 
 
+def test_source_period_changes_every_30_days() -> None:
+    """A source hash's key holds for SOURCE_PERIOD, then changes (the web keys it by period)."""
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    first = scans.source_period(start)
+    begins = next(
+        start + timedelta(days=d) for d in range(31) if scans.source_period(start + timedelta(days=d)) > first
+    )
+    days = [begins + timedelta(days=d) for d in range(scans.SOURCE_PERIOD.days)]
+    assert {scans.source_period(day) for day in days} == {first + 1}
+    assert scans.source_period(begins + scans.SOURCE_PERIOD) == first + 2
+
+
 def test_unknown_label_has_empty_history(session: Session) -> None:
     assert scans.scan_history(session, 987654).count == 0
 
@@ -110,9 +122,15 @@ def test_record_scans_stores_capped_summary(session: Session) -> None:
     """Distinct sources and areas of the window, capped at the thresholds; the oldest scan read."""
     (label,) = issue(session, make_world(session), KEY, 1)
     start = datetime.now(UTC).replace(microsecond=0) - scans.CLONE_WINDOW * 2 / 7
-    sources = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s6", "s5", "s6"]
-    areas = ["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ", "Hà Nội", "Đà Nẵng", "Huế", "Cần Thơ", "Huế", "Huế"]
-    scanned = [(sources[n], areas[n], start + timedelta(minutes=n)) for n in range(10)]
+    distinct = scans.CLONE_SOURCES + 1  # one more than the cap, some seen twice
+    sources = [f"s{n}" for n in range(distinct)] + [
+        f"s{distinct - 1}",
+        f"s{distinct - 2}",
+        f"s{distinct - 1}",
+    ]
+    places = ["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ"]
+    areas = [places[n % len(places)] for n in range(len(sources))]
+    scanned = [(sources[n], areas[n], start + timedelta(minutes=n)) for n in range(len(sources))]
     old = start - scans.CLONE_WINDOW  # outside the window: in the count, not in the summary
     scans.record_scans(session, rows(label.id, [("ancient", "Lào Cai", old), *reversed(scanned)]))
     stored_sources, stored_areas, oldest = summary(session, label.id)
@@ -122,7 +140,7 @@ def test_record_scans_stores_capped_summary(session: Session) -> None:
     assert set(stored_areas) <= set(areas)
     assert oldest == start and oldest.tzinfo is not None
     history = scans.scan_history(session, label.id)
-    assert (history.count, history.first_at, history.first_area) == (11, old, "Lào Cai")
+    assert (history.count, history.first_at, history.first_area) == (len(sources) + 1, old, "Lào Cai")
 
 
 def test_summary_covers_the_latest_scans_only(session: Session) -> None:
@@ -197,7 +215,7 @@ def test_expired_summary_is_not_used(session: Session) -> None:
     expired = scans.scan_history(session, label.id, now=later)
     assert (expired.count, expired.recent_sources, expired.signals) == (scans.CLONE_SOURCES, 0, ())
     stored, _areas, _oldest = summary(session, label.id)
-    assert len(stored) == scans.CLONE_SOURCES  # the stored summary still says five: it was not used
+    assert len(stored) == scans.CLONE_SOURCES  # the stored summary still says so: it was not used
 
 
 def test_expired_summary_keeps_newer_scans(session: Session) -> None:
@@ -294,7 +312,9 @@ def test_summary_added_to_equals_summary_read_again(session: Session) -> None:
     batches = [
         [(labels[0].id, "a", "Huế", now - scans.CLONE_WINDOW * 2 / 7), (labels[1].id, "b", None, old)],
         [(labels[0].id, "b", None, now), (labels[1].id, "b", "Hà Nội", now), (labels[2].id, "c", "Huế", old)],
-        [(labels[0].id, f"s{n}", f"area {n}", now) for n in range(6)],  # past both thresholds
+        [
+            (labels[0].id, f"s{n}", f"area {n}", now) for n in range(scans.CLONE_SOURCES)
+        ],  # past both thresholds
         [
             (labels[2].id, "d", "Huế", now - scans.CLONE_WINDOW / 7),
             (labels[1].id, "b", "Hà Nội", now),
@@ -323,5 +343,5 @@ def test_summary_added_to_equals_summary_read_again(session: Session) -> None:
                 else:  # either way enough to fire the signal: any `cap` of the distinct values
                     assert len(stored) == cap and len(set(stored)) == cap
     first = scans.scan_history(session, labels[0].id, now=now)
-    assert first.signals == ("many_sources",) and first.count == 8
+    assert first.signals == ("many_sources",) and first.count == 2 + scans.CLONE_SOURCES
     assert scans.scan_history(session, labels[1].id, now=now).recent_sources == 1

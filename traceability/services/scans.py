@@ -24,12 +24,13 @@ from ..models import Label, Scan, utcnow
 from ..prepared import PreparedInsert, PreparedRead
 from .registry_version import NEWEST_ID, RECENT_COUNT
 
-# One item is checked from a few networks in a day (a shop, the buyer's phone, the home
-# Wi-Fi, a relative); many more within one day means many items carry the code. The window
-# is a day because the source hash rotates daily: over a week one buyer re-checking would
-# count as seven sources (docs/clone-signals.md has the data).
-CLONE_WINDOW = timedelta(days=1)
-CLONE_SOURCES = 6
+# One item is checked from a few networks in a month (a shop, shoppers' phones, the buyer's
+# phone, the home Wi-Fi, a relative); many more within 30 days means many items carry the
+# code. The source hash is keyed per SOURCE_PERIOD (verify_web.scanlog), so one buyer
+# re-checking on many days is one source (docs/clone-signals.md has the data).
+CLONE_WINDOW = timedelta(days=30)
+CLONE_SOURCES = 8
+SOURCE_PERIOD = timedelta(days=30)
 CLONE_AREAS = 3
 RECENT_LIMIT = 200
 
@@ -163,6 +164,12 @@ HISTORY_COLUMNS = (
 _LABEL = select(*HISTORY_COLUMNS).where(Label.id == bindparam("label_id"))
 # The verify path's one query, run on the driver directly (see traceability.prepared).
 _LABEL_AND_VERSION = PreparedRead(_LABEL.add_columns(NEWEST_ID, RECENT_COUNT))
+
+
+def source_period(at: datetime) -> int:
+    """Return the number of the source-hash period that ``at`` falls in (days since year 1
+    divided by :data:`SOURCE_PERIOD`); the web keys its source hashes by this number."""
+    return at.date().toordinal() // SOURCE_PERIOD.days
 
 
 def scan_row(
