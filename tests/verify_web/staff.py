@@ -104,7 +104,8 @@ def make_office(session: Session, signer: PrivateKey) -> Office:
     labels = issue(session, world, signer, 5)
     session.commit()
     morning = datetime.now(UTC).replace(hour=8, minute=4, second=0, microsecond=0) - timedelta(days=1)
-    for i, area in enumerate(["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ"]):
+    # Located checks store province codes: Hà Nội, Huế, Đà Nẵng, Cần Thơ.
+    for i, area in enumerate(["1", "46", "48", "92"]):
         add_scan(session, labels[0], area=area, source=f"s{i}", at=datetime.now(UTC) - timedelta(hours=i))
     add_scan(session, labels[1], at=morning)
     add_scan(session, None, verdict="invalid", area=None)
