@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 import zxingcpp
 from sqlalchemy.orm import Session
 
 from keys import Keyring
-from labels import Status, Verdict, Warning, verify_scan
+from labels import Reason, Status, Verdict, verify_scan
 from traceability.services import scans
 from traceability.services.scans import ScanHistory
 
@@ -73,7 +72,9 @@ def field_result(
     raw: str, verdict: Verdict, history: ScanHistory | None, *, our_base_url: str
 ) -> FieldResult:
     """Return how the field check heads ``verdict`` (and the label's ``history``) for ``raw``."""
-    foreign = Warning.FOREIGN_DOMAIN in verdict.warnings or points_elsewhere(raw, our_base_url)
+    # The label parser reads the address as a phone's browser would (docs/label-code.md §4.1):
+    # another host, port or user is foreign_domain, a scheme other than http(s) bad_scheme.
+    foreign = verdict.foreign_domain or verdict.reason == Reason.BAD_SCHEME
     if foreign and verdict.status is not Status.INVALID:
         state = "foreign_domain"
     elif history is not None and history.clone_suspected and verdict.status is Status.GENUINE:
@@ -81,31 +82,6 @@ def field_result(
     else:
         state = verdict.status.value
     return FieldResult(raw, verdict, history, foreign, state)
-
-
-def points_elsewhere(raw: str, our_base_url: str) -> bool:
-    """True if ``raw`` is a URL that a phone would open on another site than ours: a scheme
-    other than http/https, userinfo (``@``) or a backslash in the address part, or another
-    host or port. Bare digits point nowhere (False).
-
-    The label parser judges the same things (``foreign_domain``); the field check, whose job is
-    the raw content, asks again so a parser that lets one through never heads it "genuine".
-    """
-    text = raw.strip()
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return ":" in text.split("/", 1)[0]  # "javascript:…", "mailto:…": a scheme, not digits
-    if scheme.lower() not in ("http", "https"):
-        return True
-    authority = rest.split("/", 1)[0]
-    if "@" in authority or "\\" in authority:
-        return True
-    ours = urlsplit(our_base_url.lower())
-    try:
-        theirs = urlsplit(f"{scheme.lower()}://{authority.lower()}")
-        return (theirs.hostname, theirs.port) != (ours.hostname, ours.port)
-    except ValueError:
-        return True
 
 
 def check_all(

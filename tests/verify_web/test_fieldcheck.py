@@ -2,28 +2,26 @@
 look-alike or disguised address is a warning naming the one genuine address, never "chính hãng";
 a clone suspect is not plain genuine; reasons are in Vietnamese.
 
-Some inputs (``evil.example\\@our host``, ``javascript://``, ``ftp://``) are also the label
-parser's business (another branch makes it call them ``foreign_domain`` or invalid); these tests
-hold whatever the parser answers, because the field check also reads the address itself
-(:func:`verify_web.fieldcheck.points_elsewhere`).
+Which addresses are ours is the label parser's rule (docs/label-code.md §4.1, WHATWG URL); the
+field check heads by what it answers.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from keys import PrivateKey
-from labels import LabelSerializer
+from keys import Keyring, PrivateKey
+from labels import LabelSerializer, verify_scan
 from tests.conftest import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import login, make_user
 from traceability.services import scans
-from verify_web.fieldcheck import points_elsewhere
 
 GREEN_WORDS = ("chính hãng", "Tem OCOP thật")
 
@@ -56,8 +54,11 @@ def results(html: str) -> list[tuple[str, str, str]]:
         ("javascript:alert(1)", True),
     ],
 )
-def test_points_elsewhere(text: str, elsewhere: bool) -> None:
-    assert points_elsewhere(text, BASE_URL.upper()) is elsewhere
+def test_the_parser_says_which_addresses_point_elsewhere(text: str, elsewhere: bool) -> None:
+    verdict = verify_scan(
+        text, keyring=Keyring.from_jwks({"keys": []}), today=date(2026, 12, 1), our_base_url=BASE_URL
+    )
+    assert (verdict.foreign_domain or verdict.reason == "bad_scheme") is elsewhere
 
 
 @pytest.mark.parametrize(
