@@ -10,6 +10,7 @@ source hash, so a place can only be added to a scan that this client made in the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -39,9 +40,14 @@ def token(label_id: int, seen: scanlog.Observation) -> str:
 
 
 def _mac(label_id: int, stamp: int, source: str) -> str:
-    key = hashlib.blake2b(current_app.config["SECRET_KEY"].encode(), person=b"ocop-place", digest_size=32)
     message = f"{label_id}.{stamp}.{source}".encode()
-    return hashlib.blake2b(message, key=key.digest(), digest_size=16).hexdigest()
+    return hashlib.blake2b(message, key=_key(current_app.config["SECRET_KEY"]), digest_size=16).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _key(secret: str) -> bytes:
+    # Derived once per secret, not on every scan page (the page signs a token per request).
+    return hashlib.blake2b(secret.encode(), person=b"ocop-place", digest_size=32).digest()
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
