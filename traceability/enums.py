@@ -70,3 +70,6 @@ class EventKind(StrEnum):
     PACKED = "packed"
     INSPECTED = "inspected"
     SHIPPED = "shipped"
+    # Added by a partner through EPCIS capture (revision 0010_epcis): a packer or distributor
+    # took the goods in.
+    RECEIVED = "received"

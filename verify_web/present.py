@@ -62,6 +62,7 @@ EVENTS = {
     "packed": _l("Packed"),
     "inspected": _l("Inspected"),
     "shipped": _l("Shipped"),
+    "received": _l("Received"),
 }
 WARNINGS = {
     "foreign_domain": _l(

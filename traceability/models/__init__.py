@@ -3,6 +3,7 @@
 from .activity import AuditEntry, RateHit, Report, Scan, StaffSession, User
 from .base import Base, utcnow
 from .labels import Label, Revocation
+from .partners import Partner
 from .registry import Certification, Lot, LotEvent, Producer, Product
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Label",
     "Lot",
     "LotEvent",
+    "Partner",
     "Producer",
     "Product",
     "RateHit",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import Any
+
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,5 +128,11 @@ class LotEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set for an event a partner captured through EPCIS (revision 0010_epcis): who sent it, its
+    # eventID (unique, so a document sent twice is refused) and the event as captured, which
+    # the EPCIS query interface returns as it was given.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    epcis_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    epcis_event: Mapped[dict[str, Any] | None] = mapped_column()
 
     lot: Mapped[Lot] = relationship(back_populates="events")
