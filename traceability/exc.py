@@ -71,3 +71,42 @@ class BackupError(RegistryError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class EpcisError(RegistryError):
+    """Base class of the EPCIS query and capture errors (:mod:`traceability.epcis`)."""
+
+
+class QueryParameterError(EpcisError):
+    """A query parameter is unknown, repeated or malformed: ``parameter`` and ``reason``
+    (EPCIS ``QueryParameterException``)."""
+
+    def __init__(self, parameter: str, reason: str) -> None:
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter = parameter
+        self.reason = reason
+
+
+class CaptureRejected(EpcisError):
+    """A captured document is not acceptable; ``problems`` says why, one line each (EPCIS
+    ``ValidationException``). Nothing of the document is stored."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class TokenRefused(EpcisError):
+    """A partner API token is unknown or revoked (``revoked`` says which)."""
+
+    def __init__(self, *, revoked: bool) -> None:
+        super().__init__("the API token was revoked" if revoked else "unknown API token")
+        self.revoked = revoked
+
+
+class NotPartnersLot(EpcisError):
+    """A captured event names a lot or label (``epc``) of another producer than the token's."""
+
+    def __init__(self, epc: str) -> None:
+        super().__init__(f"{epc} is not a lot or label of this token's producer")
+        self.epc = epc
