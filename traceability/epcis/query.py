@@ -16,6 +16,7 @@ from ..exc import QueryParameterError
 from . import vocab
 
 DEFAULT_PER_PAGE = 100
+MAX_RANK = 3  # sources of events (traceability.services.epcis_events)
 MAX_PER_PAGE = 1000
 MAX_VALUES = 100  # values in one list parameter
 TIMES = ("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime")
@@ -58,8 +59,11 @@ class PageKey:
             raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             time, rank, ids = raw
             key = cls(datetime.fromisoformat(time).astimezone(UTC), int(rank), tuple(int(i) for i in ids))
-        except (ValueError, TypeError, binascii.Error) as e:
+        except (ValueError, TypeError, OverflowError, binascii.Error) as e:
             raise QueryParameterError("nextPageToken", "not a token this service issued") from e
+        # Row ids are database integers: anything else cannot have come from us.
+        if not 0 <= key.rank < MAX_RANK or not 1 <= len(key.ids) <= 2 or not all(0 < i < 2**31 for i in key.ids):
+            raise QueryParameterError("nextPageToken", "not a token this service issued")
         return key
 
 

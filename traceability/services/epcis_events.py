@@ -34,7 +34,7 @@ from .revocations import label_filter
 
 BATCH = 200
 JOURNEY, ISSUE, REVOCATION = 0, 1, 2  # ranks: the order of sources at one instant
-_BIG = 2**62
+_BIG = 2**31 - 1  # above every row id (INTEGER on PostgreSQL)
 
 
 @dataclass(frozen=True, slots=True)
