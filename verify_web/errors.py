@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
+    return request.path.startswith(("/api/", "/.well-known/", "/epcis/"))
 
 
 def _messages() -> dict[int, str]:

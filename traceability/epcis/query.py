@@ -62,7 +62,11 @@ class PageKey:
         except (ValueError, TypeError, OverflowError, binascii.Error) as e:
             raise QueryParameterError("nextPageToken", "not a token this service issued") from e
         # Row ids are database integers: anything else cannot have come from us.
-        if not 0 <= key.rank < MAX_RANK or not 1 <= len(key.ids) <= 2 or not all(0 < i < 2**31 for i in key.ids):
+        if (
+            not 0 <= key.rank < MAX_RANK
+            or not 1 <= len(key.ids) <= 2
+            or not all(0 < i < 2**31 for i in key.ids)
+        ):
             raise QueryParameterError("nextPageToken", "not a token this service issued")
         return key
 
