@@ -68,6 +68,7 @@ def test_role_matrix(app: Flask, app_session: Session, app_signer: PrivateKey) -
         "product_id": str(mine.product.id),
         "report_id": str(report_id),
         "token": "A" * 32,
+        "partner_id": "999",
     }
     rules = staff_rules(app)
     # Printing from the browser (issue 5) has no URL parameters; its routes must be swept too.
