@@ -148,7 +148,12 @@ def test_revoked_unknown_and_missing_tokens_are_401(
         ({"action": "ADD"}, "action"),
         ({"bizStep": "packing"}, "bizStep"),
         (
-            {"type": "AggregationEvent", "quantityList": None, "parentID": f"{HOST}/x", "childEPCs": [f"{HOST}/y"]},
+            {
+                "type": "AggregationEvent",
+                "quantityList": None,
+                "parentID": f"{HOST}/x",
+                "childEPCs": [f"{HOST}/y"],
+            },
             "ObjectEvents",
         ),
         ({"eventTime": (datetime.now(UTC) + timedelta(days=2)).isoformat()}, "future"),
