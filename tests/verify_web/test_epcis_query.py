@@ -141,3 +141,17 @@ def test_the_query_interface_is_rate_limited(client: FlaskClient, world: World) 
     statuses = [client.get("/epcis/events?perPage=1").status_code for _ in range(125)]
     assert statuses[:120] == [200] * 120
     assert statuses[-1] == 429
+
+
+def test_certification_and_location_identifiers_resolve(client: FlaskClient, world: World) -> None:
+    found = _events(client.get("/epcis/events?EQ_bizStep=packing"))[0]
+    certification = client.get(urlsplit(found["certificationInfo"]).path)
+    assert certification.status_code == 200
+    body = certification.get_json(force=True)
+    assert body["@id"] == found["certificationInfo"]
+    assert body["gs1:certificationIdentification"] == world.certification.number
+    assert body["gs1:certificationValue"] == f"{world.certification.stars} sao"
+    place = client.get(urlsplit(found["readPoint"]["id"]).path)
+    assert place.status_code == 200 and place.get_json(force=True)["gs1:address"]["gs1:addressRegion"] == "Thành phố Huế"
+    assert client.get("/epcis/certifications/999999").status_code == 404
+    assert client.get("/epcis/locations/province/3").status_code == 404

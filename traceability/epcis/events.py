@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from .. import places, provinces
@@ -190,4 +190,52 @@ def query_document(ctx: Context, events: Sequence[Event], *, created: datetime) 
         "epcisBody": {
             "queryResults": {"queryName": "SimpleEventQuery", "resultsBody": {"eventList": list(events)}}
         },
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Certified:
+    """What a ``certificationInfo`` URI names: one OCOP certification decision."""
+
+    certification_id: int
+    number: str
+    stars: int
+    level: str
+    issued_on: date
+    valid_until: date
+    withdrawn_on: date | None
+    product: str
+
+
+def certification(ctx: Context, facts: Certified) -> Event:
+    """Return a certification as GS1 Web Vocabulary ``gs1:CertificationDetails`` (JSON-LD)."""
+    return {
+        "@context": {"gs1": "https://gs1.org/voc/", EXTENSION_PREFIX: f"{ctx.host}/epcis/voc/"},
+        "@id": identifiers.certification_uri(ctx.host, facts.certification_id),
+        "@type": "gs1:CertificationDetails",
+        "gs1:certificationStandard": "OCOP (Quyết định 148/QĐ-TTg)",
+        "gs1:certificationAgency": f"Hội đồng đánh giá OCOP cấp {LEVELS[facts.level]}",
+        "gs1:certificationIdentification": facts.number,
+        "gs1:certificationValue": f"{facts.stars} sao",
+        "gs1:certificationStartDate": facts.issued_on.isoformat(),
+        "gs1:certificationEndDate": (facts.withdrawn_on or facts.valid_until).isoformat(),
+        "gs1:certificationStatus": "WITHDRAWN" if facts.withdrawn_on else "ACTIVE",
+        f"{EXTENSION_PREFIX}:product": facts.product,
+    }
+
+
+# The council that rates 3, 4 and 5 stars (traceability.enums.IssuingLevel), in Vietnamese.
+LEVELS = {"district": "huyện", "province": "tỉnh", "central": "trung ương"}
+
+
+def location(ctx: Context, code: int) -> Event | None:
+    """Return a province location (JSON-LD), or ``None`` for a code that names none."""
+    name = places.names().get(code)
+    if name is None:
+        return None
+    return {
+        "@context": {"gs1": "https://gs1.org/voc/"},
+        "@id": identifiers.province_uri(ctx.host, code),
+        "@type": "gs1:Place",
+        "gs1:address": {"@type": "gs1:PostalAddress", "gs1:addressRegion": name, "gs1:countryCode": "VN"},
     }

@@ -1,5 +1,5 @@
 """The registry's EPCIS events, read for the query interface and a lot's history: the journey
-(with partners' captured events), issue runs (their audit entries) and revocations, merged in
+(with partners' captured events), issue runs and revocations (:mod:`.epcis_sources`), merged in
 event-time order. Events are mapped on the fly by :mod:`traceability.epcis.events`, so they
 always show the registry as it is."""
 
@@ -7,34 +7,19 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..enums import RevocationTarget
-from ..epcis import identifiers, vocab
-from ..epcis.events import (
-    Context,
-    Event,
-    Revoked,
-    captured_event,
-    issue_event,
-    journey_event,
-    revocation_event,
-)
-from ..epcis.identifiers import LabelRef, LotName, LotRef
+from ..epcis import identifiers
+from ..epcis.events import Certified, Context, Event
+from ..epcis.identifiers import LabelRef, LotRef
 from ..epcis.query import EPC_PARAMETERS, EventQuery, PageKey
 from ..exc import NotFound
-from ..models import AuditEntry, Certification, Label, Lot, LotEvent, Product, Revocation
-from .revocations import label_filter
-
-BATCH = 200
-JOURNEY, ISSUE, REVOCATION = 0, 1, 2  # ranks: the order of sources at one instant
-_BIG = 2**31 - 1  # above every row id (INTEGER on PostgreSQL)
+from ..models import Certification, Label, Lot, Product
+from .epcis_sources import Registry, issues, journey, revocations
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,237 +28,6 @@ class Page:
 
     events: list[Event]
     next_token: str | None
-
-
-class _Registry:
-    """What mapping needs besides the row, read once per query: lot names, certifications."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._lots: dict[int, tuple[LotName, int]] = {}
-        self._certs: dict[int, list[Certification]] = {}
-
-    def lot(self, lot_id: int) -> tuple[LotName, int]:
-        """Return the lot's name and its product's id."""
-        if lot_id not in self._lots:
-            row = self.session.execute(
-                select(Lot.code, Product.gtin, Product.id).join(Product).where(Lot.id == lot_id)
-            ).one()
-            self._lots[lot_id] = (LotName(lot_id, row[0], row[1]), row[2])
-        return self._lots[lot_id]
-
-    def certification(self, product_id: int, day: date) -> int | None:
-        """Return the id of the product's newest certification in force on ``day``."""
-        if product_id not in self._certs:
-            self._certs[product_id] = list(
-                self.session.scalars(
-                    select(Certification)
-                    .where(Certification.product_id == product_id)
-                    .order_by(Certification.issued_on, Certification.id)
-                )
-            )
-        found = [
-            c.id
-            for c in self._certs[product_id]
-            if c.issued_on <= day <= c.valid_until and (c.withdrawn_on is None or c.withdrawn_on > day)
-        ]
-        return found[-1] if found else None
-
-
-def _after(
-    column: InstrumentedAttribute[datetime],
-    id_column: InstrumentedAttribute[int],
-    bound: tuple[datetime, int],
-) -> ColumnElement[bool]:
-    moment, row_id = bound
-    return or_(column > moment, and_(column == moment, id_column > row_id))
-
-
-def _start(after: PageKey | None, rank: int) -> tuple[datetime, int] | None:
-    """The keyset bound of a source for a page starting after ``after`` (inclusive of a
-    partly read revocation; the merge drops keys up to ``after``)."""
-    if after is None:
-        return None
-    if after.rank == rank:
-        return after.time, after.ids[0] - (1 if rank == REVOCATION else 0)
-    return after.time, (-1 if after.rank < rank else _BIG)
-
-
-def _batches(
-    session: Session,
-    build: Callable[[tuple[datetime, int] | None], Any],
-    key: Callable[[Any], tuple[datetime, int]],
-    start: tuple[datetime, int] | None,
-) -> Iterator[Any]:
-    """Yield the rows of ``build(bound)`` (ordered by time and id, keyset-paged) batch by batch."""
-    bound = start
-    while True:
-        rows = session.scalars(build(bound).limit(BATCH)).all()
-        yield from rows
-        if len(rows) < BATCH:
-            return
-        bound = key(rows[-1])
-
-
-def _timed(statement: Any, column: InstrumentedAttribute[datetime], q: EventQuery) -> Any:
-    if "GE_eventTime" in q.times:
-        statement = statement.where(column >= q.times["GE_eventTime"])
-    if "LT_eventTime" in q.times:
-        statement = statement.where(column < q.times["LT_eventTime"])
-    return statement
-
-
-def _allows(q: EventQuery, step: vocab.Step) -> bool:
-    """Whether events of ``step`` can pass the query's action/bizStep/disposition lists."""
-    wanted = {"EQ_action": step.action, "EQ_bizStep": step.biz_step, "EQ_disposition": step.disposition}
-    return all(value in q.lists[name] for name, value in wanted.items() if name in q.lists)
-
-
-def _journey(
-    reg: _Registry, ctx: Context, q: EventQuery, lots: set[int] | None
-) -> Iterator[tuple[PageKey, Event]]:
-    # A captured event's kind follows its bizStep, so the kinds narrow captured events too.
-    kinds = [
-        k
-        for k, step in vocab.JOURNEY.items()
-        if all(
-            step_value in q.lists[name]
-            for name, step_value in (("EQ_action", step.action), ("EQ_bizStep", step.biz_step))
-            if name in q.lists
-        )
-    ]
-
-    def build(bound: tuple[datetime, int] | None) -> Any:
-        statement = _timed(select(LotEvent).where(LotEvent.kind.in_(kinds)), LotEvent.occurred_at, q)
-        if lots is not None:
-            statement = statement.where(LotEvent.lot_id.in_(lots))
-        if bound is not None:
-            statement = statement.where(_after(LotEvent.occurred_at, LotEvent.id, bound))
-        return statement.order_by(LotEvent.occurred_at, LotEvent.id)
-
-    for row in _batches(reg.session, build, lambda r: (r.occurred_at, r.id), _start(q.after, JOURNEY)):
-        key = PageKey(row.occurred_at, JOURNEY, (row.id,))
-        if row.epcis_event is not None:
-            yield key, captured_event(ctx, row.epcis_event, recorded_at=row.created_at)
-            continue
-        lot, product_id = reg.lot(row.lot_id)
-        cert = reg.certification(product_id, row.occurred_at.astimezone(ctx.zone).date())
-        yield (
-            key,
-            journey_event(
-                ctx,
-                event_row=row.id,
-                lot=lot,
-                kind=row.kind,
-                occurred_at=row.occurred_at,
-                recorded_at=row.created_at,
-                place=row.place,
-                certification_id=cert,
-            ),
-        )
-
-
-def _issues(
-    reg: _Registry, ctx: Context, q: EventQuery, lots: set[int] | None
-) -> Iterator[tuple[PageKey, Event]]:
-    if not _allows(q, vocab.ISSUE):
-        return
-
-    def build(bound: tuple[datetime, int] | None) -> Any:
-        statement = _timed(select(AuditEntry).where(AuditEntry.action == "labels.issue"), AuditEntry.at, q)
-        if lots is not None:
-            statement = statement.where(
-                AuditEntry.entity == "lot", AuditEntry.entity_id.in_([str(i) for i in lots])
-            )
-        if bound is not None:
-            statement = statement.where(_after(AuditEntry.at, AuditEntry.id, bound))
-        return statement.order_by(AuditEntry.at, AuditEntry.id)
-
-    for entry in _batches(reg.session, build, lambda e: (e.at, e.id), _start(q.after, ISSUE)):
-        lot, _product = reg.lot(int(entry.entity_id))
-        detail = entry.detail
-        yield (
-            PageKey(entry.at, ISSUE, (entry.id,)),
-            issue_event(
-                ctx,
-                run=entry.id,
-                lot=lot,
-                at=entry.at,
-                count=int(detail["count"]),
-                first_number=int(detail["first_number"]),
-                certification_id=int(detail["certification_id"]),
-            ),
-        )
-
-
-def _ref(revocation: Revocation) -> dict[str, Any] | None:
-    """The target of a reinstated revocation, read back from its ``target_ref`` (written by
-    :func:`traceability.services.revocations._describe`): its labels no longer point to it."""
-    words = revocation.target_ref.replace("–", " ").split()
-    target = revocation.target
-    if target is RevocationTarget.LABEL:
-        return {"serial": int(words[1])}
-    if target is RevocationTarget.RANGE:
-        return {"lot_id": int(words[1]), "first": int(words[3]), "last": int(words[4])}
-    if target in (RevocationTarget.LOT, RevocationTarget.PRODUCT, RevocationTarget.PRODUCER):
-        return {f"{target.value}_id": int(words[1])}
-    return None
-
-
-def _revoked(reg: _Registry, revocation: Revocation) -> list[Revoked]:
-    """The revocation's labels, lot by lot: those it revoked, or for a reinstated one, those
-    its target held when it was made."""
-    if revocation.reinstated_at is None:
-        condition = Label.revocation_id == revocation.id
-    else:
-        ref = _ref(revocation)
-        if ref is None:
-            return []
-        condition = label_filter(reg.session, revocation.target, ref) & (
-            Label.issued_at <= revocation.created_at
-        )
-    rows = reg.session.execute(
-        select(Label.lot_id, Label.serial, Label.number).where(condition).order_by(Label.lot_id, Label.number)
-    ).all()
-    one_by_one = revocation.target in (RevocationTarget.LABEL, RevocationTarget.RANGE)
-    found = []
-    for lot_id, group in itertools.groupby(rows, key=lambda r: int(r[0])):
-        labels = [(int(r[1]), int(r[2])) for r in group]
-        lot, _product = reg.lot(lot_id)
-        found.append(Revoked(revocation.id, lot, len(labels), labels if one_by_one else None))
-    return found
-
-
-def _revocations(
-    reg: _Registry, ctx: Context, q: EventQuery, lots: set[int] | None
-) -> Iterator[tuple[PageKey, Event]]:
-    if not (_allows(q, vocab.REVOKED) or _allows(q, vocab.RECALLED)):
-        return
-
-    def build(bound: tuple[datetime, int] | None) -> Any:
-        statement = _timed(select(Revocation), Revocation.created_at, q)
-        if lots is not None:
-            hit = select(Label.revocation_id).where(Label.lot_id.in_(lots), Label.revocation_id.is_not(None))
-            statement = statement.where(or_(Revocation.id.in_(hit), Revocation.reinstated_at.is_not(None)))
-        if bound is not None:
-            statement = statement.where(_after(Revocation.created_at, Revocation.id, bound))
-        return statement.order_by(Revocation.created_at, Revocation.id)
-
-    for revocation in _batches(
-        reg.session, build, lambda r: (r.created_at, r.id), _start(q.after, REVOCATION)
-    ):
-        for revoked in _revoked(reg, revocation):
-            if lots is None or revoked.lot.lot_id in lots:
-                yield (
-                    PageKey(revocation.created_at, REVOCATION, (revocation.id, revoked.lot.lot_id)),
-                    revocation_event(
-                        ctx,
-                        revoked,
-                        at=revocation.created_at,
-                        reason=revocation.reason,
-                        reinstated_at=revocation.reinstated_at,
-                    ),
-                )
 
 
 _MAX_DB_ID = 2**31 - 1
@@ -320,9 +74,9 @@ def _named_lots(session: Session, host: str, q: EventQuery) -> set[int] | None:
 def _merged(
     session: Session, ctx: Context, q: EventQuery, lots: set[int] | None
 ) -> Iterator[tuple[PageKey, Event]]:
-    reg = _Registry(session)
+    reg = Registry(session)
     sources: Iterable[Iterator[tuple[PageKey, Event]]] = (
-        source(reg, ctx, q, lots) for source in (_journey, _issues, _revocations)
+        source(reg, ctx, q, lots) for source in (journey, issues, revocations)
     )
     for key, event in heapq.merge(*sources, key=lambda pair: pair[0]):
         if (q.after is None or key > q.after) and q.matches(event):
@@ -346,3 +100,20 @@ def lot_history(session: Session, ctx: Context, lot_id: int) -> list[Event]:
     if lot_id > _MAX_DB_ID or session.get(Lot, lot_id) is None:
         raise NotFound("lot", lot_id)
     return [event for _key, event in _merged(session, ctx, EventQuery(), {lot_id})]
+
+
+def certification(session: Session, certification_id: int) -> Certified:
+    """Return what a ``certificationInfo`` URI names. Raises :class:`NotFound`."""
+    found = session.get(Certification, certification_id) if certification_id <= _MAX_DB_ID else None
+    if found is None:
+        raise NotFound("certification", certification_id)
+    return Certified(
+        certification_id=found.id,
+        number=found.number,
+        stars=found.stars,
+        level=found.level.value,
+        issued_on=found.issued_on,
+        valid_until=found.valid_until,
+        withdrawn_on=found.withdrawn_on,
+        product=found.product.name,
+    )

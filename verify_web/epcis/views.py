@@ -66,3 +66,24 @@ def lot_history(lot_id: int) -> Response:
     except NotFound:
         return problem(404, "NoSuchResourceException", f"lot {lot_id} not found")
     return document(events.document(ctx, found, created=utcnow()))
+
+
+@bp.get("/certifications/<int:certification_id>")
+def certification(certification_id: int) -> Response:
+    """What an event's ``certificationInfo`` names: the OCOP certification, as GS1 Web
+    Vocabulary."""
+    _limit()
+    try:
+        facts = epcis_events.certification(db.session(), certification_id)
+    except NotFound:
+        return problem(404, "NoSuchResourceException", f"certification {certification_id} not found")
+    return document(events.certification(context(), facts))
+
+
+@bp.get("/locations/province/<int:code>")
+def province(code: int) -> Response:
+    """What a readPoint or bizLocation names: one of the 34 provinces."""
+    found = events.location(context(), code)
+    if found is None:
+        return problem(404, "NoSuchResourceException", f"province {code} not found")
+    return document(found)
