@@ -152,6 +152,7 @@ def test_certification_and_location_identifiers_resolve(client: FlaskClient, wor
     assert body["gs1:certificationIdentification"] == world.certification.number
     assert body["gs1:certificationValue"] == f"{world.certification.stars} sao"
     place = client.get(urlsplit(found["readPoint"]["id"]).path)
-    assert place.status_code == 200 and place.get_json(force=True)["gs1:address"]["gs1:addressRegion"] == "Thành phố Huế"
+    assert place.status_code == 200
+    assert place.get_json(force=True)["gs1:address"]["gs1:addressRegion"] == "Thành phố Huế"
     assert client.get("/epcis/certifications/999999").status_code == 404
     assert client.get("/epcis/locations/province/3").status_code == 404
