@@ -5,7 +5,7 @@ entries) and revocations (one event per lot they hit)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -41,13 +41,19 @@ class Registry:
         self._lots: dict[int, tuple[LotName, int]] = {}
         self._certs: dict[int, list[Certification]] = {}
 
+    def preload(self, lot_ids: Iterable[int]) -> None:
+        """Read the names of the lots not read yet, in one query (a batch of rows at a time)."""
+        wanted = set(lot_ids) - self._lots.keys()
+        if wanted:
+            rows = self.session.execute(
+                select(Lot.id, Lot.code, Product.gtin, Product.id).join(Product).where(Lot.id.in_(wanted))
+            )
+            for lot_id, code, gtin, product_id in rows:
+                self._lots[lot_id] = (LotName(lot_id, code, gtin), product_id)
+
     def lot(self, lot_id: int) -> tuple[LotName, int]:
         """Return the lot's name and its product's id."""
-        if lot_id not in self._lots:
-            row = self.session.execute(
-                select(Lot.code, Product.gtin, Product.id).join(Product).where(Lot.id == lot_id)
-            ).one()
-            self._lots[lot_id] = (LotName(lot_id, row[0], row[1]), row[2])
+        self.preload((lot_id,))
         return self._lots[lot_id]
 
     def certification(self, product_id: int, day: date) -> int | None:
@@ -92,11 +98,16 @@ def _batches(
     build: Callable[[tuple[datetime, int] | None], Any],
     key: Callable[[Any], tuple[datetime, int]],
     start: tuple[datetime, int] | None,
+    lots_of: Callable[[Any], int] | None = None,
+    registry: Registry | None = None,
 ) -> Iterator[Any]:
-    """Yield the rows of ``build(bound)`` (ordered by time and id, keyset-paged) batch by batch."""
+    """Yield the rows of ``build(bound)`` (ordered by time and id, keyset-paged) batch by batch,
+    reading the names of each batch's lots (``lots_of(row)``) into ``registry`` at once."""
     bound = start
     while True:
         rows = session.scalars(build(bound).limit(BATCH)).all()
+        if lots_of is not None and registry is not None:
+            registry.preload(lots_of(row) for row in rows)
         yield from rows
         if len(rows) < BATCH:
             return
@@ -139,7 +150,9 @@ def journey(
             statement = statement.where(_after(LotEvent.occurred_at, LotEvent.id, bound))
         return statement.order_by(LotEvent.occurred_at, LotEvent.id)
 
-    for row in _batches(reg.session, build, lambda r: (r.occurred_at, r.id), _start(q.after, JOURNEY)):
+    for row in _batches(
+        reg.session, build, lambda r: (r.occurred_at, r.id), _start(q.after, JOURNEY), lambda r: r.lot_id, reg
+    ):
         key = PageKey(row.occurred_at, JOURNEY, (row.id,))
         if row.epcis_event is not None:
             yield key, captured_event(ctx, row.epcis_event, recorded_at=row.created_at)
@@ -177,7 +190,9 @@ def issues(
             statement = statement.where(_after(AuditEntry.at, AuditEntry.id, bound))
         return statement.order_by(AuditEntry.at, AuditEntry.id)
 
-    for entry in _batches(reg.session, build, lambda e: (e.at, e.id), _start(q.after, ISSUE)):
+    for entry in _batches(
+        reg.session, build, lambda e: (e.at, e.id), _start(q.after, ISSUE), lambda e: int(e.entity_id), reg
+    ):
         lot, _product = reg.lot(int(entry.entity_id))
         detail = entry.detail
         yield (
