@@ -158,6 +158,15 @@ def test_revoked_unknown_and_missing_tokens_are_401(
         ),
         ({"eventTime": (datetime.now(UTC) + timedelta(days=2)).isoformat()}, "future"),
         ({"eventTime": "last tuesday"}, "date-time"),
+        ({"eventTime": "0001-01-01T00:00:00+14:00"}, "out of range"),
+        (
+            {"quantityList": None, "epcList": [f"{HOST}/epcis/lots/1/labels/99999999999999999"]},
+            "issued label",
+        ),
+        (
+            {"quantityList": None, "epcList": [f"{HOST}/01/08930000000017/10/A1/21/99999999999999999999"]},
+            "not one",
+        ),
         ({"eventTimeZoneOffset": "7"}, "eventTimeZoneOffset"),
         ({"bizTransactionList": [{"type": "po", "bizTransaction": "urn:po:1"}]}, "public"),
         ({"quantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877"}]}, "not one of our"),

@@ -108,6 +108,7 @@ def test_filters(client: FlaskClient, world: World) -> None:
         "nextPageToken=WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwwLFs5OTk5OTk5OTk5OTk5XV0",
         "EQ_bizStep=shipping&EQ_bizStep=receiving",
         "EQ_bizStep=",
+        "GE_eventTime=0001-01-01T00:00:00%2B14:00",
     ],
 )
 def test_bad_parameters_are_400_problems(client: FlaskClient, world: World, query: str) -> None:
@@ -127,6 +128,19 @@ def test_a_lots_history_is_one_document(client: FlaskClient, world: World) -> No
     assert body["type"] == "EPCISDocument"
     assert len(body["epcisBody"]["eventList"]) == 5
     assert body["@context"][0] == "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"https://xacthuc.ocop.vn/01/{GTIN}/10/A/21/99999999999999999999",
+        "https://xacthuc.ocop.vn/epcis/lots/999999999999999999",
+        "https://xacthuc.ocop.vn/epcis/lots/2147483648/labels/1",
+    ],
+)
+def test_identifiers_past_the_columns_find_nothing(client: FlaskClient, world: World, uri: str) -> None:
+    for name in ("MATCH_epc", "MATCH_epcClass"):
+        assert _events(client.get("/epcis/events", query_string={name: uri})) == []
 
 
 @pytest.mark.parametrize("path", ["/epcis/lots/999999", "/epcis/lots/99999999999999999999", "/epcis/nothing"])

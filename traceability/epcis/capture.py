@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..enums import EventKind
@@ -64,8 +64,13 @@ def _event_problems(index: int, event: Mapping[str, Any], now: datetime) -> list
         found.append(f"{where}/bizStep: must be one of {', '.join(vocab.CAPTURE_STEPS)}")
     if not event.get("epcList") and not event.get("quantityList"):
         found.append(f"{where}: name the lot (quantityList) or labels (epcList)")
-    if datetime.fromisoformat(event["eventTime"]) > now + CLOCK_SKEW:
-        found.append(f"{where}/eventTime: in the future")
+    try:
+        at = datetime.fromisoformat(event["eventTime"]).astimezone(UTC)
+    except OverflowError:  # an offset that moves the time before year 1 or past 9999
+        found.append(f"{where}/eventTime: out of range")
+    else:
+        if at > now + CLOCK_SKEW:
+            found.append(f"{where}/eventTime: in the future")
     if len(str(event.get("eventID", ""))) > 200:
         found.append(f"{where}/eventID: longer than 200 characters")
     return found

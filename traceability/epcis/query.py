@@ -111,7 +111,10 @@ def _time(name: str, text: str) -> datetime:
         raise QueryParameterError(name, "not an ISO 8601 date and time") from e
     if moment.tzinfo is None:
         raise QueryParameterError(name, "give the time zone (e.g. +07:00 or Z)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as e:  # an offset that moves the time before year 1 or past 9999
+        raise QueryParameterError(name, "out of range") from e
 
 
 def _list(name: str, text: str) -> frozenset[str]:

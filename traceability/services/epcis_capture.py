@@ -18,6 +18,8 @@ from ..models import AuditEntry, Label, Lot, LotEvent, Partner, Product
 from . import audit
 from .epcis_events import lot_of
 
+MAX_ID = 2**31 - 1  # label numbers are INTEGER columns
+
 
 @dataclass(frozen=True, slots=True)
 class Capture:
@@ -35,6 +37,8 @@ def _canonical(session: Session, ctx: Context, uri: str, lot_id: int) -> str:
     lot = identifiers.LotName(lot_id, code, gtin)
     ref = identifiers.parse(ctx.host, uri)
     if isinstance(ref, identifiers.LabelRef):
+        if (ref.number or 0) > MAX_ID:
+            return ""
         label = session.execute(
             select(Label.serial, Label.number).where(
                 Label.lot_id == lot_id,

@@ -74,7 +74,7 @@ def _named_lots(session: Session, host: str, q: EventQuery) -> set[int] | None:
 def _merged(
     session: Session, ctx: Context, q: EventQuery, lots: set[int] | None
 ) -> Iterator[tuple[PageKey, Event]]:
-    reg = Registry(session)
+    reg = Registry(session, batch=q.per_page + 1)
     sources: Iterable[Iterator[tuple[PageKey, Event]]] = (
         source(reg, ctx, q, lots) for source in (journey, issues, revocations)
     )

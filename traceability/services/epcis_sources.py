@@ -36,8 +36,10 @@ _BIG = 2**31 - 1  # above every row id (INTEGER on PostgreSQL)
 class Registry:
     """What mapping needs besides the row, read once per query: lot names, certifications."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, batch: int = BATCH) -> None:
         self.session = session
+        # Rows read at a time: a page of n events needs at most n + 1 from each source.
+        self.batch = max(1, min(batch, BATCH))
         self._lots: dict[int, tuple[LotName, int]] = {}
         self._certs: dict[int, list[Certification]] = {}
 
@@ -94,22 +96,21 @@ def _start(after: PageKey | None, rank: int) -> tuple[datetime, int] | None:
 
 
 def _batches(
-    session: Session,
+    reg: Registry,
     build: Callable[[tuple[datetime, int] | None], Any],
     key: Callable[[Any], tuple[datetime, int]],
     start: tuple[datetime, int] | None,
     lots_of: Callable[[Any], int] | None = None,
-    registry: Registry | None = None,
 ) -> Iterator[Any]:
     """Yield the rows of ``build(bound)`` (ordered by time and id, keyset-paged) batch by batch,
-    reading the names of each batch's lots (``lots_of(row)``) into ``registry`` at once."""
+    reading the names of each batch's lots (``lots_of(row)``) at once."""
     bound = start
     while True:
-        rows = session.scalars(build(bound).limit(BATCH)).all()
-        if lots_of is not None and registry is not None:
-            registry.preload(lots_of(row) for row in rows)
+        rows = reg.session.scalars(build(bound).limit(reg.batch)).all()
+        if lots_of is not None:
+            reg.preload(lots_of(row) for row in rows)
         yield from rows
-        if len(rows) < BATCH:
+        if len(rows) < reg.batch:
             return
         bound = key(rows[-1])
 
@@ -151,7 +152,7 @@ def journey(
         return statement.order_by(LotEvent.occurred_at, LotEvent.id)
 
     for row in _batches(
-        reg.session, build, lambda r: (r.occurred_at, r.id), _start(q.after, JOURNEY), lambda r: r.lot_id, reg
+        reg, build, lambda r: (r.occurred_at, r.id), _start(q.after, JOURNEY), lambda r: r.lot_id
     ):
         key = PageKey(row.occurred_at, JOURNEY, (row.id,))
         if row.epcis_event is not None:
@@ -191,7 +192,7 @@ def issues(
         return statement.order_by(AuditEntry.at, AuditEntry.id)
 
     for entry in _batches(
-        reg.session, build, lambda e: (e.at, e.id), _start(q.after, ISSUE), lambda e: int(e.entity_id), reg
+        reg, build, lambda e: (e.at, e.id), _start(q.after, ISSUE), lambda e: int(e.entity_id)
     ):
         lot, _product = reg.lot(int(entry.entity_id))
         detail = entry.detail
@@ -262,9 +263,7 @@ def revocations(
             statement = statement.where(_after(Revocation.created_at, Revocation.id, bound))
         return statement.order_by(Revocation.created_at, Revocation.id)
 
-    for revocation in _batches(
-        reg.session, build, lambda r: (r.created_at, r.id), _start(q.after, REVOCATION)
-    ):
+    for revocation in _batches(reg, build, lambda r: (r.created_at, r.id), _start(q.after, REVOCATION)):
         for revoked in _revoked(reg, revocation):
             if lots is None or revoked.lot.lot_id in lots:
                 yield (
