@@ -15,7 +15,7 @@ from traceability.epcis.events import Context
 
 JSON_LD = "application/ld+json"
 # Headers of every EPCIS answer (EPCIS 2.0 §12: the versions this interface speaks).
-VERSIONS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0", "GS1-Extensions": ""}
+VERSIONS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 _EXCEPTIONS = {
     400: "QueryParameterException",
     401: "SecurityException",
