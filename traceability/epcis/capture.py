@@ -25,7 +25,7 @@ ACCEPTED_FIELDS = frozenset(
         "eventTime",
         "eventTimeZoneOffset",
         "eventID",
-        "recordTime",  # ignored: the repository sets it (EPCIS 2.0 §7.4.1)
+        "recordTime",  # ignored: the repository that captures an event sets it
         "action",
         "bizStep",
         "disposition",

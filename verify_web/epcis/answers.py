@@ -14,7 +14,7 @@ from traceability.epcis import identifiers
 from traceability.epcis.events import Context
 
 JSON_LD = "application/ld+json"
-# Headers of every EPCIS answer (EPCIS 2.0 §12: the versions this interface speaks).
+# Headers of every EPCIS answer: the versions of EPCIS and CBV this interface speaks.
 VERSIONS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 _EXCEPTIONS = {
     400: "QueryParameterException",
