@@ -66,6 +66,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(locate.bp)
 
+    from . import revlist_view
+
+    app.register_blueprint(revlist_view.bp)
+
     from .cli import register
 
     register(app)

@@ -46,15 +46,15 @@ def _target_data(target: str, target_ref: str, ref: Any) -> dict[str, Any] | Non
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("revocations", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("target_data", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("listed_version", sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column("unlisted_version", sa.BigInteger(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_revocations_listed_version"), ["listed_version"])
-        batch_op.create_index(batch_op.f("ix_revocations_unlisted_version"), ["unlisted_version"])
-    with op.batch_alter_table("reports", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("idempotency_key", sa.String(length=36), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f("uq_reports_idempotency_key"), ["idempotency_key"])
+    # Plain ALTER TABLE ADD COLUMN and CREATE INDEX on both engines: no SQLite table rebuild,
+    # which foreign keys to revocations would refuse once labels point at it.
+    op.add_column("revocations", sa.Column("target_data", sa.JSON(), nullable=True))
+    op.add_column("revocations", sa.Column("listed_version", sa.BigInteger(), nullable=True))
+    op.add_column("revocations", sa.Column("unlisted_version", sa.BigInteger(), nullable=True))
+    op.create_index(op.f("ix_revocations_listed_version"), "revocations", ["listed_version"])
+    op.create_index(op.f("ix_revocations_unlisted_version"), "revocations", ["unlisted_version"])
+    op.add_column("reports", sa.Column("idempotency_key", sa.String(length=36), nullable=True))
+    op.create_index(op.f("ix_reports_idempotency_key"), "reports", ["idempotency_key"], unique=True)
     state = op.create_table(
         "revocation_list_state",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -96,12 +96,14 @@ def _number_existing(connection: sa.Connection) -> int:
 
 def downgrade() -> None:
     op.drop_table("revocation_list_state")
-    with op.batch_alter_table("reports", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_reports_idempotency_key"), type_="unique")
-        batch_op.drop_column("idempotency_key")
-    with op.batch_alter_table("revocations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_revocations_unlisted_version"))
-        batch_op.drop_index(batch_op.f("ix_revocations_listed_version"))
-        batch_op.drop_column("unlisted_version")
-        batch_op.drop_column("listed_version")
-        batch_op.drop_column("target_data")
+    op.drop_index(op.f("ix_reports_idempotency_key"), table_name="reports")
+    op.drop_index(op.f("ix_revocations_unlisted_version"), table_name="revocations")
+    op.drop_index(op.f("ix_revocations_listed_version"), table_name="revocations")
+    # ALTER TABLE DROP COLUMN (SQLite 3.35+, PostgreSQL), again without rebuilding the table.
+    for table, name in (
+        ("reports", "idempotency_key"),
+        ("revocations", "unlisted_version"),
+        ("revocations", "listed_version"),
+        ("revocations", "target_data"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
