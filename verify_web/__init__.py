@@ -70,6 +70,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     epcis.init_app(app)
 
+    from . import revlist_view
+
+    app.register_blueprint(revlist_view.bp)
+
     from .cli import register
 
     register(app)
