@@ -16,8 +16,8 @@ from flask_babel import force_locale
 
 from verify_web import security
 from verify_web.offline import views
-from verify_web.present import HEADINGS
 from verify_web.offline.strings import table
+from verify_web.present import HEADINGS
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 VENDOR = Path(views.STATIC) / "vendor"

@@ -16,21 +16,26 @@ from ..i18n import LANGUAGES
 from ..present import HEADINGS, REVOCATION_REASONS, WARNINGS
 
 VERDICT = {
-    "genuine_body": _l("This label was issued by the OCOP registry and the product's certification is valid today."),
+    "genuine_body": _l(
+        "This label was issued by the OCOP registry and the product's certification is valid today."
+    ),
     "expired_body": _l(
-        "The label is genuine, but the product's OCOP certification ended on %(date)s. It must be rated again "
-        "before it may carry the OCOP mark."
+        "The label is genuine, but the product's OCOP certification ended on %(date)s. "
+        "It must be rated again before it may carry the OCOP mark."
     ),
     "revoked_body": _l("This label was withdrawn by the OCOP office. Reason: %(reason)s."),
     "revoked_advice": _l("Do not rely on this label. Ask the seller, or report it below."),
     "invalid_body": _l(
-        "This code was not issued by the OCOP registry. The product may be fake or only borrowing the OCOP label."
+        "This code was not issued by the OCOP registry. "
+        "The product may be fake or only borrowing the OCOP label."
     ),
-    "invalid_advice": _l("Do not pay for it as an OCOP product. Keep the package and report where you saw it."),
+    "invalid_advice": _l(
+        "Do not pay for it as an OCOP product. Keep the package and report where you saw it."
+    ),
     "foreign_heading": _l("Warning: this QR code opens another site"),
     "foreign_body": _l(
-        "The signature inside is ours, but a phone would open another site, not ours: a likely phishing copy. "
-        "Do not treat this label as genuine."
+        "The signature inside is ours, but a phone would open another site, not ours: "
+        "a likely phishing copy. Do not treat this label as genuine."
     ),
     "genuine_site": _l("The only genuine address is %(site)s."),
 }
@@ -58,7 +63,9 @@ APP = {
         "The server sent an older revocation list (version %(got)s) than the one on this phone (version "
         "%(have)s): it was refused and the newer one kept."
     ),
-    "list_refused": _l("The downloaded revocation list is not correctly signed by the office: it was refused."),
+    "list_refused": _l(
+        "The downloaded revocation list is not correctly signed by the office: it was refused."
+    ),
     "stale": _l(
         "The lists on this phone are more than 24 hours old (refreshed %(when)s): a label revoked since then "
         "still looks valid here."
@@ -76,7 +83,9 @@ APP = {
         "The list also holds %(n)s revocations of whole lots, number ranges, products or producers, which "
         "this phone cannot match to a label without the registry."
     ),
-    "no_names": _l("Product and producer names are shown only online (this app keeps no copy of the registry)."),
+    "no_names": _l(
+        "Product and producer names are shown only online (this app keeps no copy of the registry)."
+    ),
     "revoked_by_list": _l("Revoked in the office's revocation list (version %(version)s)."),
     "stars": _l("Stars"),
     "certified_until": _l("Certified until"),
@@ -115,7 +124,8 @@ def table() -> dict[str, dict[str, str]]:
     for language in LANGUAGES:
         with force_locale(language):
             out[language] = {
-                f"{group}.{key}": str(text) for group, messages in groups.items() for key, text in messages.items()
+                f"{group}.{key}": str(text)
+                for group, messages in groups.items()
+                for key, text in messages.items()
             }
     return out
-

@@ -49,7 +49,7 @@ def shell() -> str:
     block = block.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return render_template(
         "offline/app.html",
-        strings=Markup(block),
+        strings=Markup(block),  # noqa: S704 - <, > and & are escaped above; the rest is our JSON
         strings_for=strings.__getitem__,
         base_url=current_app.config["OCOP_BASE_URL"],
     )
@@ -58,12 +58,6 @@ def shell() -> str:
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
     """The web app manifest (installability: name, start URL, scope, standalone, icons)."""
-    icon = lambda name, size, purpose="any": {  # noqa: E731 - four icons, one shape
-        "src": url_for("offline.static", filename=f"icons/{name}"),
-        "sizes": f"{size}x{size}",
-        "type": "image/png",
-        "purpose": purpose,
-    }
     document = {
         "name": gettext("OCOP offline check"),
         "short_name": "OCOP",
@@ -79,13 +73,22 @@ def manifest() -> Response:
         "background_color": "#ffffff",
         "theme_color": "#156534",
         "icons": [
-            icon("icon-192.png", 192),
-            icon("icon-512.png", 512),
-            icon("icon-maskable-512.png", 512, "maskable"),
+            _icon("icon-192.png", 192),
+            _icon("icon-512.png", 512),
+            _icon("icon-maskable-512.png", 512, "maskable"),
         ],
     }
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return Response(body, mimetype="application/manifest+json", headers={"Cache-Control": "no-cache"})
+
+
+def _icon(name: str, size: int, purpose: str = "any") -> dict[str, str]:
+    return {
+        "src": url_for("offline.static", filename=f"icons/{name}"),
+        "sizes": f"{size}x{size}",
+        "type": "image/png",
+        "purpose": purpose,
+    }
 
 
 @bp.get("/sw.js")
@@ -114,8 +117,12 @@ def _shell() -> tuple[list[str], str]:
     if cached is not None:
         return cached
     site = Path(current_app.static_folder or "")
-    files = [(url_for("static", filename=name), site / name) for name in SITE_FILES if (site / name).is_file()]
-    own = sorted(p for p in STATIC.rglob("*") if p.is_file() and p.name not in ("sw.js", "SHA256SUMS", "README.md"))
+    files = [
+        (url_for("static", filename=name), site / name) for name in SITE_FILES if (site / name).is_file()
+    ]
+    own = sorted(
+        p for p in STATIC.rglob("*") if p.is_file() and p.name not in ("sw.js", "SHA256SUMS", "README.md")
+    )
     files += [(url_for("offline.static", filename=p.relative_to(STATIC).as_posix()), p) for p in own]
     digest = hashlib.sha256()
     for url, path in files:
