@@ -110,6 +110,12 @@ def session_facts() -> Response:
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
+def _in_shell(path: Path) -> bool:
+    """Whether the phone keeps ``path``: not the worker itself, nor the vendored files' licences
+    and checksums (served, but of no use offline)."""
+    return path.name != "sw.js" and not path.name.startswith(("LICENSE", "SHA256SUMS", "README"))
+
+
 def _shell() -> tuple[list[str], str]:
     """Return the URLs the worker precaches and a version over their bytes (computed once per
     process: the files do not change while it runs)."""
@@ -120,9 +126,7 @@ def _shell() -> tuple[list[str], str]:
     files = [
         (url_for("static", filename=name), site / name) for name in SITE_FILES if (site / name).is_file()
     ]
-    own = sorted(
-        p for p in STATIC.rglob("*") if p.is_file() and p.name not in ("sw.js", "SHA256SUMS", "README.md")
-    )
+    own = sorted(p for p in STATIC.rglob("*") if p.is_file() and _in_shell(p))
     files += [(url_for("offline.static", filename=p.relative_to(STATIC).as_posix()), p) for p in own]
     digest = hashlib.sha256()
     for url, path in files:
