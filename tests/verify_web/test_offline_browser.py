@@ -14,7 +14,7 @@ import pytest
 from tests.labels.vectors_gen import VECTORS
 from tests.support.browser import CHROMIUM_ARGS, PHONE, LiveServer, chromium_path
 from tests.verify_web.conftest import Codes
-from tests.verify_web.offline_support import check, label_image, open_app, write_y4m
+from tests.verify_web.offline_support import label_image, open_app, write_y4m
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -25,7 +25,8 @@ RUN_VECTORS = """async ([vectors, force]) => {
   const out = [];
   for (const v of vectors) {
     const keys = await m.importKeySet(v.keys, { subtle: engine.subtle });
-    const got = await m.verify(v.qr, keys, { today: v.today, ourBaseUrl: v.our_base_url, subtle: engine.subtle });
+    const options = { today: v.today, ourBaseUrl: v.our_base_url, subtle: engine.subtle };
+    const got = await m.verify(v.qr, keys, options);
     out.push({ steps: got.steps, status: got.status, reason: got.reason, warnings: got.warnings,
                payload: got.payload });
   }
@@ -82,7 +83,8 @@ window.BarcodeDetector = class {
   static async getSupportedFormats() { return ["qr_code"]; }
   constructor(options) {
     this.inner = import("/app/static/vendor/barcode-detector/ponyfill.js").then((m) => {
-      m.prepareZXingModule({ overrides: { locateFile: () => "/app/static/vendor/barcode-detector/zxing_reader.wasm" } });
+      const wasm = "/app/static/vendor/barcode-detector/zxing_reader.wasm";
+      m.prepareZXingModule({ overrides: { locateFile: () => wasm } });
       return new m.BarcodeDetector(options);
     });
   }
