@@ -62,13 +62,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(producer_printing.bp)
     app.register_blueprint(inspect.bp)
 
+    from . import offline
+
+    app.register_blueprint(offline.bp)
+
     from . import locate
 
     app.register_blueprint(locate.bp)
 
-    from . import offline
+    from . import revlist_view
 
-    app.register_blueprint(offline.bp)
+    app.register_blueprint(revlist_view.bp)
 
     from .cli import register
 

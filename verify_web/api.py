@@ -36,6 +36,11 @@ PREFLIGHT = (
     ("Access-Control-Max-Age", "86400"),
 )
 VERIFY_HEADERS = (CORS_ORIGIN, ("Cache-Control", "no-store"))
+# The old list's successor is /api/v1/revocation-list (docs/revocation-list.md §12; RFC 9745).
+DEPRECATED = (
+    ("Deprecation", "@1764547200"),
+    ("Link", '</api/v1/revocation-list>; rel="successor-version"'),
+)
 
 
 @bp.after_request
@@ -139,6 +144,7 @@ def revocations() -> Response:
     response = Response(body, mimetype="application/json")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
+    response.headers.extend(DEPRECATED)
     response.make_conditional(request)
     return response
 

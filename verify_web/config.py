@@ -61,6 +61,7 @@ def load(
     settings["MAX_CONTENT_LENGTH"] = _int(get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024), "MAX_CONTENT_LENGTH")
     settings["TESTING"] = bool(given.get("TESTING", False))
     settings["OCOP_TRUSTED_PROXIES"] = _trusted_proxies(get("OCOP_TRUSTED_PROXIES", 0))
+    settings["OCOP_REVLIST_VALID_HOURS"] = _revlist_valid_hours(get("OCOP_REVLIST_VALID_HOURS", 48))
     for name, value in given.items():  # extra keys used by tests and blueprints
         settings.setdefault(name, value)
     return settings
@@ -121,6 +122,19 @@ def _trusted_proxies(value: Any) -> int:
     if not 0 <= count <= MAX_PROXIES:
         raise ConfigError("OCOP_TRUSTED_PROXIES", f"must be 0 to {MAX_PROXIES}, not {count}")
     return count
+
+
+REVLIST_VALID_HOURS = (2, 168)
+
+
+def _revlist_valid_hours(value: Any) -> int:
+    """Hours from a revocation list's issue to its ``next_update`` (docs/revocation-list.md §2):
+    2 to 168 (a list is re-issued every hour). Raises :class:`ConfigError`."""
+    hours = _int(value, "OCOP_REVLIST_VALID_HOURS")
+    low, high = REVLIST_VALID_HOURS
+    if not low <= hours <= high:
+        raise ConfigError("OCOP_REVLIST_VALID_HOURS", f"must be {low} to {high} hours, not {hours}")
+    return hours
 
 
 def instance_path_from(environ: Mapping[str, str]) -> Path | None:

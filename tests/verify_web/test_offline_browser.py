@@ -14,7 +14,7 @@ import pytest
 from tests.labels.vectors_gen import VECTORS
 from tests.support.browser import CHROMIUM_ARGS, PHONE, LiveServer, chromium_path
 from tests.verify_web.conftest import Codes
-from tests.verify_web.offline_support import label_image, open_app, write_y4m
+from tests.verify_web.offline_support import check, label_image, open_app, write_y4m
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -130,3 +130,32 @@ def test_camera_reads_a_printed_label(
         f"camera {reader}: frame {page.get_attribute('#result', 'data-frame-ms')} ms, "
         f"frame to verdict {page.get_attribute('#result', 'data-ms')} ms"
     )
+
+
+def notices(page: Any) -> set[str]:
+    return set(
+        page.eval_on_selector_all("#result [data-notice]", "(all) => all.map((n) => n.dataset.notice)")
+    )
+
+
+def test_verdicts_with_the_network_cut(live_server: LiveServer, page: Any, codes: Codes) -> None:
+    open_app(page, live_server.url)
+    assert page.get_attribute("#lists", "data-version") is not None
+    page.context.set_offline(True)
+    page.reload()  # answered by the service worker alone
+    page.wait_for_selector("body[data-ready=true]")
+    assert "Không có mạng" in page.inner_text("#network")
+    assert check(page, codes.genuine) == "genuine"
+    assert "Sản phẩm OCOP chính hãng" in page.inner_text("#result h1")
+    assert {"app.not_consulted", "app.no_names"} <= notices(page) and "app.stale" not in notices(page)
+    assert "chưa tra cứu cơ sở dữ liệu" in page.inner_text("#result")
+    assert check(page, codes.expired) == "expired"
+    assert check(page, codes.revoked) == "revoked"
+    assert "app.revoked_by_list" in notices(page) and "hàng giả" in page.inner_text("#result")
+    assert check(page, codes.forged) == "invalid"
+    lookalike = "https://xacthuc-ocop.vn/V/" + codes.genuine.rsplit("/", 1)[1]
+    assert check(page, lookalike) == "foreign_domain"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.click("button[data-lang=en]")
+    page.wait_for_selector("#result .verdict-box[data-state=foreign_domain]")
+    assert "opens another site" in page.inner_text("#result h1")

@@ -2,7 +2,7 @@
 
 from .activity import AuditEntry, RateHit, Report, Scan, StaffSession, User
 from .base import Base, utcnow
-from .labels import Label, Revocation
+from .labels import Label, Revocation, RevocationListState
 from .registry import Certification, Lot, LotEvent, Producer, Product
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "RateHit",
     "Report",
     "Revocation",
+    "RevocationListState",
     "Scan",
     "StaffSession",
     "User",

@@ -72,6 +72,9 @@ class Report(Base):
     case_ref: Mapped[str | None] = mapped_column(String(100))
     handled_by: Mapped[str | None] = mapped_column(String(100))
     handled_at: Mapped[datetime | None]
+    # The key an offline client sent with it (docs/revocation-list.md §11), so a replay is
+    # never stored twice (revision 0010).
+    idempotency_key: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
 
 
 class User(Base):

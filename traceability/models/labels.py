@@ -91,3 +91,20 @@ class Revocation(Base):
     reinstated_at: Mapped[datetime | None]
     reinstated_by: Mapped[str | None] = mapped_column(String(100))
     reinstated_note: Mapped[str | None] = mapped_column(Text)
+    # What was hit, as data (revision 0010): {"serial"}, {"lot_id", "first", "last"},
+    # {"lot_id"}, {"product_id"}, {"producer_id"} or {"kid"}: the offline list's entry.
+    target_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The revocation list versions at which it entered and left the list
+    # (traceability.services.revocation_feed); NULL: not yet left.
+    listed_version: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    unlisted_version: Mapped[int | None] = mapped_column(BigInteger, index=True)
+
+
+class RevocationListState(Base):
+    """One row: the revocation list's current version, raised with every revocation and
+    reinstatement under this row's lock, so versions follow commit order on every host."""
+
+    __tablename__ = "revocation_list_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -13,7 +13,7 @@ from .. import validate
 from ..enums import RecordStatus, RevocationReason, RevocationTarget
 from ..exc import NotFound, StateError, ValidationError
 from ..models import Label, Lot, Producer, Product, Revocation, utcnow
-from . import audit
+from . import audit, revocation_feed
 from .labels import lock_labels
 from .lots import get_lot
 from .producers import get_producer, get_product
@@ -78,10 +78,13 @@ def revoke(
     why = validate.choice("reason", reason, RevocationReason)
     if why is RevocationReason.KEY_COMPROMISED and kind is not RevocationTarget.KEY:
         raise ValidationError("reason", "key_compromised applies only to a signing key")
+    version = revocation_feed.bump(session)  # first: the list's lock comes before the labels'
     condition = label_filter(session, kind, ref)
     revocation = Revocation(
         target=kind,
         target_ref=_describe(kind, ref),
+        target_data=_target_data(kind, ref),
+        listed_version=version,
         reason=why,
         note=validate.text("note", note, max_length=2000, required=False),
         actor=actor,
@@ -129,6 +132,7 @@ def reinstate(session: Session, *, actor: str, revocation_id: int, note: str) ->
     if revocation.target is RevocationTarget.KEY:
         raise StateError("revocation", revocation_id, "a compromised signing key cannot be reinstated")
     revocation.reinstated_note = validate.required_text("note", note, max_length=2000)
+    revocation.unlisted_version = revocation_feed.bump(session)
     revocation.reinstated_at = utcnow()
     revocation.reinstated_by = actor
     lock_labels(session, Label.revocation_id == revocation.id)
@@ -165,6 +169,20 @@ def _describe(kind: RevocationTarget, ref: dict[str, Any]) -> str:
         return f"lot {ref['lot_id']} labels {ref['first']}–{ref['last']}"
     key = {"lot": "lot_id", "product": "product_id", "producer": "producer_id", "key": "kid"}[kind.value]
     return f"{kind.value} {ref[key]}"
+
+
+def _target_data(kind: RevocationTarget, ref: dict[str, Any]) -> dict[str, Any]:
+    """What was hit, as data for the offline list (``ref`` was checked by :func:`label_filter`)."""
+    names = {
+        RevocationTarget.LABEL: ("serial",),
+        RevocationTarget.RANGE: ("lot_id", "first", "last"),
+        RevocationTarget.LOT: ("lot_id",),
+        RevocationTarget.PRODUCT: ("product_id",),
+        RevocationTarget.PRODUCER: ("producer_id",),
+    }.get(kind)
+    if names is None:
+        return {"kid": str(ref["kid"])}
+    return {name: int(ref[name]) for name in names}
 
 
 def _ref_of(revocation: Revocation) -> dict[str, Any] | None:
