@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests.labels.vectors_gen import VECTORS
 from tests.support.browser import CHROMIUM_ARGS, PHONE, LiveServer, chromium_path
 from tests.verify_web.conftest import Codes
 from tests.verify_web.offline_support import check, label_image, open_app, write_y4m
+from traceability.services import revocations
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -159,3 +161,69 @@ def test_verdicts_with_the_network_cut(live_server: LiveServer, page: Any, codes
     page.click("button[data-lang=en]")
     page.wait_for_selector("#result .verdict-box[data-state=foreign_domain]")
     assert "opens another site" in page.inner_text("#result h1")
+
+
+HOUR_MS = 3600 * 1000
+
+
+def test_stale_and_expired_lists_are_said_on_every_verdict(
+    live_server: LiveServer, page: Any, codes: Codes
+) -> None:
+    open_app(page, live_server.url)
+    refreshed_at = page.evaluate("Date.now()")
+    page.context.set_offline(True)
+    # 25 hours later, still offline: the lists are stale, not yet expired (48 h by default).
+    page.clock.install(time=(refreshed_at + 25 * HOUR_MS) / 1000)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    for text, state in ((codes.genuine, "genuine"), (codes.forged, "invalid"), (codes.revoked, "revoked")):
+        assert check(page, text) == state
+        assert "app.stale" in notices(page), state
+        assert page.get_attribute("#result .verdict-box", "data-stale") == "true"
+        assert "cũ hơn 24 giờ" in page.inner_text("#result")
+    assert check(page, codes.genuine) == "genuine"
+    assert "app.list_expired" not in notices(page)
+    # Past the list's next_update: "genuine" only with the warning, inside the verdict itself.
+    page.clock.install(time=(refreshed_at + 49 * HOUR_MS) / 1000)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert check(page, codes.genuine) == "genuine"
+    assert page.get_attribute("#result .verdict-box", "data-list-expired") == "true"
+    box = page.inner_text("#result .verdict-box")
+    assert "đã hết hạn" in box and box.index("Sản phẩm OCOP chính hãng") < box.index("đã hết hạn")
+    assert check(page, codes.revoked) == "revoked"  # an expired list still revokes
+
+
+def test_a_rolled_back_list_is_refused(
+    live_server: LiveServer, browser: Any, codes: Codes, app_session: Session
+) -> None:
+    # Routing answers in the page, so no service worker may answer first.
+    context = browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN", service_workers="block")
+    page = context.new_page()
+    page.goto(live_server.url + "/app/")
+    page.wait_for_selector("body[data-ready=true]")
+    old = page.evaluate("fetch('/api/v1/revocation-list').then((r) => r.text())")
+    version = int(page.get_attribute("#lists", "data-version"))
+    revocations.revoke(
+        app_session,
+        actor="test",
+        target="label",
+        ref={"serial": codes.claimable_label.serial},
+        reason="recalled",
+        note="test",
+    )
+    app_session.commit()
+    page.click("#refresh")
+    page.wait_for_selector(f"#lists[data-version='{version + 1}']")
+    assert check(page, codes.claimable) == "revoked"
+    # A replayed older list (a cache, a restore, an attacker) is refused; the newer one stays.
+    page.route(
+        "**/api/v1/revocation-list*",
+        lambda route: route.fulfill(status=200, body=old, content_type="application/jose"),
+    )
+    page.click("#refresh")
+    page.wait_for_selector("#refresh-note[data-reason=rolled_back]")
+    assert f"phiên bản {version}" in page.inner_text("#refresh-note")
+    assert page.get_attribute("#lists", "data-version") == str(version + 1)
+    assert check(page, codes.claimable) == "revoked"
+    context.close()
