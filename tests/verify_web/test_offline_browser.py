@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.labels.vectors_gen import VECTORS
 from tests.support.browser import CHROMIUM_ARGS, PHONE, LiveServer, chromium_path
 from tests.verify_web.conftest import Codes
 from tests.verify_web.offline_support import check, label_image, open_app, write_y4m
+from tests.verify_web.staff import PASSWORD, make_user
+from traceability.models import Report
 from traceability.services import revocations
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -227,3 +230,73 @@ def test_a_rolled_back_list_is_refused(
     assert page.get_attribute("#lists", "data-version") == str(version + 1)
     assert check(page, codes.claimable) == "revoked"
     context.close()
+
+
+def reports_stored(session: Session) -> list[Report]:
+    session.rollback()  # a fresh snapshot: the live server wrote in its own transaction
+    return list(session.scalars(select(Report)))
+
+
+def go_offline(page: Any) -> None:
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+
+
+def test_a_report_made_offline_is_sent_once_back_online(
+    live_server: LiveServer, page: Any, codes: Codes, app_session: Session
+) -> None:
+    open_app(page, live_server.url)
+    go_offline(page)
+    assert check(page, codes.forged) == "invalid"
+    page.click("#report-box summary")
+    page.fill("#report input[name=shop]", "Chợ Bưởi")
+    page.fill("#report input[name=province]", "Hà Nội")
+    page.fill("#report textarea[name=note]", "Tem in mờ, giá rẻ bất thường")
+    page.click("#report button[type=submit]")
+    page.wait_for_selector("#queue[data-waiting='1']")
+    assert "Đang chờ gửi: 1." in page.inner_text("#queue")
+    page.reload()  # still queued after the page (or the phone) restarts
+    page.wait_for_selector("#queue[data-waiting='1']")
+    assert reports_stored(app_session) == []
+    page.context.set_offline(False)  # the "online" event sends the queue
+    page.wait_for_selector("#queue[data-sent='1'][data-waiting='0']")
+    (report,) = reports_stored(app_session)
+    assert (report.shop, report.province, report.code_text) == ("Chợ Bưởi", "Hà Nội", codes.forged)
+    # More "online" events, a reload, a second tab: nothing is sent again.
+    page.evaluate("window.dispatchEvent(new Event('online')); window.dispatchEvent(new Event('online'))")
+    second = page.context.new_page()
+    second.goto(live_server.url + "/app/")
+    second.wait_for_selector("body[data-ready=true]")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert len(reports_stored(app_session)) == 1
+    assert page.get_attribute("#queue", "data-sent") == "1"
+
+
+def test_an_inspectors_field_check_waits_for_the_network(
+    live_server: LiveServer, page: Any, codes: Codes, app_session: Session
+) -> None:
+    make_user(app_session, "insp1", "inspector")
+    page.goto(live_server.url + "/login")
+    page.fill("input[name=username]", "insp1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    open_app(page, live_server.url)
+    go_offline(page)
+    assert check(page, codes.revoked) == "revoked"
+    page.click("#save-check")
+    page.wait_for_selector("#queue[data-waiting='1']")
+    page.context.set_offline(False)
+    page.wait_for_selector("#queue[data-sent='1'][data-waiting='0']")
+    answer = page.evaluate(
+        """() => new Promise((resolve) => {
+             const open = indexedDB.open("ocop-offline");
+             open.onsuccess = () => {
+               const get = open.result.transaction("outbox").objectStore("outbox").getAll();
+               get.onsuccess = () => resolve(get.result.map((i) => [i.kind, i.status, i.answer]));
+             };
+           })"""
+    )
+    assert answer == [["check", 200, "revoked"]]  # the registry's own verdict, from /inspect/check

@@ -57,10 +57,9 @@ export async function flush() {
     if (!lock) return null;
     const counts = { sent: 0, rejected: 0, waiting: 0, login: 0 };
     const waiting = (await items()).filter((item) => item.state === "waiting");
-    if (!waiting.length) return counts;
     let facts;
     try {
-      facts = await session();
+      facts = await session(); // also tells the page who is signed in (the field-check button)
     } catch {
       counts.waiting = waiting.length;
       return counts;

@@ -11,7 +11,7 @@
 
 const SHELL_CACHE = `ocop-shell-${SHELL_VERSION}`;
 const DATA_CACHE = "ocop-data";
-const DATA = ["/.well-known/ocop-keys.json", "/api/v1/revocations"];
+const DATA = ["/.well-known/ocop-keys.json", "/api/v1/revocation-list"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -33,7 +33,12 @@ async function networkFirst(request) {
   const cache = await caches.open(DATA_CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) await cache.put(request, response.clone());
+    if (response.ok) {
+      // One copy per address: the delta since the version held replaces the one before it.
+      const path = new URL(request.url).pathname;
+      for (const kept of await cache.keys()) if (new URL(kept.url).pathname === path) await cache.delete(kept);
+      await cache.put(request, response.clone());
+    }
     return response;
   } catch (error) {
     const kept = await cache.match(request);
