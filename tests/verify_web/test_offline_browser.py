@@ -143,7 +143,9 @@ def notices(page: Any) -> set[str]:
     )
 
 
-def test_verdicts_with_the_network_cut(live_server: LiveServer, page: Any, codes: Codes) -> None:
+def test_verdicts_with_the_network_cut(
+    live_server: LiveServer, page: Any, codes: Codes, app_session: Session
+) -> None:
     open_app(page, live_server.url)
     assert page.get_attribute("#lists", "data-version") is not None
     page.context.set_offline(True)
@@ -164,6 +166,15 @@ def test_verdicts_with_the_network_cut(live_server: LiveServer, page: Any, codes
     page.click("button[data-lang=en]")
     page.wait_for_selector("#result .verdict-box[data-state=foreign_domain]")
     assert "opens another site" in page.inner_text("#result h1")
+    # Revoked while the phone was offline: the network's return alone brings the new list.
+    version = int(page.get_attribute("#lists", "data-version"))
+    revocations.revoke(
+        app_session, actor="test", target="label", ref={"serial": codes.genuine_label.serial}, reason="other"
+    )
+    app_session.commit()
+    page.context.set_offline(False)
+    page.wait_for_selector(f"#lists[data-version='{version + 1}']")
+    assert check(page, codes.genuine) == "revoked"
 
 
 HOUR_MS = 3600 * 1000

@@ -59,13 +59,24 @@ async function showQueue() {
   $("save-check").hidden = !(lastText !== null && INSPECTORS.has(localStorage.getItem("ocop-role")));
 }
 
-async function online() {
+// The "online" event can come before the connection carries traffic: a refresh that found no
+// network is tried again a few times, then at the next event, button press or hour.
+const RETRY_MS = [2000, 10000, 30000];
+const HOURLY_MS = 3600 * 1000;
+let retry = null;
+
+async function online(attempt = 0) {
+  clearTimeout(retry);
   showNetwork();
   if (!navigator.onLine) return;
-  refreshNote(await lists.refresh().catch(() => ({ ok: false, reason: "network" })));
+  const outcome = await lists.refresh().catch(() => ({ ok: false, reason: "network" }));
+  refreshNote(outcome);
   await showLists();
-  await outbox.flush();
+  const sent = await outbox.flush();
   await showQueue();
+  if ((outcome.reason === "network" || sent?.waiting) && attempt < RETRY_MS.length) {
+    retry = setTimeout(() => online(attempt + 1), RETRY_MS[attempt]);
+  }
 }
 
 async function check(text, timing = null) {
@@ -146,7 +157,7 @@ async function start() {
   });
   $("scan").addEventListener("click", startCamera);
   $("stop").addEventListener("click", stopCamera);
-  $("refresh").addEventListener("click", online);
+  $("refresh").addEventListener("click", () => online());
   $("save-check").addEventListener("click", () => queue("check", { text: lastText }, "app.check_saved"));
   $("report").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -154,7 +165,8 @@ async function start() {
     event.target.reset();
     await queue("report", fields, "app.report_saved");
   });
-  window.addEventListener("online", online);
+  window.addEventListener("online", () => online());
+  setInterval(() => online(), HOURLY_MS);
   window.addEventListener("offline", showNetwork);
   showNetwork();
   await showLists();

@@ -28,6 +28,7 @@ export async function keySet(saved) {
 async function fetchText(url) {
   const response = await fetch(url, { cache: "no-cache", credentials: "omit" });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  if (response.headers.has("X-OCOP-Kept-Copy")) throw new Error(`${url}: no network (the worker's copy)`);
   return response.text();
 }
 

@@ -3,8 +3,9 @@
 //
 // - The shell is precached on install and served from the cache first (it works with no signal).
 // - The key set and the revocation list are fetched from the network first and kept in the
-//   cache; with no network the last copy is answered. The page itself checks the list's
-//   signature, version and expiry (revlist.js) before it trusts it: this cache is only transport.
+//   cache; with no network the last copy is answered, marked X-OCOP-Kept-Copy. The page checks
+//   the list's signature, version and expiry (revlist.js) before it trusts it, and never counts
+//   a kept copy as a refresh: this cache is only transport.
 // - Everything else (the scan page, the API, posts) goes to the network untouched.
 /* global SHELL, SHELL_VERSION */
 "use strict";
@@ -42,8 +43,12 @@ async function networkFirst(request) {
     return response;
   } catch (error) {
     const kept = await cache.match(request);
-    if (kept) return kept;
-    throw error;
+    if (!kept) throw error;
+    // Marked, so the page never takes a kept copy for a refresh (lists.js); its own stored
+    // lists, checked when they arrived, are what it verifies with.
+    const headers = new Headers(kept.headers);
+    headers.set("X-OCOP-Kept-Copy", "1");
+    return new Response(await kept.blob(), { status: kept.status, headers });
   }
 }
 
