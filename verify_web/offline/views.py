@@ -7,7 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
@@ -41,18 +41,23 @@ def _policy(response: Response) -> Response:
 
 
 @bp.get("/")
-def shell() -> str:
-    """The app's one page; its strings in both languages ride along as a JSON data block."""
+def shell() -> Response:
+    """The app's one page; its strings in both languages ride along as a JSON data block.
+    With an ETag, so the worker's precache of a page just loaded is a 304."""
     strings = table()
     # A JSON data block is raw text to HTML: only "<" could end it early, so <, > and & are escaped.
     block = json.dumps(strings, ensure_ascii=False, sort_keys=True)
     block = block.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return render_template(
+    page = render_template(
         "offline/app.html",
         strings=Markup(block),  # noqa: S704 - <, > and & are escaped above; the rest is our JSON
         strings_for=strings.__getitem__,
         base_url=current_app.config["OCOP_BASE_URL"],
     )
+    response = Response(page, mimetype="text/html", headers={"Cache-Control": "no-cache"})
+    response.add_etag()
+    response.make_conditional(request)  # 304 without a body for a matching If-None-Match
+    return response
 
 
 @bp.get("/manifest.webmanifest")

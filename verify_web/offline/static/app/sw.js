@@ -15,8 +15,10 @@ const DATA_CACHE = "ocop-data";
 const DATA = ["/.well-known/ocop-keys.json", "/api/v1/revocation-list"];
 
 self.addEventListener("install", (event) => {
+  // "no-cache": revalidated with the server (a 304 without a body for what the page has just
+  // loaded), never taken unchecked from the HTTP cache.
   event.waitUntil(
-    caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })))),
+    caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" })))),
   );
   self.skipWaiting();
 });
