@@ -109,3 +109,10 @@ def test_session_facts_are_never_cached(client: FlaskClient) -> None:
     facts = response.get_json()
     assert facts["role"] is None and len(facts["csrf"]) >= 32
     assert client.get("/app/session.json").get_json()["csrf"] == facts["csrf"]  # same session, same token
+
+
+def test_the_shell_page_revalidates_without_a_body(client: FlaskClient) -> None:
+    first = client.get("/app/")
+    assert first.headers["Cache-Control"] == "no-cache" and first.headers["ETag"]
+    again = client.get("/app/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
