@@ -12,6 +12,7 @@ from .exc import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
 _TAX_CODE = re.compile(r"\d{10}(-\d{3})?")
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
 def text(field: str, value: object, *, max_length: int, required: bool = True) -> str | None:
@@ -82,3 +83,16 @@ def tax_code(value: object) -> str | None:
     if not _TAX_CODE.fullmatch(raw):
         raise ValidationError("tax_code", "must be 10 digits, or 10 digits, '-' and 3 digits")
     return raw
+
+
+def idempotency_key(value: object) -> str | None:
+    """Return an offline client's idempotency key (a UUID in its 36-character text form,
+    docs/revocation-list.md §11) in lower case, or ``None`` when none was sent."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise ValidationError("idempotency_key", "must be a UUID such as %(example)s", example=EXAMPLE_UUID)
+    return value.lower()
+
+
+EXAMPLE_UUID = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"

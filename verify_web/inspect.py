@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from traceability import RegistryError
+from traceability import RegistryError, ValidationError, validate
 from traceability.services import casework, dashboard, naming, suspects
 
 from . import dashboards, db, scanlog, staffnames, timefmt
@@ -56,6 +56,13 @@ def check() -> str | tuple[str, int]:
     if request.method == "GET":
         return render_template("staff/check.html", results=None, text="")
     text = request.form.get("text", "")[:2000]
+    try:
+        # A check stores nothing, so a replayed one cannot be stored twice; the key an offline
+        # queue sends is only checked for its form (docs/revocation-list.md §11).
+        key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key")
+        validate.idempotency_key(key)
+    except ValidationError as e:
+        return render_template("staff/check.html", results=None, text=text, error=error_message(e)), 400
     photo = request.files.get("photo")
     texts: list[str] = []
     if photo is not None and photo.filename:

@@ -285,6 +285,30 @@ def document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/revocation-list": {
+                "get": {
+                    "operationId": "signedRevocationList",
+                    "summary": "Revocation list for offline clients, a compact JWS (docs/revocation-list.md)",
+                    "parameters": [
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": False,
+                            "description": "The version the client holds: answer a delta from it",
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 2**53 - 1},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The full list or a delta, as a compact JWS (EdDSA)",
+                            "content": {"application/jose": {"schema": {"type": "string"}}},
+                        },
+                        "304": {"description": "Not modified since the given ETag"},
+                        "400": _error("since is not a whole number in range"),
+                        "503": _error("The list cannot be signed now"),
+                    },
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "openapiDocument",

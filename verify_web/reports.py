@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from werkzeug.datastructures import FileStorage
 
 from labels import DecodeError, SignatureError, parse, parse_short_code
 from labels.signer import open_code
-from traceability import ValidationError
+from traceability import ValidationError, validate
 from traceability.services import reports
 
 from . import db, photos, ratelimit
@@ -37,7 +38,10 @@ FIELD_ERRORS = {
     "contact": _l("The contact is too long (up to 200 characters) or contains control characters."),
     "code": _l("The code is too long (up to 400 characters) or contains control characters."),
     "photo": _l("The photo must be a JPEG, PNG or WebP image of at most 5 MB and 24 megapixels."),
+    "idempotency_key": _l("This form could not be matched to its earlier sending. Open the form again."),
 }
+# Sent with a replay of an offline queue's request that was stored before (docs/revocation-list.md §11).
+REPLAYED = {"Idempotent-Replayed": "true"}
 
 
 class PhotoError(Exception):
@@ -48,32 +52,41 @@ class PhotoError(Exception):
 
 @bp.get("/report")
 def form() -> str:
-    """The empty form, with the code pre-filled when coming from a scan page."""
-    values = {"code": request.args.get("code", "")[:400]}
+    """The empty form, with the code pre-filled when coming from a scan page. Its idempotency
+    key makes sending it twice (a double tap, a reload) store one report."""
+    values = {"code": request.args.get("code", "")[:400], "idempotency_key": str(uuid.uuid4())}
     return render_template(
         "report.html", values=values, error=None, field_errors=FIELD_ERRORS, kept_months=REPORT_KEPT_MONTHS
     )
 
 
 @bp.post("/report")
-def submit() -> tuple[str, int] | str:
-    """Store the report (and photo). 400 with the form again and the field named on bad input."""
-    ratelimit.hit(db.engine(), "report", ratelimit.client_key(), limit=10, per=timedelta(hours=1))
-    values = {name: request.form.get(name, "") for name in ("code", "shop", "province", "note", "contact")}
-    serial = _serial_of(values["code"])
+def submit() -> tuple[str, int] | tuple[str, int, dict[str, str]] | str:
+    """Store the report (and photo). 400 with the form again and the field named on bad input;
+    a request repeating an earlier one's idempotency key stores nothing and answers as that one."""
+    names = ("code", "shop", "province", "note", "contact", "idempotency_key")
+    values = {name: request.form.get(name, "") for name in names}
     try:
+        key = validate.idempotency_key(request.headers.get("Idempotency-Key") or values["idempotency_key"])
+        earlier = reports.by_idempotency_key(db.session(), key) if key else None
+        if earlier is not None:  # a replay is not another report: no rate-limit hit either
+            return render_template("report_done.html", report_id=earlier.id), 200, REPLAYED
+        ratelimit.hit(db.engine(), "report", ratelimit.client_key(), limit=10, per=timedelta(hours=1))
         photo = _photo(request.files.get("photo"))
-        report = reports.submit_report(
+        submitted = reports.submit_report(
             db.session(),
             code_text=values["code"],
-            serial=serial,
+            serial=_serial_of(values["code"]),
             shop=values["shop"],
             province=values["province"],
             note=values["note"],
             contact=values["contact"],
             photo_path=None,
+            idempotency_key=key,
         )
     except (ValidationError, PhotoError) as e:
+        if e.field == "idempotency_key":
+            values["idempotency_key"] = str(uuid.uuid4())
         return render_template(
             "report.html",
             values=values,
@@ -81,6 +94,9 @@ def submit() -> tuple[str, int] | str:
             field_errors=FIELD_ERRORS,
             kept_months=REPORT_KEPT_MONTHS,
         ), 400
+    report = submitted.report
+    if submitted.replayed:
+        return render_template("report_done.html", report_id=report.id), 200, REPLAYED
     if photo is not None:
         # Written only after the report validated; the DB commit follows this 200 response.
         report.photo_path = _store(photo)

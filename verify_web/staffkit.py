@@ -38,6 +38,7 @@ FIELD_LABELS = {
     "occurred_at": _l("Date and time"),
     "place": _l("Place"),
     "note": _l("Note"),
+    "idempotency_key": _l("Replay key"),
     "reason": _l("Reason"),
     "username": _l("User name"),
     "password": _l("Password"),

@@ -311,3 +311,34 @@ def test_an_inspectors_field_check_waits_for_the_network(
            })"""
     )
     assert answer == [["check", 200, "revoked"]]  # the registry's own verdict, from /inspect/check
+
+
+def test_a_report_whose_answer_was_lost_is_stored_once(
+    live_server: LiveServer, browser: Any, codes: Codes, app_session: Session
+) -> None:
+    """The server stores the report but the phone never hears back: the app sends it again
+    under the same Idempotency-Key, and the server stores nothing the second time."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN", service_workers="block")
+    page = context.new_page()
+    keys: list[str | None] = []
+
+    def lose_first_answer(route: Any) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()  # reaches the server, which stores the report ...
+            route.abort("connectionreset")  # ... but the answer is lost on the way back
+        else:
+            route.continue_()
+
+    page.route("**/report", lose_first_answer)
+    page.goto(live_server.url + "/app/")
+    page.wait_for_selector("body[data-ready=true]")
+    check(page, codes.forged)
+    page.click("#report-box summary")
+    page.fill("#report input[name=shop]", "Chợ Đồng Xuân")
+    page.fill("#report input[name=province]", "Hà Nội")
+    page.click("#report button[type=submit]")
+    page.wait_for_selector("#queue[data-sent='1'][data-waiting='0']", timeout=20_000)
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0] is not None and len(keys[0]) == 36
+    assert len(reports_stored(app_session)) == 1
+    context.close()

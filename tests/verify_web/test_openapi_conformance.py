@@ -56,6 +56,7 @@ OPERATIONS = {
     "GET /api/v1/verify/{code}",
     "POST /api/v1/verify",
     "GET /api/v1/revocations",
+    "GET /api/v1/revocation-list",
     "GET /api/v1/openapi.json",
 }
 # Served under /api/v1/ but not described by the document (none: every route is described).

@@ -134,10 +134,7 @@ async function queue(kind, fields, note) {
   line.dataset.notice = note;
   $("queue").append(line);
   await showQueue();
-  if (navigator.onLine) {
-    await outbox.flush();
-    await showQueue();
-  }
+  await online(); // sends it now if it can, else on the retries and events of online()
 }
 
 async function start() {
