@@ -123,6 +123,8 @@ def test_camera_reads_a_printed_label(
     live_server: LiveServer, camera_page: Any, script: str, reader: str
 ) -> None:
     page = camera_page
+    requested: list[str] = []
+    page.context.on("request", lambda r: requested.append(r.url))  # the page's and its worker's
     page.add_init_script(script)
     open_app(page, live_server.url)
     page.click("#scan")
@@ -131,6 +133,8 @@ def test_camera_reads_a_printed_label(
     assert page.get_attribute("#result .verdict-box", "data-state") == "genuine"
     assert page.get_attribute("#reader", "data-reader") == reader
     assert page.evaluate("document.getElementById('camera').srcObject") is None  # camera released
+    assert requested and all(url.startswith(live_server.url + "/") for url in requested)  # nothing elsewhere
+    assert (live_server.url + "/app/static/vendor/barcode-detector/zxing_reader.wasm") in requested
     print(
         f"camera {reader}: frame {page.get_attribute('#result', 'data-frame-ms')} ms, "
         f"frame to verdict {page.get_attribute('#result', 'data-ms')} ms"
