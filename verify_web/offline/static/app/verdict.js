@@ -60,21 +60,8 @@ function notice(box, key, params, kind = "notice") {
   box.append(element("p", { class: kind, "data-notice": key }, t(key, params)));
 }
 
-/** Draw verdict `v` into `target` (replacing what was there). */
-export function render(target, v, { genuineSite }) {
-  target.replaceChildren();
+function body(box, v) {
   const state = v.state;
-  const box = element("section", { class: `verdict-box ${state === "foreign_domain" ? "clone_suspected" : state}` });
-  box.dataset.state = state;
-  box.dataset.status = v.status;
-  if (v.trust.expired) box.dataset.listExpired = "true";
-  if (v.trust.stale) box.dataset.stale = "true";
-  const heading = element("h1", { class: "verdict", "data-status": v.status });
-  const icon = state === "foreign_domain" ? "expired" : state;
-  heading.append(element("span", { class: `icon icon-${icon}`, "aria-hidden": "true" }));
-  heading.append(t(state === "foreign_domain" ? "verdict.foreign_heading" : `heading.${state}`));
-  box.append(heading);
-  if (v.status === "genuine" && v.trust.expired) notice(box, "app.list_expired", { when: when(new Date(v.list.next_update)) }, "alert");
   if (state === "foreign_domain") {
     box.append(element("p", {}, t("verdict.foreign_body")));
   } else if (state === "genuine") {
@@ -82,14 +69,31 @@ export function render(target, v, { genuineSite }) {
   } else if (state === "expired") {
     box.append(element("p", {}, t("verdict.expired_body", { date: day(v.payload.certified_until) })));
   } else if (state === "revoked") {
-    const reason = t(`reason.${v.reason}`) === `reason.${v.reason}` ? t("reason.other") : t(`reason.${v.reason}`);
-    box.append(element("p", {}, t("verdict.revoked_body", { reason })));
+    const known = t(`reason.${v.reason}`) !== `reason.${v.reason}`; // an unknown reason reads as "other"
+    box.append(element("p", {}, t("verdict.revoked_body", { reason: t(known ? `reason.${v.reason}` : "reason.other") })));
     box.append(element("p", {}, t("verdict.revoked_advice")));
     if (v.byList) notice(box, "app.revoked_by_list", { version: v.list.version });
   } else {
     box.append(element("p", {}, t("verdict.invalid_body")));
     box.append(element("p", {}, t("verdict.invalid_advice")));
   }
+}
+
+function verdictBox(v) {
+  const state = v.state;
+  const box = element("section", { class: `verdict-box ${state === "foreign_domain" ? "clone_suspected" : state}` });
+  box.dataset.state = state;
+  box.dataset.status = v.status;
+  if (v.trust.expired) box.dataset.listExpired = "true";
+  if (v.trust.stale) box.dataset.stale = "true";
+  const heading = element("h1", { class: "verdict", "data-status": v.status });
+  heading.append(element("span", { class: `icon icon-${state === "foreign_domain" ? "expired" : state}`, "aria-hidden": "true" }));
+  heading.append(t(state === "foreign_domain" ? "verdict.foreign_heading" : `heading.${state}`));
+  box.append(heading);
+  if (v.status === "genuine" && v.trust.expired) {
+    notice(box, "app.list_expired", { when: when(new Date(v.list.next_update)) }, "alert");
+  }
+  body(box, v);
   if (v.payload) {
     const facts = element("dl", { class: "facts" });
     const row = (key, value) => facts.append(element("dt", {}, t(key)), element("dd", {}, value));
@@ -98,12 +102,17 @@ export function render(target, v, { genuineSite }) {
     row("app.short_code", v.payload.short_code);
     box.append(facts);
   }
-  target.append(box);
+  return box;
+}
+
+/** Draw verdict `v` into `target` (replacing what was there): the box, then what it rests on. */
+export function render(target, v, { genuineSite }) {
+  target.replaceChildren(verdictBox(v));
   for (const w of v.warnings) {
-    if (w === "offline") continue; // said in full below
+    if (w === "offline") continue; // said in full by app.not_consulted
     target.append(element("p", { class: "notice", "data-warning": w }, t(`warning.${w}`)));
   }
-  if (state === "foreign_domain") notice(target, "verdict.genuine_site", { site: genuineSite });
+  if (v.state === "foreign_domain") notice(target, "verdict.genuine_site", { site: genuineSite });
   if (v.status === "genuine" || v.status === "expired") {
     notice(target, "app.not_consulted");
     if (v.unmatched) notice(target, "app.unmatched", { n: v.unmatched });
@@ -112,9 +121,8 @@ export function render(target, v, { genuineSite }) {
   }
   if (v.trust.stale) notice(target, "app.stale", { when: v.refreshedAt ? when(new Date(v.refreshedAt)) : "—" });
   if (v.digits && navigator.onLine) {
-    const link = element("a", { href: `/V/${v.digits}`, class: "online-page" }, t("app.open_online"));
     const line = element("p");
-    line.append(link);
+    line.append(element("a", { href: `/V/${v.digits}`, class: "online-page" }, t("app.open_online")));
     target.append(line);
   }
 }
