@@ -32,8 +32,13 @@ from werkzeug.serving import make_server  # noqa: E402
 from labels import LabelSerializer  # noqa: E402
 from tests.support.browser import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
 from tests.support.factories import issue, make_world, url_for_label  # noqa: E402
-from tests.verify_web.offline_support import label_image, open_app, write_y4m  # noqa: E402
-from tests.verify_web.test_offline_browser import NO_DETECTOR, POLYFILL_AS_NATIVE  # noqa: E402
+from tests.verify_web.offline_support import (  # noqa: E402
+    NO_DETECTOR,
+    POLYFILL_AS_NATIVE,
+    label_image,
+    open_app,
+    write_y4m,
+)
 from traceability import make_engine, upgrade  # noqa: E402
 from traceability.services import revocations  # noqa: E402
 from verify_web import create_app, db  # noqa: E402

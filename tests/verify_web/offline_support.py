@@ -16,6 +16,24 @@ from labels.render import PrintLabel
 
 FRAME = (640, 480)
 
+# The barcode-detector polyfill as window.BarcodeDetector: Linux Chromium has no BarcodeDetector
+# of its own, so this is how the app's "browser's own detector" branch is driven here (the same
+# ZXing reader behind the standard API, installed before the page's scripts run).
+POLYFILL_AS_NATIVE = """
+window.BarcodeDetector = class {
+  static async getSupportedFormats() { return ["qr_code"]; }
+  constructor(options) {
+    this.inner = import("/app/static/vendor/barcode-detector/ponyfill.js").then((m) => {
+      const wasm = "/app/static/vendor/barcode-detector/zxing_reader.wasm";
+      m.prepareZXingModule({ overrides: { locateFile: () => wasm } });
+      return new m.BarcodeDetector(options);
+    });
+  }
+  async detect(source) { return (await this.inner).detect(source); }
+};
+"""
+NO_DETECTOR = "delete window.BarcodeDetector;"
+
 
 def label_image(text: str, serial: int) -> Image.Image:
     """The label as printed on A4 sheets (our own renderer, 300 dpi), QR holding ``text``."""
