@@ -269,6 +269,19 @@ def cases() -> dict[str, dict[str, Any]]:
             "jws": with_payload(DELTA_TYPE, delta_payload(issue(4), Delta(5, 4, [], []))),
             "expected": refused("bad_payload"),
         },
+        "26-impossible-time": {
+            "description": "An issued_at that is no calendar time (month 13)",
+            "jws": with_payload(FULL_TYPE, {**payload5, "issued_at": "2026-13-01T12:00:00Z"}),
+            "expected": refused("bad_payload"),
+        },
+        "27-day-overflow": {
+            "description": "A revoked_at of 31 November",
+            "jws": with_payload(
+                FULL_TYPE,
+                {**payload5, "entries": [{**payload5["entries"][0], "revoked_at": "2026-11-31T08:00:00Z"}]},
+            ),
+            "expected": refused("bad_payload"),
+        },
         "25-other-issuer": {
             "description": "A list of another issuer does not replace ours",
             "stored": jws5,

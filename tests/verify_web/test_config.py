@@ -20,6 +20,9 @@ GOOD = {"SECRET_KEY": "s" * 40}
         ({"OCOP_TRUSTED_PROXIES": "two"}, "OCOP_TRUSTED_PROXIES"),
         ({"OCOP_TRUSTED_PROXIES": "-1"}, "OCOP_TRUSTED_PROXIES"),
         ({"OCOP_TRUSTED_PROXIES": "6"}, "OCOP_TRUSTED_PROXIES"),
+        ({"OCOP_REVLIST_VALID_HOURS": "1"}, "OCOP_REVLIST_VALID_HOURS"),
+        ({"OCOP_REVLIST_VALID_HOURS": "169"}, "OCOP_REVLIST_VALID_HOURS"),
+        ({"OCOP_REVLIST_VALID_HOURS": "a day"}, "OCOP_REVLIST_VALID_HOURS"),
     ],
 )
 def test_bad_settings(tmp_path, config, name):

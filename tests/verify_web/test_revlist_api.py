@@ -130,6 +130,22 @@ def test_bad_since_is_a_400(client: FlaskClient, since: str) -> None:
     assert "since" in response.get_json()["error"]["message"]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_next_update_follows_the_setting(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = {k: app.config[k] for k in ("SECRET_KEY", "OCOP_BASE_URL", "OCOP_KEYS_DIR")}
+    url = app.config["DATABASE_URL"].render_as_string(hide_password=False)
+    monkeypatch.setenv("OCOP_REVLIST_VALID_HOURS", "6")
+    six = create_app({"TESTING": True, **keys, "DATABASE_URL": url})
+    try:
+        client = six.test_client()
+        _, payload = _open(client, client.get(URL).data)
+    finally:
+        writer(six).close()
+        six.extensions["ocop.engine"].dispose()
+    valid = datetime.fromisoformat(payload["next_update"]) - datetime.fromisoformat(payload["issued_at"])
+    assert valid == timedelta(hours=6)
+
+
 @pytest.fixture
 def second_app(app: Flask) -> Iterator[Flask]:
     keys = {k: app.config[k] for k in ("SECRET_KEY", "OCOP_BASE_URL", "OCOP_KEYS_DIR")}

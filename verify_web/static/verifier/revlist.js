@@ -24,7 +24,8 @@ const STALE_HOURS = 24;
 
 const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 const isCount = (v, min) => Number.isSafeInteger(v) && v >= min;
-const isTime = (v) => typeof v === "string" && TIME.test(v) && new Date(v).toISOString() === v.replace("Z", ".000Z");
+const isTime = (v) =>
+  typeof v === "string" && TIME.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v.replace("Z", ".000Z");
 
 // The members each scope needs, with their checks (§2).
 const SCOPES = {
