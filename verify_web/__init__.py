@@ -62,6 +62,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(producer_printing.bp)
     app.register_blueprint(inspect.bp)
 
+    from . import offline
+
+    app.register_blueprint(offline.bp)
+
     from . import locate
 
     app.register_blueprint(locate.bp)

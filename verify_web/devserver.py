@@ -33,7 +33,8 @@ def main() -> int:
         return 1
     base = os.environ["OCOP_BASE_URL"].rstrip("/")
     click.echo(f"\nServing on {base}/")
-    click.echo(f"  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json\n")
+    click.echo(f"  health   {base}/healthz\n  keys     {base}/.well-known/ocop-keys.json")
+    click.echo(f"  offline  {base}/app/  (the installable offline verifier)\n")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     config = str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py")
     command = [gunicorn, "-c", config, "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"]
