@@ -11,6 +11,7 @@ class Reason(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     NOT_A_LABEL = "not_a_label"  # not our URL form, nor bare digits
+    BAD_LINK = "bad_link"  # a GS1 Digital Link that breaks GS1's rules (check digit, order, AI)
     BAD_SCHEME = "bad_scheme"  # a URL whose scheme is not http or https (javascript:, ftp:)
     BAD_LENGTH = "bad_length"  # wrong number of digits (truncated or extended)
     BAD_DIGITS = "bad_digits"  # non-digit characters in the code part
