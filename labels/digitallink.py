@@ -87,7 +87,9 @@ def normalize_gtin(text: str) -> str:
         raise LinkError(LinkProblem.BAD_GTIN, "a GTIN has 8, 12, 13 or 14 digits")
     gtin = text.zfill(14)
     if gtin_check_digit(gtin[:13]) != gtin[13]:
-        raise LinkError(LinkProblem.CHECK_DIGIT, f"the GTIN check digit should be {gtin_check_digit(gtin[:13])}")
+        raise LinkError(
+            LinkProblem.CHECK_DIGIT, f"the GTIN check digit should be {gtin_check_digit(gtin[:13])}"
+        )
     return gtin
 
 
@@ -125,7 +127,9 @@ def parse_path(segments: list[str]) -> ItemLink:
         if ai not in QUALIFIERS:
             raise LinkError(LinkProblem.UNKNOWN_AI, f"AI {ai[:8]!r} is not a key qualifier of a GTIN")
         if QUALIFIERS.index(ai) <= last:
-            raise LinkError(LinkProblem.QUALIFIER_ORDER, "key qualifiers go in the order 22, 10, 21, once each")
+            raise LinkError(
+                LinkProblem.QUALIFIER_ORDER, "key qualifiers go in the order 22, 10, 21, once each"
+            )
         last = QUALIFIERS.index(ai)
         values[ai] = check_value(ai, _decoded(pairs[i + 1]))
     return ItemLink(gtin, values.get("22"), values.get("10"), values.get("21"), prefix=start)

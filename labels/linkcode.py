@@ -16,8 +16,8 @@ all signed; the path carries the first three where a till reads them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from keys import BadSignature, KeyNotFound, Keyring, PublicKey
@@ -169,7 +169,9 @@ def open_link(
     except KeyNotFound as e:
         raise SignatureError(Reason.UNKNOWN_KEY, payload.kid, f"signed by unknown key {payload.kid}") from e
     except BadSignature as e:
-        raise SignatureError(Reason.BAD_SIGNATURE, payload.kid, "the signature does not match the code") from e
+        raise SignatureError(
+            Reason.BAD_SIGNATURE, payload.kid, "the signature does not match the code"
+        ) from e
     return payload, key
 
 

@@ -130,7 +130,9 @@ def _link_form(href: str, authority: str, raw: list[str], query: str | None) -> 
     except LinkError as e:
         raise DecodeError(Reason.BAD_LINK, str(e)) from e
     if item.lot is None or item.serial is None or item.cpv is not None or query is None:
-        raise DecodeError(Reason.NOT_A_LABEL, "a GS1 label names a GTIN, a lot and a serial, then its signature")
+        raise DecodeError(
+            Reason.NOT_A_LABEL, "a GS1 label names a GTIN, a lot and a serial, then its signature"
+        )
     match = _LINK_QUERY.fullmatch(query)
     if match is None or (match[1] is not None and not _YYMMDD.fullmatch(match[1])):
         raise DecodeError(Reason.BAD_LINK, "the query of a GS1 label is [17=YYMMDD&]s=digits")

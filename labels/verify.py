@@ -105,8 +105,8 @@ def verify_scan(
     other code is verified by its signature. With ``our_base_url`` a URL that a browser would
     not open at that address gets the ``foreign_domain`` warning, whatever the verdict
     (docs/label-code.md §4). The GS1 form (§9) is judged the same way; its GTIN, lot and
-    printed best-before must also agree with the registry. Raises :class:`TypeError` if both ``session`` and ``lookup`` are
-    given.
+    printed best-before must also agree with the registry. Raises :class:`TypeError` if both
+    ``session`` and ``lookup`` are given.
     """
     registry = _lookup(session, lookup)
     looked_up: list[LabelFacts | None] = []
