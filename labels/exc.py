@@ -82,6 +82,7 @@ class RefusalReason(StrEnum):
     LOT_REVOKED = "lot_revoked"
     NOTHING_TO_REPRINT = "nothing_to_reprint"  # no active label in the lot or range
     MIXED_RATINGS = "mixed_ratings"  # a reprint range spans labels of different star ratings
+    LOT_NOT_GS1 = "lot_not_gs1"  # a GS1-form product's lot code breaks AI 10's rules
 
 
 class IssueRefused(LabelError):

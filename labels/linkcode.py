@@ -22,11 +22,12 @@ from datetime import date, timedelta
 
 from keys import BadSignature, KeyNotFound, Keyring, PublicKey
 
-from .digitallink import build, check_value, normalize_gtin
+from .digitallink import LinkError, build, check_value, normalize_gtin
 from .encoding import SHORT_CODE_BITS, bytes_to_digits, digit_width, short_code
 from .exc import DecodeError, PayloadError, Reason, SignatureError
 from .payload import EPOCH, MAX_DAYS, LabelPayload
-from .signer import SIGNATURE_SIZE, SigningKey
+from .qr import V8_M_DATA_BITS, optimal_bits
+from .signer import SIGNATURE_SIZE, SigningKey, code_digest
 
 LINK_VERSION = 2
 HEAD_SIZE = 7
@@ -36,6 +37,7 @@ CONTEXT = b"OCOP-LABEL-GS1\x00"
 SIGNATURE_PARAM = "s"
 BEST_BEFORE_AI = "17"
 _SERIAL = re.compile(r"0|[1-9][0-9]{0,18}")
+_LONGEST_SERIAL = (1 << SHORT_CODE_BITS) - 1  # 19 digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,3 +188,62 @@ def link_text(payload: LinkPayload, carried: bytes, base_url: str) -> str:
 def best_before_ai(day: date) -> str:
     """Return a date as AI 17 writes it (``YYMMDD``)."""
     return day.strftime("%y%m%d")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTemplate:
+    """What every GS1-form label of one lot shares: the GTIN-14, the lot and AI 17 (``YYMMDD``,
+    ``None`` when not printed)."""
+
+    gtin: str
+    lot: str
+    best_before: str | None
+
+    def payload(self, kid: str, serial: int, stars: int, certified_until: date) -> LinkPayload:
+        """Return one label's payload."""
+        return LinkPayload(kid, serial, stars, certified_until, self.gtin, self.lot, self.best_before)
+
+    def sign_labels(
+        self,
+        key: SigningKey,
+        serials: list[int],
+        stars: int,
+        certified_until: date,
+        base_url: str,
+        digest_key: bytes | None,
+    ) -> tuple[list[str], list[bytes | None]]:
+        """Return the QR texts of the lot's labels with ``serials``, and with ``digest_key`` their
+        code digests (:func:`labels.signer.code_digest`). Raises :class:`PayloadError`."""
+        texts: list[str] = []
+        digests: list[bytes | None] = []
+        for serial in serials:
+            payload = self.payload(key.kid, serial, stars, certified_until)
+            carried = sign(payload, key)
+            texts.append(link_text(payload, carried, base_url))
+            digests.append(code_digest(digest_input(payload, carried), digest_key) if digest_key else None)
+        return texts, digests
+
+
+def link_template(base_url: str, gtin: str, lot: str, best_before: date | None) -> LinkTemplate:
+    """Return the GS1 form of a lot's labels under a normalized base URL. AI 17 is printed when
+    the lot has a best-before date and the QR still fits version 8-M with it (any serial).
+
+    Raises :class:`PayloadError` if the GTIN or lot breaks GS1's rules (AI 10: 1 to 20
+    characters of set 82) or the label would not fit version 8-M even without AI 17.
+    """
+    try:
+        template = LinkTemplate(normalize_gtin(gtin), check_value("10", lot), None)
+    except LinkError as e:
+        raise PayloadError("lot", lot, str(e)) from e
+    if best_before is not None:
+        dated = LinkTemplate(template.gtin, template.lot, best_before_ai(best_before))
+        if _fits(dated, base_url):
+            return dated
+    if not _fits(template, base_url):
+        raise PayloadError("lot", lot, "too long for a GS1 label of QR version 8 at level M")
+    return template
+
+
+def _fits(template: LinkTemplate, base_url: str) -> bool:
+    widest = template.payload("00000000", _LONGEST_SERIAL, 3, EPOCH)
+    return optimal_bits(link_text(widest, bytes(CARRIED_SIZE), base_url)) <= V8_M_DATA_BITS
