@@ -38,6 +38,7 @@ _CSET82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
 _GTIN_DIGITS = re.compile(r"[0-9]{8}|[0-9]{12,14}")
 # Written unencoded in a path segment: RFC 3986 pchar minus what GS1 DL asks to encode.
 _PATH_SAFE = "!&'()*+,-.:;=_"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class LinkProblem(StrEnum):
@@ -146,6 +147,10 @@ def check_value(ai: str, value: str) -> str:
 
 
 def _decoded(segment: str) -> str:
+    """A path element percent-decoded as UTF-8. A ``%`` not followed by two hex digits, or bytes
+    that are not UTF-8, break it (as JavaScript's ``decodeURIComponent`` sees it too)."""
+    if _BAD_ESCAPE.search(segment):
+        raise LinkError(LinkProblem.BAD_VALUE, "a path element has a % that is not an escape")
     try:
         return unquote(segment, errors="strict")
     except UnicodeDecodeError:
