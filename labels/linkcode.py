@@ -214,13 +214,28 @@ class LinkTemplate:
     ) -> tuple[list[str], list[bytes | None]]:
         """Return the QR texts of the lot's labels with ``serials``, and with ``digest_key`` their
         code digests (:func:`labels.signer.code_digest`). Raises :class:`PayloadError`."""
+        if not serials:
+            return [], []
+        # Everything but the serial is the same on every label of the lot: checked and laid out
+        # once (the first label, in full), then only the serial's 8 bytes and digits change.
+        first = self.payload(key.kid, serials[0], stars, certified_until)
+        if first.kid != key.kid:
+            raise PayloadError("kid", first.kid, f"payload names key {first.kid}, signer is {key.kid}")
+        body = first.signed_body()
+        head_gtin, tail = body[: HEAD_SIZE + 14], body[HEAD_SIZE + 22 :]
+        text = link_text(first, bytes(CARRIED_SIZE), base_url)
+        path_start = text.index("/21/") + 4
+        query = text.index("?")  # a lot's own "?" is percent-encoded in the path
+        before, after = text[:path_start], text[query : text.index(f"{SIGNATURE_PARAM}=", query) + 2]
         texts: list[str] = []
         digests: list[bytes | None] = []
         for serial in serials:
-            payload = self.payload(key.kid, serial, stars, certified_until)
-            carried = sign(payload, key)
-            texts.append(link_text(payload, carried, base_url))
-            digests.append(code_digest(digest_input(payload, carried), digest_key) if digest_key else None)
+            if not 0 <= serial < 1 << SHORT_CODE_BITS:
+                raise PayloadError("serial", serial, "must be a 60-bit non-negative integer")
+            signed = head_gtin + serial.to_bytes(8, "big") + tail
+            signature = key.sign(CONTEXT + signed)
+            texts.append(f"{before}{serial}{after}{bytes_to_digits(body[:HEAD_SIZE] + signature)}")
+            digests.append(code_digest(signed + signature, digest_key) if digest_key else None)
         return texts, digests
 
 

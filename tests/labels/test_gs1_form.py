@@ -143,6 +143,21 @@ def test_one_character_changes_are_invalid_with_the_step_that_caught_them(
     assert (verdict.status, verdict.reason) == (Status.INVALID, reason)
 
 
+def test_batch_signing_gives_what_one_label_gives(test_key: PrivateKey) -> None:
+    base = "https://TRUYXUAT.OCOP.VN"
+    for lot, day in (("as=1", date(2028, 1, 2)), ("L-1/2?", None)):
+        template = link_template(base, GTIN, lot, day)
+        texts, digests = template.sign_labels(
+            test_key, [0, 5, (1 << 60) - 1], 4, date(2029, 1, 1), base, b"k" * 32
+        )
+        for serial, text in zip((0, 5, (1 << 60) - 1), texts, strict=True):
+            payload = template.payload(test_key.kid, serial, 4, date(2029, 1, 1))
+            assert text == link_text(payload, sign(payload, test_key), base)
+        assert len(set(digests)) == 3
+    with pytest.raises(PayloadError):
+        template.sign_labels(test_key, [1 << 60], 4, date(2029, 1, 1), base, None)
+
+
 def test_the_lot_must_fit_ai_10_and_version_8(test_key: PrivateKey) -> None:
     base = "https://TRUYXUAT.OCOP.VN"
     assert link_template(base, GTIN, "L1", date(2028, 1, 2)).best_before == "280102"
