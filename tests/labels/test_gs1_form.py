@@ -280,3 +280,37 @@ def test_roll_stock_cannot_hold_the_gs1_qr_and_the_issue_refuses_a_bad_lot(sessi
             session, product_id=world.product.id, lot_code="LÔ MỘT", count=1, today=TODAY, base_url=BASE_24
         )
     assert caught.value.reason is RefusalReason.LOT_NOT_GS1
+
+
+def test_png_and_svg_labels_of_the_gs1_form(test_key: PrivateKey, keyring: Keyring) -> None:
+    import io
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from PIL import Image
+
+    from labels.layout import GS1_QR_MODULES, LotFacts
+    from labels.output import Format, open_writer
+    from labels.render import PrintLabel
+
+    base = LabelSerializer(BASE_24, keyring).base_url
+    facts = LotFacts("Mật ong bạc hà", "HTX Mèo Vạc", "Tuyên Quang", 4, "L2026-11", base, GS1_QR_MODULES)
+    label_design = design(parse_stock("a4-40"), facts)
+    payload = _payload(test_key.kid)
+    text = link_text(payload, sign(payload, test_key), base)
+    label = PrintLabel(1, payload.serial, payload.short_code, text, encode(text))
+    for fmt in (Format.PNG, Format.SVG):
+        out = io.BytesIO()
+        writer = open_writer(out, fmt, label_design, dpi=300)
+        writer.add(label)
+        writer.close()
+        with zipfile.ZipFile(out) as archive:
+            data = archive.read(archive.namelist()[0])
+        if fmt is Format.PNG:
+            found = decode_symbols(Image.open(io.BytesIO(data)))
+            assert found == [(text, 8, "M")]
+        else:
+            root = ET.fromstring(data)  # well-formed, and the QR is drawn at the sheet's module size
+            assert f"scale({label_design.geometry.module:g})" in data.decode()
+            assert root.get("width") == "48.5mm"
+    assert label_design.geometry.module >= 0.4
