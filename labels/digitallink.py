@@ -106,6 +106,19 @@ def build(base_url: str, gtin: str, *, lot: str | None = None, serial: str | Non
     return path
 
 
+def parse_uri(uri: str) -> ItemLink:
+    """Return the trade item a Digital Link URI names (``https://HOST/01/{GTIN}/10/{lot}``,
+    ``…/21/{serial}``; the host and any query are not judged here, as EPCIS identifiers need).
+
+    Raises :class:`LinkError` for a URI that is not a GS1 Digital Link of a trade item.
+    """
+    scheme, _, rest = uri.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest:
+        raise LinkError(LinkProblem.NOT_A_LINK, "a Digital Link URI is an http(s) URI")
+    path = rest.partition("?")[0].partition("#")[0]
+    return parse_path(path.split("/")[1:])
+
+
 def parse_path(segments: list[str]) -> ItemLink:
     """Return the trade item named by a URI path's segments (percent-encoded, as in the URI).
 

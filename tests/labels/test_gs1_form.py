@@ -83,6 +83,19 @@ def test_build_and_parse_agree_with_biip() -> None:
     assert {e.ai.ai: e.value for e in parsed.element_strings} == {"01": GTIN, "10": "L-1/2", "21": "77"}
 
 
+def test_epcis_identifiers_round_trip() -> None:
+    from labels.digitallink import parse_uri
+
+    lot_uri = build("https://truyxuat.ocop.vn", GTIN, lot="DC/1")
+    item_uri = build("https://truyxuat.ocop.vn", GTIN, serial="48358647417488743")
+    assert lot_uri == f"https://truyxuat.ocop.vn/01/{GTIN}/10/DC%2F1"
+    assert parse_uri(lot_uri) == ItemLink(GTIN, lot="DC/1")
+    assert parse_uri(item_uri + "?x=1") == ItemLink(GTIN, serial="48358647417488743")
+    for bad in ("urn:epc:id:sgtin:0614141.107346.2017", "https://h/01/08934567890121", "https://h/"):
+        with pytest.raises(LinkError):
+            parse_uri(bad)
+
+
 def test_biip_reads_the_label_uri_as_gtin_lot_serial_and_best_before(gs1_text: str) -> None:
     result = biip.parse(gs1_text)
     assert result.gtin_error is None and result.gs1_digital_link_uri is not None
