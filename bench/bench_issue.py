@@ -9,6 +9,12 @@ Baseline, measured in the same run: bare Ed25519 signing plus QR encoding of eac
 100,000-label run <= 1.2 x the 10,000-label run.
 
     .venv/bin/python bench/bench_issue.py [--sizes 10000 100000]
+
+``--forms`` compares the two label forms instead (issue 14): 10,000 labels of today's ``/V/``
+form and 10,000 of the GS1 Digital Link form (version 8 QR), in alternating runs, every round
+shown with the GS1/OCOP ratio (goal: GS1 within 20 %, ratio >= 0.8).
+
+    .venv/bin/python bench/bench_issue.py --forms [--rounds 3] [--sizes 10000]
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,8 +47,9 @@ from traceability.services import certifications, lots, producers
 BASE_URL = "https://xacthuc.ocop.vn"
 
 
-def worker(count: int) -> dict[str, float]:
-    """One issue run of ``count`` labels into a PDF; returns its figures."""
+def worker(count: int, form: str = "ocop") -> dict[str, float]:
+    """One issue run of ``count`` labels into a PDF, of label ``form`` (``ocop`` or ``gs1``);
+    returns its figures."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/bench.db")
         upgrade(engine)
@@ -59,7 +67,13 @@ def worker(count: int) -> dict[str, float]:
                 province="Hà Nội",
             )
             product = producers.create_product(
-                session, actor="bench", producer_id=producer.id, name="Củ cải trắng", group="food"
+                session,
+                actor="bench",
+                producer_id=producer.id,
+                name="Củ cải trắng",
+                group="food",
+                gtin="08934567890120" if form == "gs1" else None,
+                label_form=form,
             )
             certifications.certify(
                 session,
@@ -70,7 +84,12 @@ def worker(count: int) -> dict[str, float]:
                 issued_on=date.today() - timedelta(days=10),
             )
             lots.create_lot(
-                session, actor="bench", product_id=product.id, code="DC-2026-11", produced_on=date.today()
+                session,
+                actor="bench",
+                product_id=product.id,
+                code="DC-2026-11",
+                produced_on=date.today(),
+                best_before=date.today() + timedelta(days=365),
             )
             session.commit()
             start, cpu_start = time.perf_counter(), time.process_time()
@@ -118,9 +137,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--form", default="ocop", help=argparse.SUPPRESS)
+    parser.add_argument("--forms", action="store_true", help="compare the OCOP and GS1 label forms")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker)))
+        print(json.dumps(worker(args.worker, args.form)))
+        return
+    if args.forms:
+        compare_forms(args.sizes[0] if args.sizes != [10_000, 100_000] else 10_000, args.rounds)
         return
     results = []
     for size in args.sizes:
@@ -144,6 +169,38 @@ def main() -> None:
     slowest_cpu = min(r["cpu_rate"] for r in results)
     print(
         f"slowest run: {slowest:,.0f} labels/s wall clock, {slowest_cpu:,.0f} per CPU second (goal >= 1,000)"
+    )
+
+
+def _run(size: int, form: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", str(size), "--form", form],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def compare_forms(size: int, rounds: int) -> None:
+    """Alternating runs of both forms, the order swapped each round; every round printed."""
+    ratios, cpu_ratios = [], []
+    for n in range(1, rounds + 1):
+        order = ("ocop", "gs1") if n % 2 else ("gs1", "ocop")
+        got = {form: _run(size, form) for form in order}
+        ocop, gs1 = got["ocop"], got["gs1"]
+        ratios.append(gs1["rate"] / ocop["rate"])
+        cpu_ratios.append(gs1["cpu_rate"] / ocop["cpu_rate"])
+        print(
+            f"round {n}: OCOP /V/ {ocop['rate']:,.0f} labels/s ({ocop['cpu_rate']:,.0f} per CPU s, "
+            f"PDF {ocop['pdf_mib']:.1f} MiB) · GS1 DL {gs1['rate']:,.0f} labels/s "
+            f"({gs1['cpu_rate']:,.0f} per CPU s, PDF {gs1['pdf_mib']:.1f} MiB) · "
+            f"GS1/OCOP {ratios[-1]:.2f} wall clock, {cpu_ratios[-1]:.2f} CPU"
+        )
+    print(
+        f"{size:,} labels, GS1/OCOP median {statistics.median(ratios):.2f} wall clock, "
+        f"{statistics.median(cpu_ratios):.2f} CPU (goal >= 0.80)"
     )
 
 

@@ -11,6 +11,7 @@ class Reason(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     NOT_A_LABEL = "not_a_label"  # not our URL form, nor bare digits
+    BAD_LINK = "bad_link"  # a GS1 Digital Link that breaks GS1's rules (check digit, order, AI)
     BAD_SCHEME = "bad_scheme"  # a URL whose scheme is not http or https (javascript:, ftp:)
     BAD_LENGTH = "bad_length"  # wrong number of digits (truncated or extended)
     BAD_DIGITS = "bad_digits"  # non-digit characters in the code part
@@ -81,6 +82,7 @@ class RefusalReason(StrEnum):
     LOT_REVOKED = "lot_revoked"
     NOTHING_TO_REPRINT = "nothing_to_reprint"  # no active label in the lot or range
     MIXED_RATINGS = "mixed_ratings"  # a reprint range spans labels of different star ratings
+    LOT_NOT_GS1 = "lot_not_gs1"  # a GS1-form product's lot code breaks AI 10's rules
 
 
 class IssueRefused(LabelError):

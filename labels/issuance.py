@@ -20,8 +20,11 @@ from traceability.enums import RecordStatus
 from traceability.services import issuance as registry
 from traceability.services.labels import new_serials
 
-from .exc import IssueRefused, RefusalReason
-from .layout import LotFacts
+from .encoding import short_code
+from .exc import IssueRefused, PayloadError, RefusalReason
+from .layout import GS1_QR_MODULES, QR_MODULES, LotFacts
+from .linkcode import LinkTemplate, link_template, link_text
+from .linkcode import sign as sign_link
 from .payload import LabelPayload
 from .qr import encode
 from .render import PrintLabel
@@ -36,7 +39,8 @@ BATCH = 1000
 @dataclass(frozen=True)
 class IssuePlan:
     """A checked request to issue ``count`` labels; ``warnings`` are for the operator.
-    ``best_before`` is the lot's own best-before date (not the certificate's), if it has one."""
+    ``best_before`` is the lot's own best-before date (not the certificate's), if it has one;
+    ``link`` is set when the product's labels take the GS1 Digital Link form."""
 
     count: int
     lot_id: int
@@ -48,6 +52,22 @@ class IssuePlan:
     facts: LotFacts
     warnings: tuple[str, ...] = field(default=())
     best_before: date | None = None
+    link: LinkTemplate | None = None
+
+
+def _link(gtin: str | None, lot_code: str, best_before: date | None, base_url: str) -> LinkTemplate | None:
+    """The GS1 form of the lot's labels, or ``None`` for today's form. Raises
+    :class:`IssueRefused` (``lot_not_gs1``) for a lot code a GS1 label cannot carry."""
+    if gtin is None:
+        return None
+    try:
+        return link_template(base_url, gtin, lot_code, best_before)
+    except PayloadError as e:
+        raise IssueRefused(
+            RefusalReason.LOT_NOT_GS1,
+            f"lot code {lot_code!r} cannot go in a GS1 Digital Link label: {e}",
+            lot=lot_code,
+        ) from e
 
 
 def plan_issue(
@@ -56,7 +76,8 @@ def plan_issue(
     """Check everything an issue run needs and return the plan. Reads only.
 
     Raises :class:`IssueRefused` (bad count, no active 3★+ certification, product, producer
-    or lot revoked) and :class:`traceability.NotFound` (unknown product or lot).
+    or lot revoked, a lot code the GS1 form cannot carry) and :class:`traceability.NotFound`
+    (unknown product or lot).
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise IssueRefused(
@@ -89,6 +110,7 @@ def plan_issue(
             f"the certification ends on {cert.valid_until.isoformat()}, before the lot's best-before "
             f"date {ctx.best_before.isoformat()}: labels scanned after that will show 'expired'"
         )
+    link = _link(ctx.gs1_gtin, ctx.lot_code, ctx.best_before, base_url)
     facts = LotFacts(
         product=ctx.product_name,
         producer=ctx.producer_name,
@@ -96,6 +118,7 @@ def plan_issue(
         stars=cert.stars,
         lot_code=ctx.lot_code,
         base_url=base_url,
+        qr_modules=GS1_QR_MODULES if link else QR_MODULES,
     )
     return IssuePlan(
         count=count,
@@ -108,6 +131,7 @@ def plan_issue(
         facts=facts,
         warnings=tuple(warnings),
         best_before=ctx.best_before,
+        link=link,
     )
 
 
@@ -184,11 +208,16 @@ def _sign_batch(
     serials = new_serials(size)
     secrets = [new_secret() if with_secret else None for _ in serials]
     hashes = [hash_secret(s, serial) if s else None for s, serial in zip(secrets, serials, strict=True)]
-    payloads = [LabelPayload(key.kid, serial, plan.stars, plan.certified_until) for serial in serials]
-    codes = [sign(p, key) for p in payloads]
-    texts = [code_to_text(code, serializer.base_url) for code in codes]
-    digests = [code_digest(code, digest_key) if digest_key else None for code in codes]
-    return _Batch(first, serials, [p.short_code for p in payloads], texts, secrets, hashes, digests)
+    if plan.link is not None:
+        texts, digests = plan.link.sign_labels(
+            key, serials, plan.stars, plan.certified_until, serializer.base_url, digest_key
+        )
+    else:
+        payloads = [LabelPayload(key.kid, serial, plan.stars, plan.certified_until) for serial in serials]
+        codes = [sign(p, key) for p in payloads]
+        texts = [code_to_text(code, serializer.base_url) for code in codes]
+        digests = [code_digest(code, digest_key) if digest_key else None for code in codes]
+    return _Batch(first, serials, [short_code(s) for s in serials], texts, secrets, hashes, digests)
 
 
 def _labels(batch: _Batch) -> Iterator[PrintLabel]:
@@ -213,6 +242,7 @@ class ReprintPlan:
     count: int
     skipped_revoked: int
     facts: LotFacts
+    link: LinkTemplate | None = None
 
 
 def plan_reprint(
@@ -244,6 +274,8 @@ def plan_reprint(
             stars=sorted(summary.stars),
         )
     product, producer, province = registry.product_facts(session, lot.product_id)
+    gtin, best_before = registry.gs1_facts(session, lot.id)
+    link = _link(gtin, lot.code, best_before, base_url)
     facts = LotFacts(
         product=product,
         producer=producer,
@@ -251,8 +283,9 @@ def plan_reprint(
         stars=min(summary.stars),
         lot_code=lot.code,
         base_url=base_url,
+        qr_modules=GS1_QR_MODULES if link else QR_MODULES,
     )
-    return ReprintPlan(lot.id, lot.code, numbers, summary.active, summary.revoked, facts)
+    return ReprintPlan(lot.id, lot.code, numbers, summary.active, summary.revoked, facts, link)
 
 
 def reprint(
@@ -281,19 +314,27 @@ def reprint(
     ):
         if recorded.key_id not in signers:
             signers[recorded.key_id] = signer_for(recorded.key_id)
-        yield reprint_label(recorded, signers[recorded.key_id], serializer)
+        yield reprint_label(recorded, signers[recorded.key_id], serializer, plan.link)
 
 
 def reprint_label(
-    recorded: registry.RecordedLabel, key: SigningKey, serializer: LabelSerializer
+    recorded: registry.RecordedLabel,
+    key: SigningKey,
+    serializer: LabelSerializer,
+    link: LinkTemplate | None = None,
 ) -> PrintLabel:
     """Return an already recorded label to draw again: same serial, same bytes (Ed25519
-    signatures are deterministic). Scratch-off secrets are not stored and so not reprinted."""
-    payload = LabelPayload(
-        kid=recorded.key_id,
-        serial=recorded.serial,
-        stars=recorded.stars,
-        certified_until=recorded.certified_until,
-    )
-    text = serializer.dumps(payload, key)
-    return PrintLabel(recorded.number, recorded.serial, payload.short_code, text, encode(text))
+    signatures are deterministic), in the GS1 form when ``link`` is given. Scratch-off secrets
+    are not stored and so not reprinted."""
+    if link is not None:
+        linked = link.payload(recorded.key_id, recorded.serial, recorded.stars, recorded.certified_until)
+        text = link_text(linked, sign_link(linked, key), serializer.base_url)
+    else:
+        payload = LabelPayload(
+            kid=recorded.key_id,
+            serial=recorded.serial,
+            stars=recorded.stars,
+            certified_until=recorded.certified_until,
+        )
+        text = serializer.dumps(payload, key)
+    return PrintLabel(recorded.number, recorded.serial, short_code(recorded.serial), text, encode(text))

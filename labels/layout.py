@@ -16,6 +16,9 @@ from .fonts import clean, fit, font
 
 MIN_MODULE_MM = 0.4
 QR_MODULES = 41 + 2 * 4  # version 6 plus the 4-module quiet zone on each side
+# The GS1 Digital Link form is version 8 (docs/label-code.md §9.3): 22.8 mm at 0.4 mm a module,
+# so it fits the A4 sheet's 25.4 mm labels but not the 20 mm roll.
+GS1_QR_MODULES = 49 + 2 * 4
 MM_PER_PT = 25.4 / 72
 MIN_TEXT_PT = 3.0
 
@@ -83,31 +86,35 @@ class Geometry:
     text_y: float
     text_w: float
     text_h: float
+    modules: int = QR_MODULES  # the QR's width in modules, quiet zone included
 
     @property
     def qr_box(self) -> float:
-        return self.module * QR_MODULES
+        return self.module * self.modules
 
 
-def geometry(stock: Stock) -> Geometry:
-    """Return the label's geometry. The QR takes the label height (at most 55% of the width,
-    unless that is needed for 0.4 mm modules) so its modules are as big as possible.
+def geometry(stock: Stock, modules: int = QR_MODULES) -> Geometry:
+    """Return the label's geometry for a QR ``modules`` wide (quiet zone included). The QR takes
+    the label height (at most 55% of the width, unless that is needed for 0.4 mm modules) so
+    its modules are as big as possible.
 
     Raises :class:`LayoutError` if a module would be under 0.4 mm or no room is left for text.
     """
     pad = 0.2
-    box = min(stock.label_h - 2 * pad, max(stock.label_w * 0.55, MIN_MODULE_MM * QR_MODULES))
-    module = math.floor(box / QR_MODULES * 1000) / 1000
+    box = min(stock.label_h - 2 * pad, max(stock.label_w * 0.55, MIN_MODULE_MM * modules))
+    module = math.floor(box / modules * 1000) / 1000
     if module < MIN_MODULE_MM:
         raise LayoutError(
             stock.name, f"the QR would have {module:.3f} mm modules; at least {MIN_MODULE_MM} mm needed"
         )
-    qr_box = module * QR_MODULES
+    qr_box = module * modules
     text_x = pad + qr_box
     text_w = stock.label_w - text_x - 1.0
     if text_w < 8:
         raise LayoutError(stock.name, "no room left beside the QR for the label text")
-    return Geometry(module, pad, (stock.label_h - qr_box) / 2, text_x, 1.0, text_w, stock.label_h - 2.0)
+    return Geometry(
+        module, pad, (stock.label_h - qr_box) / 2, text_x, 1.0, text_w, stock.label_h - 2.0, modules
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +127,7 @@ class LotFacts:
     stars: int
     lot_code: str
     base_url: str
+    qr_modules: int = QR_MODULES  # GS1_QR_MODULES for the GS1 Digital Link form
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +180,9 @@ def domain(base_url: str) -> str:
 
 
 def design(stock: Stock, facts: LotFacts) -> Design:
-    """Return the label design for a lot. Raises :class:`LayoutError` for a stock too small."""
-    g = geometry(stock)
+    """Return the label design for a lot. Raises :class:`LayoutError` for a stock too small
+    (the 30 × 20 mm roll for the GS1 form's version 8 QR)."""
+    g = geometry(stock, facts.qr_modules)
     # A narrow column (a 30 mm roll) gives the stars a line of their own.
     narrow = g.text_w < 15
     lines = 8 if narrow else 7

@@ -57,9 +57,7 @@ class LabelPayload:
             raise PayloadError("stars", self.stars, "OCOP labels carry 3, 4 or 5 stars")
         days = (self.certified_until - EPOCH).days
         if not 0 <= days <= MAX_DAYS:
-            raise PayloadError(
-                "certified_until", self.certified_until, f"must be within {EPOCH}..{LAST_DAY}"
-            )
+            raise PayloadError("certified_until", self.certified_until, f"must be within {EPOCH}..{LAST_DAY}")
         return _LAYOUT.pack(self.version, kid, self.serial, (self.stars - 3) << 14 | days)
 
     @classmethod

@@ -15,7 +15,7 @@ import zlib
 from typing import BinaryIO
 
 from .fonts import FontMetrics, font
-from .layout import QR_MODULES, Design, Text
+from .layout import Design, Text
 from .qr import QUIET_ZONE
 from .render import PrintLabel
 
@@ -213,7 +213,7 @@ class PdfWriter:
         out.append(f"q {_n(m)} 0 0 {_n(-m)} {_n(left)} {_n(top)} cm\n")
         out.append(_qr_path(label.symbol.dark, label.symbol.size))
         out.append("f Q\n")
-        assert label.symbol.size + 2 * QUIET_ZONE <= QR_MODULES, "layout is for version 6 or smaller"
+        assert label.symbol.size + 2 * QUIET_ZONE <= g.modules, "the layout is for a smaller QR version"
         out.append(self._text(d.serial_slot, d.serial_text(label.number), h))
         code = d.code_line(label.short_code)
         out.append(self._text(code, code.text, h))

@@ -16,6 +16,8 @@ import zxingcpp
 
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 requires
 V6_M_DATA_BITS = 864  # 108 data codewords of version 6 at level M (ISO/IEC 18004 table 7)
+V8_M_DATA_BITS = 1232  # 154 data codewords of version 8 at level M
+_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 _DARK_RUN = re.compile(rb"\x01+")
 
 
@@ -52,6 +54,29 @@ def data_bits(scheme: str, rest: str, digits: int) -> int:
     alnum = 4 + 9 + 11 * (len(rest) // 2) + 6 * (len(rest) % 2)
     numeric = 4 + 10 + 10 * (digits // 3) + (0, 4, 7)[digits % 3]
     return byte + alnum + numeric
+
+
+def optimal_bits(text: str) -> int:
+    """Return the fewest data bits of ``text`` in any split into byte, alphanumeric and numeric
+    segments, for versions 1-9 (what an encoder that splits segments optimally, such as
+    zxing-cpp's, needs; the GS1 form of docs/label-code.md §9.3 is measured with it)."""
+    best = [0] + [1 << 30] * len(text)
+    for i in range(len(text)):
+        for j in range(i, len(text)):  # numeric, then alphanumeric runs starting at i
+            if not text[j].isdigit() or not text[j].isascii():
+                break
+            n = j + 1 - i
+            best[j + 1] = min(best[j + 1], best[i] + 14 + 10 * (n // 3) + (0, 4, 7)[n % 3])
+        for j in range(i, len(text)):
+            if text[j] not in _ALNUM:
+                break
+            n = j + 1 - i
+            best[j + 1] = min(best[j + 1], best[i] + 13 + 11 * (n // 2) + 6 * (n % 2))
+        size = 0
+        for j in range(i, len(text)):
+            size += len(text[j].encode())
+            best[j + 1] = min(best[j + 1], best[i] + 12 + 8 * size)
+    return best[-1]
 
 
 def encode(text: str) -> QRSymbol:

@@ -15,7 +15,9 @@ from urllib.parse import unquote
 
 import ada_url
 
+from .digitallink import GTIN, LinkError, parse_path
 from .exc import DecodeError, Reason
+from .linkcode import BEST_BEFORE_AI, SIGNATURE_PARAM, LinkFields
 
 # Removed from both ends before anything else; nothing else is. Scanners end lines with CR/LF
 # or TAB, GS1 scanners emit GS (U+001D), pasted text brings NO-BREAK SPACE and a BOM.
@@ -26,6 +28,9 @@ MARKS = ("V", "v")
 _DIGITS = re.compile(r"[0-9]+")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# The query of a GS1-form label (docs/label-code.md §9.2): AI 17 if printed, then the signature.
+_LINK_QUERY = re.compile(rf"(?:{BEST_BEFORE_AI}=([^&]*)&)?{SIGNATURE_PARAM}=([^&]*)")
+_YYMMDD = re.compile(r"[0-9]{2}(?:0[1-9]|1[0-2])(?:0[0-9]|[12][0-9]|3[01])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +57,20 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class ScannedText:
-    """Scanned text split into its address (``None`` for bare digits) and the digit string."""
+    """Scanned text split into its address (``None`` for bare digits) and the digit string;
+    ``link`` holds the path's fields for the GS1 form (``None`` for the ``/V/`` form)."""
 
     address: Address | None
     digits: str
+    link: LinkFields | None = None
 
 
 def split(text: object) -> ScannedText:
     """Return the address and digit string of scanned ``text``.
 
     Raises :class:`DecodeError` with ``not_a_label``, ``too_long``, ``empty`` or ``bad_scheme``
-    (checked in that order, see docs/label-code.md §4.1); never any other exception.
+    (checked in that order, see docs/label-code.md §4.1), or ``bad_link`` for a GS1 Digital Link
+    that breaks GS1's rules (§9.2); never any other exception.
     """
     if not isinstance(text, str):
         raise DecodeError(Reason.NOT_A_LABEL, "the scanned content is not text")
@@ -78,31 +86,63 @@ def split(text: object) -> ScannedText:
         raise DecodeError(Reason.NOT_A_LABEL, "this is not an OCOP label code")
     if scheme.group(1).lower() not in SCHEMES:
         raise DecodeError(Reason.BAD_SCHEME, f"a label code is an http(s) address, not {scheme.group(1)}:")
-    if "?" in text or "#" in text:
-        raise DecodeError(Reason.NOT_A_LABEL, "nothing may follow the code (no query or fragment)")
+    if "#" in text:
+        raise DecodeError(Reason.NOT_A_LABEL, "nothing may follow the code (no fragment)")
     if _SURROGATE.search(text):
         raise DecodeError(Reason.NOT_A_LABEL, "the text is not valid Unicode (an unpaired surrogate)")
     try:
         href = str(ada_url.URL(text).href)
     except ValueError:
         raise DecodeError(Reason.NOT_A_LABEL, "this is not a valid web address") from None
-    # The WHATWG serialisation of an http(s) URL is "scheme://[userinfo@]host/path" with "/" and
-    # "@" percent-encoded inside the user info: reading it back is exact, and reading one string
-    # from the parser costs a fraction of reading each part.
-    authority, _, path = href.partition("://")[2].partition("/")
-    segments = [_percent_decoded(s) for s in path.split("/")]
+    # The WHATWG serialisation of an http(s) URL is "scheme://[userinfo@]host/path?query" with
+    # "/" and "@" percent-encoded inside the user info: reading it back is exact, and reading one
+    # string from the parser costs a fraction of reading each part.
+    authority, _, rest = href.partition("://")[2].partition("/")
+    path, question, query = rest.partition("?")
+    raw = path.split("/")
+    segments = [_percent_decoded(s) for s in raw]
+    if GTIN in raw and not any(s in MARKS for s in segments):
+        return _link_form(href, authority, raw, query if question else None)
+    if "?" in text:
+        raise DecodeError(Reason.NOT_A_LABEL, "nothing may follow the code (no query)")
     if len(segments) < 2 or segments[-2] not in MARKS or any(s in MARKS for s in segments[:-2]):
         raise DecodeError(Reason.NOT_A_LABEL, "a label address ends in /V/ and the code, once")
-    digits = segments[-1]
+    base = href[: href.rindex("/", 0, href.rindex("/"))]
+    return ScannedText(_address(authority, base, len(segments) > 2), segments[-1])
+
+
+def _address(authority: str, base: str, path_prefix: bool) -> Address:
     host = authority.rpartition("@")[2]
-    address = Address(
-        base=href[: href.rindex("/", 0, href.rindex("/"))],
+    return Address(
+        base=base,
         host=host,
         hostname=host[: host.index("]") + 1] if host.startswith("[") else host.partition(":")[0],
         userinfo="@" in authority,
-        path_prefix=len(segments) > 2,
+        path_prefix=path_prefix,
     )
-    return ScannedText(address, digits)
+
+
+def _link_form(href: str, authority: str, raw: list[str], query: str | None) -> ScannedText:
+    """The GS1 form (docs/label-code.md §9.2): a Digital Link path naming a GTIN, lot and
+    serial, and a query with the signature digits."""
+    try:
+        item = parse_path(raw)
+    except LinkError as e:
+        raise DecodeError(Reason.BAD_LINK, str(e)) from e
+    if item.lot is None or item.serial is None or item.cpv is not None or query is None:
+        raise DecodeError(
+            Reason.NOT_A_LABEL, "a GS1 label names a GTIN, a lot and a serial, then its signature"
+        )
+    match = _LINK_QUERY.fullmatch(query)
+    if match is None or (match[1] is not None and not _YYMMDD.fullmatch(match[1])):
+        raise DecodeError(Reason.BAD_LINK, "the query of a GS1 label is [17=YYMMDD&]s=digits")
+    scheme_end = href.index("://") + 3
+    base = href[: scheme_end + len(authority)] + "".join(f"/{s}" for s in raw[: item.prefix])
+    return ScannedText(
+        _address(authority, base, item.prefix > 0),
+        _percent_decoded(match[2]),
+        LinkFields(item.gtin, item.lot, item.serial, match[1]),
+    )
 
 
 def _percent_decoded(segment: str) -> str:

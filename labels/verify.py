@@ -18,6 +18,7 @@ from traceability.services.labels import LabelFacts, label_facts
 
 from .encoding import digits_to_bytes, parse_short_code
 from .exc import DecodeError, LabelError, Reason, SignatureError
+from .linkcode import CARRIED_SIZE, LinkPayload, best_before_ai, digest_input, open_link
 from .payload import LabelPayload
 from .scanned import Address, host_of, split
 from .signer import CODE_SIZE, code_digest, open_code
@@ -55,7 +56,7 @@ class Verdict:
     status: Status
     checked_on: date
     reason: str | None = None
-    payload: LabelPayload | None = None
+    payload: LabelPayload | LinkPayload | None = None
     key: PublicKey | None = None
     facts: LabelFacts | None = None
     scanned_base_url: str | None = None
@@ -103,19 +104,21 @@ def verify_scan(
     without its Ed25519 verify (the same proof, see :func:`labels.signer.code_digest`); any
     other code is verified by its signature. With ``our_base_url`` a URL that a browser would
     not open at that address gets the ``foreign_domain`` warning, whatever the verdict
-    (docs/label-code.md §4). Raises :class:`TypeError` if both ``session`` and ``lookup`` are
-    given.
+    (docs/label-code.md §4). The GS1 form (§9) is judged the same way; its GTIN, lot and
+    printed best-before must also agree with the registry. Raises :class:`TypeError` if both
+    ``session`` and ``lookup`` are given.
     """
     registry = _lookup(session, lookup)
     looked_up: list[LabelFacts | None] = []
 
-    def issued(payload: LabelPayload) -> bool:
+    def issued(payload: LabelPayload | LinkPayload) -> bool:
         # Called only with a registry and a digest key: one lookup, kept for the verdict.
         assert registry is not None and digest_key is not None
         facts = registry(payload.serial)
         looked_up.append(facts)
         stored = facts.code_digest if facts is not None else None
-        return stored is not None and hmac.compare_digest(stored, code_digest(code, digest_key))
+        signed = digest_input(payload, code) if isinstance(payload, LinkPayload) else code
+        return stored is not None and hmac.compare_digest(stored, code_digest(signed, digest_key))
 
     try:
         scanned = split(text)
@@ -131,10 +134,15 @@ def verify_scan(
         scanned_base_url=address.base if address else None,
         scanned_host=address.hostname if address else None,
     )
+    vouch = issued if registry is not None and digest_key else None
+    payload: LabelPayload | LinkPayload
     try:
-        code = digits_to_bytes(scanned.digits, CODE_SIZE)
-        vouch = issued if registry is not None and digest_key else None
-        payload, key = open_code(code, keyring, issued=vouch)
+        if scanned.link is None:
+            code = digits_to_bytes(scanned.digits, CODE_SIZE)
+            payload, key = open_code(code, keyring, issued=vouch)
+        else:
+            code = digits_to_bytes(scanned.digits, CARRIED_SIZE)
+            payload, key = open_link(code, scanned.link, keyring, issued=vouch)
     except (DecodeError, SignatureError) as e:
         return replace(where, reason=e.reason.value, warnings=tuple(warnings))
     opened = replace(where, payload=payload, key=key)
@@ -152,10 +160,20 @@ def verify_scan(
         payload.stars,
         payload.certified_until,
         payload.kid,
-    ):
+    ) or (isinstance(payload, LinkPayload) and not _same_item(payload, facts)):
         # Signed by us yet disagreeing with the registry: never show it as genuine.
         return replace(opened, reason="registry_mismatch", facts=facts, warnings=tuple(warnings))
     return _judge(replace(opened, facts=facts), facts, warnings)
+
+
+def _same_item(payload: LinkPayload, facts: LabelFacts) -> bool:
+    """True if a GS1-form code names the registry's GTIN, lot and (if printed) best-before."""
+    printed = best_before_ai(facts.best_before) if facts.best_before else None
+    return (
+        payload.gtin == facts.gtin
+        and payload.lot == facts.lot_code
+        and payload.best_before in (None, printed)
+    )
 
 
 def verify_short_code(

@@ -37,6 +37,14 @@ class CertificationStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class LabelForm(StrEnum):
+    """What a product's labels hold (docs/label-code.md): today's ``/V/`` code, or a signed GS1
+    Digital Link (§9), which a supermarket till reads too; only a product with a GTIN has it."""
+
+    OCOP = "ocop"
+    GS1 = "gs1"
+
+
 class RecordStatus(StrEnum):
     """Status of producers, products, lots and labels."""
 

@@ -8,6 +8,7 @@ import unicodedata
 from enum import StrEnum
 from typing import TypeVar
 
+from .enums import LabelForm
 from .exc import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
@@ -67,6 +68,17 @@ def gtin(value: object) -> str | None:
     if gtin_check_digit(digits[:13]) != int(digits[13]):
         raise ValidationError("gtin", "check digit is wrong")
     return digits
+
+
+def label_form(value: object, gtin: str | None) -> LabelForm:
+    """Return the label form named by ``value`` for a product whose GTIN is ``gtin``.
+
+    Raises :class:`ValidationError` for an unknown form, or the GS1 form without a GTIN.
+    """
+    form = choice("label_form", value, LabelForm)
+    if form is LabelForm.GS1 and not gtin:
+        raise ValidationError("label_form", "the GS1 Digital Link label form needs the product's GTIN")
+    return form
 
 
 def gtin_check_digit(body: str) -> int:

@@ -78,6 +78,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(revlist_view.bp)
 
+    from . import gs1
+
+    app.register_blueprint(gs1.bp)
+
     from .cli import register
 
     register(app)

@@ -77,6 +77,12 @@ def prepare(port: str) -> int:
     if ocop(["reprint", "--lot", DEMO[0].lot_code, "--out", str(sheet), "--quiet"]) != 0:
         return 1
     click.echo(f"\nDemo label sheet (print at 100% on A4 label stock, then scan with a phone):\n  {sheet}")
+    gs1_sheet = instance / "demo-labels-gs1.pdf"
+    gs1_sheet.unlink(missing_ok=True)
+    gs1_lot = next(d.lot_code for d in DEMO if d.key == "gs1")
+    if ocop(["reprint", "--lot", gs1_lot, "--out", str(gs1_sheet), "--quiet"]) != 0:
+        return 1
+    click.echo(f"GS1 Digital Link labels (a supermarket till reads them too), A4 only:\n  {gs1_sheet}")
     return 0
 
 

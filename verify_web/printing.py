@@ -25,7 +25,7 @@ from keys import KeysError, NoActiveKey, PrivateKey, load_passphrase
 from labels import LabelSerializer
 from labels.exc import IssueRefused, LayoutError, PayloadError, RefusalReason
 from labels.issuance import IssuePlan, issue, plan_issue, plan_reprint, reprint
-from labels.layout import Design, LotFacts, design, parse_stock
+from labels.layout import GS1_QR_MODULES, Design, LotFacts, design, parse_stock
 from labels.output import Format, open_writer
 from labels.runfiles import parse_numbers, rendered, write_all
 from traceability import NotFound, ValidationError
@@ -181,6 +181,11 @@ def refusal_message(error: IssueRefused) -> str:
         RefusalReason.MIXED_RATINGS: lambda: gettext(
             "The labels in that range carry different star ratings; reprint them in separate ranges."
         ),
+        RefusalReason.LOT_NOT_GS1: lambda: gettext(
+            "Lot code %(lot)s cannot go in a GS1 Digital Link label: it must be 1 to 20 letters, "
+            "digits or GS1 signs, without spaces or Vietnamese letters.",
+            lot=data.get("lot", ""),
+        ),
     }
     return str(messages[error.reason]())
 
@@ -207,6 +212,13 @@ def _design(stock_name: str, facts: LotFacts) -> Design:
     try:
         return design(parse_stock(stock_name), facts)
     except LayoutError:
+        if facts.qr_modules == GS1_QR_MODULES:
+            raise FormRefused(
+                gettext(
+                    "GS1 Digital Link labels need a larger QR: choose a4-40, or a custom stock at "
+                    "least 23.2 mm high (the roll-30x20 stock is too small)."
+                )
+            ) from None
         raise FormRefused(
             gettext(
                 "The label stock “%(stock)s” cannot be used: choose a4-40, roll-30x20 or custom:WIDTHxHEIGHT "

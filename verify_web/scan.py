@@ -123,8 +123,15 @@ def scan_page(code: str) -> str:
     """The verdict for the signed code in the QR. Always 200: every code gets an answer. The
     code is judged as the URL the phone opened, so a bad code gets the same reason here as in
     the API and the field check (docs/label-code.md §4.1)."""
+    return judged_page(f"{current_app.config['OCOP_BASE_URL']}/V/{code}", code=code)
+
+
+def judged_page(text: str, *, code: str | None) -> str:
+    """The verdict page for the label ``text`` a phone opened on this site: judged, recorded as
+    a web scan and drawn (also for the GS1 form, see :mod:`verify_web.gs1`). ``code`` is the
+    path part the claim form posts back (``None``: no claim form)."""
     seen = scanlog.observe()
-    checked = verdicts.scan(f"{current_app.config['OCOP_BASE_URL']}/V/{code}", seen)
+    checked = verdicts.scan(text, seen)
     scanlog.record(checked.verdict, seen, channel="web")
     return _page(checked, seen, code=code)
 

@@ -27,6 +27,7 @@ FIELD_LABELS = {
     "tax_code": _l("Tax code"),
     "group": _l("Product group"),
     "gtin": _l("GTIN"),
+    "label_form": _l("Label form"),
     "stars": _l("Stars"),
     "level": _l("Issuing level"),
     "number": _l("Decision number"),

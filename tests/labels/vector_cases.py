@@ -16,6 +16,9 @@ from typing import Any
 from keys import Keyring, KeyStatus, PublicKey, key_id, private_key_from_seed
 from labels import LabelPayload, code_to_text, normalize_base_url, sign
 from labels.encoding import bytes_to_digits
+from labels.linkcode import CONTEXT as LINK_CONTEXT
+from labels.linkcode import HEAD_SIZE, LinkPayload, link_text
+from labels.linkcode import sign as sign_link
 from labels.signer import CONTEXT
 
 SEED = bytes(range(32))  # the published test key: seed 00 01 02 … 1f. Never a real key.
@@ -231,4 +234,105 @@ def cases() -> list[Case]:
     for i, (name, ch) in enumerate(NOT_WHITESPACE.items(), start=n + 1):
         out.append(c(f"{i:02d}-keep-{name}", f"U+{ord(ch):04X} is not removed: a trailing one is no digit",
                      url + ch, "invalid", "bad_digits", NONE))
-    return out
+    return out + gs1_cases(len(out) + 1)
+
+
+GTIN = "08934567890120"  # a valid GTIN-14 (check digit 0)
+OTHER_GTIN = "08934567890137"
+
+
+def _link(payload: LinkPayload, base: str = BASE, seed: bytes = SEED) -> str:
+    return link_text(payload, sign_link(payload, private_key_from_seed(seed)), base)
+
+
+def _raw_link(payload: LinkPayload, head: bytes) -> str:
+    """A GS1-form text whose head is ``head``, correctly signed (for malformed-field vectors)."""
+    body = head + payload.signed_body()[HEAD_SIZE:]
+    return link_text(payload, head + private_key_from_seed(SEED).sign(LINK_CONTEXT + body), BASE)
+
+
+def gs1_cases(first: int) -> list[Case]:
+    """The GS1 Digital Link form (docs/label-code.md §9): every rejection class of §9.4."""
+    kid = private_key_from_seed(SEED).kid
+    good = LinkPayload(kid, 0x0ABC_DEF0_1234_567, 4, date(2028, 3, 10), GTIN, "L2026-11", "281231")
+    url = _link(good)
+    path, _, query = url.partition("?")
+    lot, serial = "/10/L2026-11", f"/21/{good.serial}"
+    undated = LinkPayload(kid, 77, 5, date(2029, 1, 31), GTIN, "A-1/2", None)
+    other_kid = private_key_from_seed(OTHER_SEED).kid
+    stranger = LinkPayload(other_kid, good.serial, 4, good.certified_until, GTIN, "L2026-11", "281231")
+    expired = LinkPayload(kid, 78, 3, date(2024, 6, 15), GTIN, "L2024", None)
+    head = good.signed_body()[:HEAD_SIZE]
+    sig = query.partition("s=")[2]
+    c = Case
+    out = [
+        ("gs1-genuine", "GS1 form: GTIN, lot, serial and best-before in a Digital Link, signed", url,
+         "genuine", None),
+        ("gs1-no-best-before", "GS1 form without AI 17; a lot with a percent-encoded /", _link(undated),
+         "genuine", None),
+        ("gs1-gtin-13-in-path", "GTIN-13 in the path is the same GTIN-14 (GS1 allows it)",
+         url.replace(f"/01/{GTIN}", f"/01/{GTIN[1:]}"), "genuine", None),
+        ("gs1-mixed-case-scheme", "The scheme is compared without case", "HtTpS" + url[5:], "genuine", None),
+        ("gs1-foreign-domain", "A genuine GS1 label under another host",
+         _link(good, normalize_base_url("https://xacthuc-ocop.vn")), "genuine", None, FOREIGN),
+        ("gs1-path-before-key", "A path before /01/ (allowed by GS1) is not our label address",
+         url.replace("/01/", "/X/01/", 1), "genuine", None, FOREIGN),
+        ("gs1-expired", "GS1 form, certification ended 2024-06-15", _link(expired), "expired", "past_date"),
+        ("gs1-compromised-key", "GS1 form signed by a compromised key", url, "revoked", "key_compromised",
+         NONE, key_set("compromised")),
+        ("gs1-unknown-key", "GS1 form signed by a key not in the key set", _link(stranger, seed=OTHER_SEED),
+         "invalid", "unknown_key", NONE),
+        ("gs1-check-digit", "Wrong GTIN check digit", url.replace(f"/01/{GTIN}", "/01/08934567890121"),
+         "invalid", "bad_link", NONE),
+        ("gs1-gtin-length", "A GTIN of 11 digits", url.replace(f"/01/{GTIN}", "/01/93456789012"),
+         "invalid", "bad_link", NONE),
+        ("gs1-qualifier-order", "Serial before lot: qualifiers go 22, 10, 21",
+         url.replace(lot + serial, serial + lot), "invalid", "bad_link", NONE),
+        ("gs1-unknown-ai", "An AI that is not a key qualifier of a GTIN", url.replace("/10/", "/99/"),
+         "invalid", "bad_link", NONE),
+        ("gs1-lot-too-long", "AI 10 holds at most 20 characters", url.replace(lot, "/10/" + "A" * 21),
+         "invalid", "bad_link", NONE),
+        ("gs1-lot-outside-cset82", "AI 10 holds GS1 character set 82 only (not ô)",
+         url.replace(lot, "/10/L%C3%B4"), "invalid", "bad_link", NONE),
+        ("gs1-stray-percent", "A % that is not an escape", url.replace(lot, "/10/L%G1"), "invalid",
+         "bad_link", NONE),
+        ("gs1-bad-best-before", "AI 17 must be a date YYMMDD", url.replace("17=281231", "17=281331"),
+         "invalid", "bad_link", NONE),
+        ("gs1-extra-query", "Nothing may follow the signature", url + "&utm=1", "invalid", "bad_link", NONE),
+        ("gs1-fragment", "A fragment is refused", url + "#x", "invalid", "not_a_label", NONE),
+        ("gs1-unsigned", "A Digital Link without a signature is not a label", path, "invalid",
+         "not_a_label", NONE),
+        ("gs1-no-serial", "A GS1 label names a serial", url.replace(serial, ""), "invalid", "not_a_label",
+         NONE),
+        ("gs1-other-key", "Another GS1 key (a GLN) is not a label", f"{BASE}/414/8934567000009?{query}",
+         "invalid", "not_a_label", NONE),
+        ("gs1-gtin-changed", "Another valid GTIN: the signature covers it",
+         url.replace(f"/01/{GTIN}", f"/01/{OTHER_GTIN}"), "invalid", "bad_signature", NONE),
+        ("gs1-lot-changed", "One character of the lot changed", url.replace(lot, "/10/L2026-12"), "invalid",
+         "bad_signature", NONE),
+        ("gs1-serial-changed", "One digit of the serial changed",
+         url.replace(serial, serial[:-1] + str((int(serial[-1]) + 1) % 10)), "invalid", "bad_signature",
+         NONE),
+        ("gs1-best-before-changed", "The printed best-before is signed too",
+         url.replace("17=281231", "17=281230"), "invalid", "bad_signature", NONE),
+        ("gs1-best-before-removed", "Removing AI 17 breaks the signature", url.replace("17=281231&", ""),
+         "invalid", "bad_signature", NONE),
+        ("gs1-signature-digit-changed", "One digit of the signature changed",
+         url[:-40] + str((int(url[-40]) + 1) % 10) + url[-39:], "invalid", "bad_signature", NONE),
+        ("gs1-v1-body", "A version 1 head in the GS1 form", _raw_link(good, bytes([1]) + head[1:]),
+         "invalid", "unsupported_version", NONE),
+        ("gs1-bad-stars-field", "Correctly signed, star field value 3",
+         _raw_link(good, head[:5] + bytes([head[5] | 0xC0, head[6]])), "invalid", "bad_field", NONE),
+        ("gs1-serial-leading-zero", "The serial is decimal without leading zeros",
+         url.replace(serial, "/21/0" + serial[4:]), "invalid", "bad_field", NONE),
+        ("gs1-serial-not-a-number", "AI 21 may hold letters; a label serial may not",
+         url.replace(serial, "/21/A12"), "invalid", "bad_field", NONE),
+        ("gs1-serial-too-big", "2^60 is above a label serial", url.replace(serial, f"/21/{1 << 60}"),
+         "invalid", "bad_field", NONE),
+        ("gs1-truncated", "Last signature digit missing", url[:-1], "invalid", "bad_length", NONE),
+        ("gs1-non-digit", "A letter in the signature digits", url[:-5] + "A" + url[-4:], "invalid",
+         "bad_digits", NONE),
+        ("gs1-out-of-range", "171 digits above 2^568-1", url.replace(sig, "9" * 171), "invalid",
+         "out_of_range", NONE),
+    ]
+    return [c(f"{first + i:02d}-{name}", *rest) for i, (name, *rest) in enumerate(out)]

@@ -18,6 +18,7 @@ from keys import Keyring
 from labels import CODE_SIZE, LabelPayload, verify_scan
 from labels.encoding import digits_to_bytes
 from labels.exc import DecodeError, SignatureError
+from labels.linkcode import CARRIED_SIZE, LinkPayload, open_link, unpack
 from labels.scanned import split
 from labels.signer import open_code
 
@@ -34,18 +35,22 @@ def steps(qr: object, keyring: Keyring) -> dict[str, Any]:
     try:
         scanned = split(qr)
         out["parse"] = "ok"
-        code = digits_to_bytes(scanned.digits, CODE_SIZE)
-        payload = LabelPayload.unpack(code[:15])
+        link = scanned.link
+        code = digits_to_bytes(scanned.digits, CODE_SIZE if link is None else CARRIED_SIZE)
+        kid = LabelPayload.unpack(code[:15]).kid if link is None else unpack(code, link).kid
         out["decode"] = "ok"
     except DecodeError as e:
         out["decode" if out["parse"] else "parse"] = e.reason.value
         return out
-    if payload.kid not in keyring:
+    if kid not in keyring:
         out["key"] = "unknown_key"
         return out
     out["key"] = "ok"
     try:
-        open_code(code, keyring)
+        if link is None:
+            open_code(code, keyring)
+        else:
+            open_link(code, link, keyring)
         out["signature"] = "ok"
     except SignatureError as e:
         out["signature"] = e.reason.value
@@ -78,6 +83,8 @@ def vector(case: Case) -> dict[str, Any]:
             "stars": p.stars,
             "certified_until": p.certified_until.isoformat(),
         }
+        if isinstance(p, LinkPayload):
+            expected["payload"] |= {"gtin": p.gtin, "lot": p.lot, "best_before": p.best_before}
     return {
         "description": case.description,
         "qr": case.qr,

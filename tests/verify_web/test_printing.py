@@ -339,3 +339,42 @@ def test_issued_file_is_for_its_issuer_only(
     login(stranger, "other")
     assert stranger.get(link.group(1)).status_code == 404
     assert client.get(link.group(1)[:-3] + "zzz").status_code == 404
+
+
+def test_gs1_form_product_prints_gs1_labels_on_a4_only(
+    app: Flask, client: FlaskClient, app_session: Session, admin: str, tmp_path: Path
+) -> None:
+    from traceability.enums import LabelForm
+    from traceability.services import editing, lots
+
+    world = make_world(app_session)
+    editing.update_product(
+        app_session,
+        actor="t",
+        product_id=world.product.id,
+        name=world.product.name,
+        group=world.product.group,
+        gtin="08934567890120",
+        label_form=LabelForm.GS1,
+    )
+    lots.create_lot(
+        app_session, actor="t", product_id=world.product.id, code="LÔ 1", produced_on=date.today()
+    )
+    app_session.commit()
+    form = {"product": str(world.product.id), "lot": world.lot.code, "count": "3", "format": "pdf"}
+    before = rows(app_session)
+    for change, words in (
+        ({"stock": "roll-30x20"}, "23.2 mm"),
+        ({"stock": "a4-40", "lot": "LÔ 1"}, "GS1 Digital Link"),
+    ):
+        refused = client.post("/admin/labels/issue", data=form | change | {"csrf_token": admin})
+        assert refused.status_code == 422 and words in refused.get_data(as_text=True)  # refused request
+    assert rows(app_session) == before
+    result = client.post("/admin/labels/issue", data=form | {"stock": "a4-40", "csrf_token": admin})
+    pdf = tmp_path / "gs1.pdf"
+    pdf.write_bytes(issued_file(client, result).get_data())
+    texts = decode_pdf(pdf, tmp_path)
+    assert len(texts) == 3
+    for scanned in texts:
+        assert f"/01/08934567890120/10/{world.lot.code}/21/" in scanned
+        assert verdict(app, app_session, scanned) is Status.GENUINE

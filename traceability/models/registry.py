@@ -12,6 +12,7 @@ from ..enums import (
     CertificationStatus,
     EventKind,
     IssuingLevel,
+    LabelForm,
     ProducerKind,
     ProductGroup,
     RecordStatus,
@@ -43,13 +44,19 @@ class Producer(Base):
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (CheckConstraint("gtin IS NULL OR length(gtin) = 14", name="gtin_length"),)
+    __table_args__ = (
+        CheckConstraint("gtin IS NULL OR length(gtin) = 14", name="gtin_length"),
+        CheckConstraint("label_form = 'ocop' OR gtin IS NOT NULL", name="gs1_form_needs_gtin"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     group: Mapped[ProductGroup] = mapped_column("product_group", str_enum(ProductGroup, "product_group"))
     gtin: Mapped[str | None] = mapped_column(String(14), unique=True)
+    label_form: Mapped[LabelForm] = mapped_column(
+        str_enum(LabelForm, "label_form"), default=LabelForm.OCOP, server_default=LabelForm.OCOP.value
+    )
     status: Mapped[RecordStatus] = mapped_column(
         str_enum(RecordStatus, "record_status"), default=RecordStatus.ACTIVE
     )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import validate
-from ..enums import ProducerKind, ProductGroup
+from ..enums import LabelForm, ProducerKind, ProductGroup
 from ..exc import Conflict
 from ..models import Producer, Product
 from . import audit
@@ -82,16 +82,23 @@ def update_product(
     name: str,
     group: ProductGroup | str,
     gtin: str | None = None,
+    label_form: LabelForm | str | None = None,
 ) -> dict[str, Any]:
-    """Replace the product's name, group and GTIN; return the changed fields.
+    """Replace the product's name, group, GTIN and (if given) label form; return the changed
+    fields.
 
-    Raises :class:`NotFound`, :class:`ValidationError`, :class:`Conflict` (GTIN in use).
+    Raises :class:`NotFound`, :class:`ValidationError` (also the GS1 form without a GTIN),
+    :class:`Conflict` (GTIN in use).
     """
     product = get_product(session, product_id)
+    clean_gtin = validate.gtin(gtin)
     new = {
         "name": validate.required_text("name", name, max_length=200),
         "group": validate.choice("group", group, ProductGroup),
-        "gtin": validate.gtin(gtin),
+        "gtin": clean_gtin,
+        "label_form": validate.label_form(
+            product.label_form if label_form is None else label_form, clean_gtin
+        ),
     }
     if new["gtin"] and session.scalar(
         select(Product.id).where(Product.gtin == new["gtin"], Product.id != product.id)

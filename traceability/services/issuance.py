@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
-from ..enums import CertificationStatus, RecordStatus
+from ..enums import CertificationStatus, LabelForm, RecordStatus
 from ..exc import NotFound, ValidationError
 from ..models import Certification, Label, Lot, Producer, Product
 from . import audit
@@ -33,6 +33,7 @@ class IssueContext:
     best_before: date | None
     certification: Certification | None  # the newest active one valid today, if any
     next_number: int
+    gs1_gtin: str | None = None  # the GTIN, when the product's labels take the GS1 form
 
 
 def issue_context(session: Session, *, product_id: int, lot_code: str, today: date) -> IssueContext:
@@ -73,6 +74,7 @@ def issue_context(session: Session, *, product_id: int, lot_code: str, today: da
         best_before=lot.best_before,
         certification=cert,
         next_number=(highest or 0) + 1,
+        gs1_gtin=product.gtin if product.label_form is LabelForm.GS1 else None,
     )
 
 
@@ -235,6 +237,16 @@ def range_summary(session: Session, *, lot_id: int, first: int | None, last: int
     active = sum(n for status, _, n in rows if status is RecordStatus.ACTIVE)
     stars = frozenset(st for status, st, _ in rows if status is RecordStatus.ACTIVE)
     return RangeSummary(active=active, revoked=sum(n for _, _, n in rows) - active, stars=stars)
+
+
+def gs1_facts(session: Session, lot_id: int) -> tuple[str | None, date | None]:
+    """Return (the GTIN if the lot's product takes the GS1 label form, the lot's best-before)."""
+    row = session.execute(
+        select(Product.gtin, Product.label_form, Lot.best_before)
+        .join(Lot, Lot.product_id == Product.id)
+        .where(Lot.id == lot_id)
+    ).one()
+    return (row.gtin if row.label_form is LabelForm.GS1 else None), row.best_before
 
 
 def product_facts(session: Session, product_id: int) -> tuple[str, str, str]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import validate
-from ..enums import ProducerKind, ProductGroup, RecordStatus
+from ..enums import LabelForm, ProducerKind, ProductGroup, RecordStatus
 from ..exc import Conflict, NotFound
 from ..models import Producer, Product
 from . import audit
@@ -80,19 +80,23 @@ def create_product(
     name: str,
     group: ProductGroup | str,
     gtin: str | None = None,
+    label_form: LabelForm | str = LabelForm.OCOP,
 ) -> Product:
     """Add a product of a producer and return it.
 
-    Raises :class:`NotFound` (producer), :class:`ValidationError`, :class:`Conflict` (GTIN in
-    use).
+    Raises :class:`NotFound` (producer), :class:`ValidationError` (also the GS1 label form
+    without a GTIN), :class:`Conflict` (GTIN in use).
     """
     producer = get_producer(session, producer_id)
     clean_name = validate.required_text("name", name, max_length=200)
     clean_group = validate.choice("group", group, ProductGroup)
     clean_gtin = validate.gtin(gtin)
+    form = validate.label_form(label_form, clean_gtin)
     if clean_gtin and session.scalar(select(Product.id).where(Product.gtin == clean_gtin)):
         raise Conflict("product", clean_gtin, "GTIN %(gtin)s is already registered", gtin=clean_gtin)
-    product = Product(producer=producer, name=clean_name, group=clean_group, gtin=clean_gtin)
+    product = Product(
+        producer=producer, name=clean_name, group=clean_group, gtin=clean_gtin, label_form=form
+    )
     session.add(product)
     session.flush()
     audit.record(
@@ -105,6 +109,7 @@ def create_product(
         detail={
             "group": product.group.value,
             "gtin": product.gtin,
+            "label_form": product.label_form.value,
             "name": product.name,
             "producer": producer.legal_name,
         },

@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from traceability import RegistryError, ValidationError
-from traceability.enums import EventKind, ProducerKind, ProductGroup
+from traceability.enums import EventKind, LabelForm, ProducerKind, ProductGroup
 from traceability.services import certifications, editing, lots, producers
 
 from .. import db, timefmt
@@ -130,6 +130,7 @@ def create_product(producer_id: int) -> Response | tuple[str, int]:
             name=_text("name"),
             group=_text("group"),
             gtin=_text("gtin"),
+            label_form=_text("label_form") or LabelForm.OCOP,
         ),
     )
 
@@ -245,7 +246,7 @@ def edit_producer(producer_id: int) -> Response | tuple[str, int]:
 @bp.post("/producers/<int:producer_id>/products/<int:product_id>/edit")
 @roles_required("admin")
 def edit_product(producer_id: int, product_id: int) -> Response | tuple[str, int]:
-    """Correct a product's name, group or GTIN."""
+    """Correct a product's name, group, GTIN or label form."""
 
     def run() -> object:
         if producers.get_product(db.session(), product_id).producer_id != producer_id:
@@ -257,6 +258,7 @@ def edit_product(producer_id: int, product_id: int) -> Response | tuple[str, int
             name=_text("name"),
             group=_text("group"),
             gtin=_text("gtin"),
+            label_form=_text("label_form") or LabelForm.OCOP,
         )
 
     return _change(producer_id, run)

@@ -1,6 +1,7 @@
 """``ocop demo``: the real examples from the domain notes, as a registry to try the site on.
 
-Loads three products with a genuine, an expired and a revoked label. Running it again changes
+Loads three products with a genuine, an expired and a revoked label, and a fourth whose labels
+take the GS1 Digital Link form (issue 14). Running it again changes
 nothing and prints the same URLs (Ed25519 signatures are deterministic).
 """
 
@@ -20,7 +21,16 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelPayload, LabelSerializer
-from traceability.enums import EventKind, ProducerKind, ProductGroup, RevocationReason, RevocationTarget
+from labels.linkcode import link_template, link_text
+from labels.linkcode import sign as sign_link
+from traceability.enums import (
+    EventKind,
+    LabelForm,
+    ProducerKind,
+    ProductGroup,
+    RevocationReason,
+    RevocationTarget,
+)
 from traceability.models import Label, Lot, Producer
 from traceability.services import certifications, labels, lots, producers, revocations, users
 
@@ -104,11 +114,44 @@ DEMO = (
         best_before=date(2031, 1, 15),
         place="Yên Tử, Quảng Ninh",
     ),
+    DemoProduct(
+        key="gs1",
+        producer={
+            "legal_name": "HTX Mật ong bạc hà Mèo Vạc (mẫu)",
+            "kind": ProducerKind.COOPERATIVE,
+            "commune": "xã Mèo Vạc",
+            "district": None,
+            "province": "Tuyên Quang",
+            "contact": "Dữ liệu mẫu (demo)",
+        },
+        # An illustrative GTIN under Việt Nam's GS1 prefix 893, labelled in the GS1 form.
+        product={
+            "name": "Mật ong bạc hà",
+            "group": ProductGroup.FOOD,
+            "gtin": "08938600000026",
+            "label_form": LabelForm.GS1,
+        },
+        stars=4,
+        decision="QĐ 2468/QĐ-UBND (mẫu)",
+        issued_on=date(2025, 6, 1),
+        lot_code="MV-2026-10",
+        produced_on=date(2026, 10, 5),
+        best_before=date(2028, 10, 5),
+        place="Mèo Vạc, Tuyên Quang",
+    ),
 )
 
 
 def label_url(label: Label, key: PrivateKey, serializer: LabelSerializer) -> str:
-    """Return the QR text of a recorded label (re-signed: same key, same bytes)."""
+    """Return the QR text of a recorded label (re-signed: same key, same bytes), in the GS1
+    form for a product that takes it."""
+    lot, product = label.lot, label.lot.product
+    if product.label_form is LabelForm.GS1 and product.gtin:
+        template = link_template(serializer.base_url, product.gtin, lot.code, lot.best_before)
+        linked = template.payload(
+            label.key_id, label.serial, label.certification.stars, label.certification.valid_until
+        )
+        return link_text(linked, sign_link(linked, key), serializer.base_url)
     payload = LabelPayload(
         kid=label.key_id,
         serial=label.serial,
@@ -199,7 +242,7 @@ def _journey(session: Session, lot: Lot, demo: DemoProduct) -> None:
 @with_appcontext
 @domain_errors
 def demo(accounts_file: Path | None) -> None:
-    """Load the demo registry and print a genuine, an expired and a revoked label URL."""
+    """Load the demo registry and print a genuine, an expired, a revoked and a GS1-form label URL."""
     for line in demo_urls():
         click.echo(line)
     if accounts_file is not None:
@@ -255,7 +298,7 @@ def demo_urls() -> list[str]:
     with transaction() as session:
         loaded = load(session, signer)
         lines = []
-        for kind in ("genuine", "expired", "revoked"):
+        for kind in ("genuine", "expired", "revoked", "gs1"):
             demo_labels = loaded[kind]
             label = demo_labels[0]
             key = signer if label.key_id == signer.kid else keystore().signer(passphrase(), label.key_id)

@@ -137,13 +137,21 @@ def test_registry_to_demo_to_verify(cli_env, tmp_path):
     demo = run(["demo"], cli_env, tmp_path)
     assert demo.returncode == 0, demo.stderr
     urls = dict(line.split() for line in demo.stdout.splitlines() if line.strip())
-    assert set(urls) == {"genuine", "expired", "revoked"}
+    assert set(urls) == {"genuine", "expired", "revoked", "gs1"}
     again = run(["demo"], cli_env, tmp_path)
     assert dict(line.split() for line in again.stdout.splitlines() if line.strip()) == urls  # idempotent
-    for status, url in urls.items():
+    for kind, url in urls.items():
+        status = "genuine" if kind == "gs1" else kind
         result = run(["verify", url], cli_env, tmp_path)
         assert json.loads(result.stdout)["status"] == status
         assert result.returncode == (0 if status == "genuine" else 1)
+    # The GS1 Digital Link label (issue 14): genuine offline too; a changed lot is invalid.
+    assert "/01/08938600000026/10/MV-2026-10/21/" in urls["gs1"]
+    offline = json.loads(run(["verify", "--offline", urls["gs1"]], cli_env, tmp_path).stdout)
+    assert (offline["status"], offline["warnings"]) == ("genuine", ["offline"])
+    forged_lot = urls["gs1"].replace("/10/MV-2026-10", "/10/MV-2026-11")
+    changed = run(["verify", "--offline", forged_lot], cli_env, tmp_path)
+    assert json.loads(changed.stdout)["status"] == "invalid"
     forged = urls["genuine"][:-3] + "000"
     result = run(["verify", forged], cli_env, tmp_path)
     assert json.loads(result.stdout)["status"] == "invalid" and result.returncode == 1

@@ -13,6 +13,18 @@ const CONTEXT = new TextEncoder().encode("OCOP-LABEL\0");
 const BODY_SIZE = 15;
 const CODE_SIZE = 79;
 const CODE_DIGITS = 191;
+// The GS1 Digital Link form (§9): 71 bytes (7-byte head and signature) in 171 digits.
+const LINK_CONTEXT = new TextEncoder().encode("OCOP-LABEL-GS1\0");
+const HEAD_SIZE = 7;
+const CARRIED_SIZE = 71;
+const CARRIED_DIGITS = 171;
+const OTHER_GS1_KEYS = new Set(["00", "253", "255", "401", "402", "414", "417", "8003", "8004", "8006", "8010", "8013", "8017", "8018"]);
+const QUALIFIERS = ["22", "10", "21"];
+const CSET82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/;
+const GTIN_DIGITS = /^([0-9]{8}|[0-9]{12,14})$/;
+const LINK_QUERY = /^(?:17=([^&]*)&)?s=([^&]*)$/;
+const YYMMDD = /^[0-9]{2}(?:0[1-9]|1[0-2])(?:0[0-9]|[12][0-9]|3[01])$/;
+const SERIAL = /^(0|[1-9][0-9]{0,18})$/;
 const MAX_TEXT = 512; // code points of the input as received (§4.1)
 const LIMIT = 1n << 632n;
 const EPOCH_MS = Date.UTC(2020, 0, 1);
@@ -58,8 +70,9 @@ function longerThan(text, limit) {
 }
 
 /**
- * Step 1 (§4.1): the address the text points to (null for bare digits) and the digit string.
- * Throws LabelCodeError (step "parse"): not_a_label, too_long, empty, bad_scheme.
+ * Step 1 (§4.1, §9.2): the address the text points to (null for bare digits) and the digit
+ * string; for the GS1 form also `link` ({ gtin, lot, serial, bestBefore }).
+ * Throws LabelCodeError (step "parse"): not_a_label, too_long, empty, bad_scheme, bad_link.
  */
 export function split(text) {
   if (typeof text !== "string") fail("parse", "not_a_label", "the scanned content is not text");
@@ -72,7 +85,7 @@ export function split(text) {
   if (!["http", "https"].includes(scheme[1].toLowerCase())) {
     fail("parse", "bad_scheme", "a label code is an http(s) address");
   }
-  if (text.includes("?") || text.includes("#")) fail("parse", "not_a_label", "nothing may follow the code");
+  if (text.includes("#")) fail("parse", "not_a_label", "nothing may follow the code");
   if (/\p{Cs}/u.test(text)) fail("parse", "not_a_label", "the text is not valid Unicode");
   let url;
   try {
@@ -80,23 +93,97 @@ export function split(text) {
   } catch {
     fail("parse", "not_a_label", "this is not a valid web address");
   }
-  const segments = url.pathname.split("/").slice(1).map(percentDecoded);
+  const raw = url.pathname.split("/").slice(1);
+  const segments = raw.map(percentDecoded);
   const isMark = (s) => s === "V" || s === "v";
+  if (raw.includes("01") && !segments.some(isMark)) return linkForm(url, raw);
+  if (text.includes("?")) fail("parse", "not_a_label", "nothing may follow the code");
   if (segments.length < 2 || !isMark(segments.at(-2)) || segments.slice(0, -2).some(isMark)) {
     fail("parse", "not_a_label", "a label address ends in /V/ and the code, once");
   }
-  const digits = segments.at(-1);
   const href = url.href;
+  const base = href.slice(0, href.lastIndexOf("/", href.lastIndexOf("/") - 1));
+  return { address: addressOf(url, base, segments.length > 2), digits: segments.at(-1) };
+}
+
+function addressOf(url, base, pathPrefix) {
   return {
-    address: {
-      base: href.slice(0, href.lastIndexOf("/", href.lastIndexOf("/") - 1)),
-      host: url.host,
-      hostname: url.hostname,
-      userinfo: url.username !== "" || url.password !== "",
-      pathPrefix: segments.length > 2,
-    },
-    digits,
+    base,
+    host: url.host,
+    hostname: url.hostname,
+    userinfo: url.username !== "" || url.password !== "",
+    pathPrefix,
   };
+}
+
+// The GS1 form (§9.2): a Digital Link path naming a GTIN, lot and serial, then the signature.
+function linkForm(url, raw) {
+  const item = parseItemPath(raw);
+  const href = url.href;
+  const question = href.indexOf("?"); // href keeps "?" for an empty query; url.search does not
+  if (item.lot === null || item.serial === null || item.cpv !== null || question < 0) {
+    fail("parse", "not_a_label", "a GS1 label names a GTIN, a lot and a serial, then its signature");
+  }
+  const match = LINK_QUERY.exec(href.slice(question + 1));
+  if (!match || (match[1] !== undefined && !YYMMDD.test(match[1]))) {
+    fail("parse", "bad_link", "the query of a GS1 label is [17=YYMMDD&]s=digits");
+  }
+  const base = href.slice(0, href.indexOf("/", href.indexOf("//") + 2)); // scheme://[userinfo@]host
+  const prefix = raw.slice(0, item.start).map((s) => `/${s}`).join("");
+  return {
+    address: addressOf(url, base + prefix, item.start > 0),
+    digits: percentDecoded(match[2]),
+    link: { gtin: item.gtin, lot: item.lot, serial: item.serial, bestBefore: match[1] ?? null },
+  };
+}
+
+function linkFail(message) {
+  fail("parse", "bad_link", message);
+}
+
+// A GS1 path element: percent-decoded as UTF-8; a stray % or bytes that are not UTF-8 break it.
+function gs1Decoded(segment) {
+  if (/%(?![0-9A-Fa-f]{2})/.test(segment)) linkFail("a path element has a % that is not an escape");
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return linkFail("a path element is not percent-encoded UTF-8");
+  }
+}
+
+/** GS1's mod-10 check digit of the digits before it. */
+export function gtinCheckDigit(body) {
+  let total = 0;
+  for (let i = 0; i < body.length; i++) total += Number(body[body.length - 1 - i]) * (i % 2 === 0 ? 3 : 1);
+  return String((10 - (total % 10)) % 10);
+}
+
+/**
+ * The trade item of a GS1 Digital Link path (§9.1), from its raw segments: { gtin (14 digits),
+ * cpv, lot, serial, start }. Throws LabelCodeError (bad_link) for what GS1's rules refuse.
+ */
+export function parseItemPath(raw) {
+  const start = raw.findIndex((s) => s === "01" || OTHER_GS1_KEYS.has(s));
+  if (start < 0) linkFail("the path has no GS1 primary key");
+  if (raw[start] !== "01") linkFail(`GS1 key AI ${raw[start]} is not resolved here`);
+  const pairs = raw.slice(start);
+  if (pairs.length % 2) linkFail("every GS1 element in the path is an AI and a value");
+  const digits = gs1Decoded(pairs[1]);
+  if (!GTIN_DIGITS.test(digits)) linkFail("a GTIN has 8, 12, 13 or 14 digits");
+  const gtin = digits.padStart(14, "0");
+  if (gtinCheckDigit(gtin.slice(0, 13)) !== gtin[13]) linkFail("the GTIN check digit is wrong");
+  const values = { 22: null, 10: null, 21: null };
+  let last = -1;
+  for (let i = 2; i < pairs.length; i += 2) {
+    const index = QUALIFIERS.indexOf(pairs[i]);
+    if (index < 0) linkFail("an AI that is not a key qualifier of a GTIN");
+    if (index <= last) linkFail("key qualifiers go in the order 22, 10, 21, once each");
+    last = index;
+    const value = gs1Decoded(pairs[i + 1]);
+    if (!CSET82.test(value)) linkFail(`AI ${pairs[i]} holds 1 to 20 characters of GS1 character set 82`);
+    values[pairs[i]] = value;
+  }
+  return { gtin, cpv: values[22], lot: values[10], serial: values[21], start };
 }
 
 // A path segment as the site's router sees it: percent-decoded as UTF-8, or as it is if it does
@@ -117,12 +204,16 @@ export function isOurs(address, ourBaseUrl) {
 
 /** Step 2a (§4.2): the 79 bytes of a digit string. Throws bad_digits, bad_length, out_of_range. */
 export function digitsToCode(digits) {
+  return digitsToBytes(digits, CODE_SIZE, CODE_DIGITS, LIMIT);
+}
+
+function digitsToBytes(digits, size, width, limit) {
   if (!/^[0-9]*$/.test(digits)) fail("decode", "bad_digits", "the code must be decimal digits only");
-  if (digits.length !== CODE_DIGITS) fail("decode", "bad_length", `a label code has ${CODE_DIGITS} digits`);
+  if (digits.length !== width) fail("decode", "bad_length", `a label code has ${width} digits`);
   let value = BigInt(digits);
-  if (value >= LIMIT) fail("decode", "out_of_range", "the digits do not encode a label code");
-  const code = new Uint8Array(CODE_SIZE);
-  for (let i = CODE_SIZE - 1; i >= 0; i--) {
+  if (value >= limit) fail("decode", "out_of_range", "the digits do not encode a label code");
+  const code = new Uint8Array(size);
+  for (let i = size - 1; i >= 0; i--) {
     code[i] = Number(value & 0xffn);
     value >>= 8n;
   }
@@ -145,6 +236,54 @@ export function unpackPayload(body) {
     stars: (packed >> 14) + 3,
     certified_until: new Date(EPOCH_MS + (packed & 0x3fff) * DAY_MS).toISOString().slice(0, 10),
   };
+}
+
+/**
+ * Step 2b of the GS1 form (§9.3): the payload of the 71 carried bytes and the URI's fields.
+ * Throws unsupported_version, bad_field.
+ */
+export function unpackLinkPayload(carried, link) {
+  if (carried[0] !== 2) fail("decode", "unsupported_version", `version ${carried[0]} is not supported`);
+  const packed = (carried[5] << 8) | carried[6];
+  if (packed >> 14 === 3) fail("decode", "bad_field", "the star rating field is invalid");
+  if (!SERIAL.test(link.serial) || BigInt(link.serial) >> 60n) {
+    fail("decode", "bad_field", "the serial (AI 21) is not a label serial");
+  }
+  return {
+    version: 2,
+    kid: hex(carried.subarray(1, 5)),
+    serial: link.serial,
+    short_code: shortCode(BigInt(link.serial)),
+    stars: (packed >> 14) + 3,
+    certified_until: new Date(EPOCH_MS + (packed & 0x3fff) * DAY_MS).toISOString().slice(0, 10),
+    gtin: link.gtin,
+    lot: link.lot,
+    best_before: link.bestBefore,
+  };
+}
+
+// What the GS1 form's signature covers (§9.3), after its context.
+function linkSignedBody(carried, link) {
+  const ascii = new TextEncoder();
+  const serial = new Uint8Array(8);
+  let value = BigInt(link.serial);
+  for (let i = 7; i >= 0; i--) {
+    serial[i] = Number(value & 0xffn);
+    value >>= 8n;
+  }
+  const lot = ascii.encode(link.lot);
+  return concat(carried.subarray(0, HEAD_SIZE), ascii.encode(link.gtin), serial, Uint8Array.of(lot.length), lot,
+    ascii.encode(link.bestBefore ?? ""));
+}
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /** The short code of a 60-bit serial (§7): 12 Crockford base32 characters and a Luhn mod 32 check. */
@@ -216,10 +355,8 @@ export async function importKeySet(document, options = {}) {
   return found;
 }
 
-async function checkSignature(subtle, key, body, signature) {
-  const message = new Uint8Array(CONTEXT.length + BODY_SIZE);
-  message.set(CONTEXT);
-  message.set(body, CONTEXT.length);
+async function checkSignature(subtle, key, body, signature, context = CONTEXT) {
+  const message = concat(context, body);
   try {
     const publicKey = await subtle.importKey("raw", key.x, { name: "Ed25519" }, false, ["verify"]);
     return await subtle.verify({ name: "Ed25519" }, publicKey, signature, message);
@@ -254,11 +391,17 @@ export async function verify(text, keys, options = {}) {
   }
   const { address } = scanned;
   if (options.ourBaseUrl && address && !isOurs(address, options.ourBaseUrl)) warnings.push("foreign_domain");
+  const { link } = scanned;
   let code;
   let payload;
   try {
-    code = digitsToCode(scanned.digits);
-    payload = unpackPayload(code.subarray(0, BODY_SIZE));
+    if (link) {
+      code = digitsToBytes(scanned.digits, CARRIED_SIZE, CARRIED_DIGITS, 1n << 568n);
+      payload = unpackLinkPayload(code, link);
+    } else {
+      code = digitsToCode(scanned.digits);
+      payload = unpackPayload(code.subarray(0, BODY_SIZE));
+    }
     steps.decode = "ok";
   } catch (e) {
     if (!(e instanceof LabelCodeError)) throw e;
@@ -268,7 +411,9 @@ export async function verify(text, keys, options = {}) {
   const key = keys.get(payload.kid);
   steps.key = key ? "ok" : "unknown_key";
   if (!key) return verdict("invalid", "unknown_key", null, address);
-  const good = await checkSignature(subtle, key, code.subarray(0, BODY_SIZE), code.subarray(BODY_SIZE));
+  const good = link
+    ? await checkSignature(subtle, key, linkSignedBody(code, link), code.subarray(HEAD_SIZE), LINK_CONTEXT)
+    : await checkSignature(subtle, key, code.subarray(0, BODY_SIZE), code.subarray(BODY_SIZE));
   steps.signature = good ? "ok" : "bad_signature";
   if (!good) return verdict("invalid", "bad_signature", null, address);
   if (key.status === "compromised") return verdict("revoked", "key_compromised", payload, address);
