@@ -135,7 +135,7 @@ def test_migration_numbers_existing_revocations(
     key = _revoke(session, "key", {"kid": "139e3940"}, "key_compromised")
     session.commit()
     session.close()
-    command.downgrade(alembic_config(engine), "0009_accounts")
+    command.downgrade(alembic_config(engine), "0010_epcis")
     old = table(
         "revocations",
         *(column(n) for n in ("id", "target", "target_ref", "reason", "actor", "label_count")),

@@ -8,7 +8,7 @@ plus reinstated. Their targets come from the audit entry written with each (its 
 failing that from the readable ``target_ref``.
 
 Revision ID: 0010_revlist
-Revises: 0009_accounts
+Revises: 0010_epcis
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_revlist"
-down_revision = "0009_accounts"
+down_revision = "0010_epcis"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 (who sent them, their eventID, the event as captured; the journey kind ``received``).
 
 Revision ID: 0010_epcis
-Revises: 0009_accounts
+Revises: 0010_gs1
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_epcis"
-down_revision = "0009_accounts"
+down_revision = "0010_gs1"
 branch_labels = None
 depends_on = None
 
