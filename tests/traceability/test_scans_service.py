@@ -375,6 +375,8 @@ def test_the_same_network_claiming_again_is_not_a_second_claim(session: Session)
     assert (first.outcome, again.outcome) == ("claimed", "already_claimed")
     assert again.claimed_at == first.claimed_at
     assert scans.scan_history(session, label.id).signals == ()
-    other = claims.claim(session, label_id=label.id, serial=label.serial, secret="7K3QX-M9TPR", source="elsewhere")
+    other = claims.claim(
+        session, label_id=label.id, serial=label.serial, secret="7K3QX-M9TPR", source="elsewhere"
+    )
     assert other.outcome == "already_claimed"
     assert scans.scan_history(session, label.id).signals == ("claimed_twice",)
