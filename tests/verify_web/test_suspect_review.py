@@ -33,6 +33,7 @@ def test_cleared_stops_the_warning_until_a_new_signal(
     assert response.status_code == 302 and response.headers["Location"].endswith("reviewed=cleared")
     page = client.get(f"/inspect/suspects/{label_id}").get_data(as_text=True)
     assert 'id="review-state"' in page and 'id="review-form"' not in page
+    assert "đã xác định báo nhầm" in client.get("/inspect/suspects").get_data(as_text=True)
     entry = app_session.scalars(select(AuditEntry).where(AuditEntry.action == "label.clone_cleared")).one()
     assert entry.actor == "insp" and entry.detail["note"] == "Đã kiểm tra cửa hàng"
     assert "many_sources" in entry.detail["signals"]
