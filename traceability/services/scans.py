@@ -217,7 +217,11 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     The lock also means a concurrent writer's counts, summary and scans are committed and
     visible before anything is derived from them, and each label is written once. A label
     with at most :data:`RECENT_LIMIT` scans and a summary still valid gets the new scans added
-    to it; any other label's summary is read again from the scans table.
+    to it; any other label's summary is read again from the scans table (only from an
+    inspector's clearing on, see :mod:`.clonereview`). A label whose summary holds
+    :data:`.clones.BURST_MONTH_SOURCES` networks or more (but fewer than
+    :data:`CLONE_SOURCES`) and no kept signal is judged by :func:`.clones.judge`, and a signal
+    that fires is kept on its row.
 
     Raises :class:`sqlalchemy.exc.IntegrityError` for a row naming a label that does not exist.
     """
