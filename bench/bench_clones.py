@@ -109,28 +109,38 @@ class Traces:
             arrive += self._trip(here, home)
         else:
             arrive = sold + self._trip(shop, home)
-        home_wifi = self.network("home")
+        home_wifi, at_home = self.network("home"), []
         for _ in range(r.choice([0, 1, 1, 2])):
-            events.append(self.scan(arrive + HOUR * r.uniform(0, 6), home_wifi, home, buyer, fake))
+            at_home.append(self.scan(arrive + HOUR * r.uniform(0, 6), home_wifi, home, buyer, fake))
         for _ in range(self._poisson(1.0)):  # family members, on the home Wi-Fi or their phones
             member, network = self.person(), home_wifi if r.random() < 0.7 else self.network("mobile")
             for _ in range(r.choice([1, 1, 2])):
-                events.append(self.scan(arrive + DAY * r.uniform(0, 5), network, home, member, fake))
+                at_home.append(self.scan(arrive + DAY * r.uniform(0, 5), network, home, member, fake))
         if r.random() < 0.3:  # re-checks on later days
             for _ in range(r.randint(1, 6)):
-                events.append(self.scan(arrive + DAY * r.uniform(1, 30), home_wifi, home, buyer, fake))
+                at_home.append(self.scan(arrive + DAY * r.uniform(1, 30), home_wifi, home, buyer, fake))
+        leaves = None
         if kind == "gift":  # given to a relative elsewhere, who checks it there
             relative, where = self.person(), self.province()
-            given = arrive + DAY * r.uniform(1, 14) + self._trip(home, where)
+            leaves = arrive + DAY * r.uniform(1, 14)
+            # Once it has left, nobody at the buyer's home can scan it any more.
+            at_home = [e for e in at_home if e.at <= leaves]
+            given = leaves + self._trip(home, where)
             for _ in range(r.choice([1, 1, 2])):
                 events.append(
                     self.scan(given + HOUR * r.uniform(0, 48), self.network("home"), where, relative, fake)
                 )
-        if secret is not None and r.random() < 0.5:
-            events.append(Event(arrive + HOUR * r.uniform(1, 72), "claim", fake=fake, secret=secret))
-            if not fake and r.random() < 0.01:  # the buyer tries the code again later
-                events.append(Event(arrive + DAY * r.uniform(2, 30), "claim", secret=secret))
+        events += at_home
+        if secret is not None and r.random() < 0.5:  # claimed at home, on its Wi-Fi
+            claimed = arrive + HOUR * r.uniform(1, 72)
+            claimed = min(claimed, leaves) if leaves else claimed
+            events.append(self.claim(claimed, home_wifi, fake, secret))
+            if not fake and leaves is None and r.random() < 0.01:  # the buyer tries it again later
+                events.append(self.claim(claimed + DAY * r.uniform(2, 30), home_wifi, fake, secret))
         return events
+
+    def claim(self, at: datetime, network: str, fake: bool, secret: str) -> Event:
+        return Event(at, "claim", f"{network}:{scans.source_period(at)}", fake=fake, secret=secret)
 
     def genuine(self, has_secret: bool) -> list[Event]:
         return self.item(
@@ -224,7 +234,14 @@ def play(session: Session, label: tuple[int, int], events: list[Event]) -> tuple
     fake_scans, first_signal, flagged_at = 0, None, None
     for event in sorted(events, key=lambda e: e.at):
         if event.kind == "claim":
-            claims.claim(session, label_id=label_id, serial=serial, secret=event.secret, now=event.at)
+            claims.claim(
+                session,
+                label_id=label_id,
+                serial=serial,
+                secret=event.secret,
+                source=event.source,
+                now=event.at,
+            )
             continue
         row = scans.scan_row(
             serial=serial,
@@ -326,7 +343,10 @@ def main() -> int:
         f"{args.share:.0%} of people share their location"
     )
     results = []
-    with tempfile.TemporaryDirectory() as folder:
+    # A memory-backed folder where there is one: the run commits once per label, and waiting
+    # for the disk on each commit was most of its time on a shared machine.
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as folder:
         for seed in args.seeds:
             results.append(
                 report(run(seed, args.genuine, args.clones, args.share, Path(folder)), args.genuine)

@@ -54,13 +54,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (home, scan, reports, api, wellknown):
         app.register_blueprint(module.bp)
 
-    from . import admin, auth, inspect, producer, producer_printing
+    from . import admin, auth, inspect, producer, producer_printing, suspectreview
 
     app.register_blueprint(auth.bp)
     admin.init_app(app)
     app.register_blueprint(producer.bp)
     app.register_blueprint(producer_printing.bp)
     app.register_blueprint(inspect.bp)
+    app.register_blueprint(suspectreview.bp)
 
     from . import offline
 

@@ -20,7 +20,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from traceability import RegistryError, ValidationError, validate
-from traceability.services import casework, dashboard, naming, suspects
+from traceability.services import casework, clonereview, dashboard, naming, suspects
 
 from . import dashboards, db, scanlog, staffnames, timefmt
 from .auth import actor, roles_required
@@ -108,11 +108,12 @@ def suspect_list() -> str:
     )
 
 
-def _suspect_page(label_id: int, error: str | None = None) -> str:
-    """The label's scan timeline and printed name; 404 for an unknown label."""
+def suspect_page(label_id: int, error: str | None = None) -> str:
+    """The label's scan timeline, printed name and clone review; 404 for an unknown label."""
     session = db.session()
     try:
         scans = suspects.timeline(session, label_id)
+        review = clonereview.state(session, label_id)
     except RegistryError:
         abort(404)
     return render_template(
@@ -120,6 +121,7 @@ def _suspect_page(label_id: int, error: str | None = None) -> str:
         label_id=label_id,
         scans=scans,
         name=naming.by_label_id(session, [label_id]).get(label_id),
+        review=review,
         error=error,
     )
 
@@ -128,7 +130,7 @@ def _suspect_page(label_id: int, error: str | None = None) -> str:
 @roles_required(*INSPECTORS)
 def suspect(label_id: int) -> str:
     """One label's scan timeline, with the revoke-as-counterfeit form."""
-    return _suspect_page(label_id)
+    return suspect_page(label_id)
 
 
 @bp.post("/suspects/<int:label_id>/revoke")
@@ -141,7 +143,7 @@ def revoke_suspect(label_id: int) -> Response | tuple[str, int]:
         )
     except RegistryError as e:
         db.session().rollback()
-        return _suspect_page(label_id, error_message(e)), 400
+        return suspect_page(label_id, error_message(e)), 400
     return redirect(url_for("inspect.suspect", label_id=label_id, done=1))
 
 

@@ -156,6 +156,8 @@ SCHEMAS: dict[str, Any] = {
                                 "impossible_travel",
                                 "back_and_forth",
                                 "many_places",
+                                "sources_at_once",
+                                "many_sources_far",
                                 "claimed_twice",
                             ],
                         },

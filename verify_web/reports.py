@@ -26,8 +26,9 @@ from traceability.services import reports
 from . import db, photos, ratelimit
 
 bp = Blueprint("reports", __name__)
-# How long a report is kept, as the privacy notice on the form states (Decree 13/2023/NĐ-CP).
-REPORT_KEPT_MONTHS = 24
+# How long a report is kept, as the privacy notice on the form states (Decree 13/2023/NĐ-CP);
+# `ocop reports purge` deletes older ones.
+REPORT_KEPT_MONTHS = reports.KEPT_MONTHS
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}

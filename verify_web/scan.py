@@ -163,6 +163,7 @@ def claim(code: str) -> str:
             label_id=facts.label_id,
             serial=facts.serial,
             secret=request.form.get("secret", "")[:MAX_SECRET],
+            source=seen.source,
         )
         # Read the history again after the claim, so a double claim shows as a clone signal.
         checked = verdicts.with_fresh_history(checked, seen)

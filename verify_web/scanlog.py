@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -63,9 +64,24 @@ def source_hash() -> str:
     :data:`~traceability.services.scans.SOURCE_PERIOD` (30 days): one network is one source
     for a month, so a label's distinct sources can be counted over the clone window, but no
     raw IP is stored and one period's hashes cannot be linked to the next's."""
-    address = request.remote_addr or "unknown"
     key = _period_key(current_app.config["SECRET_KEY"], scans.source_period(datetime.now(UTC)))
-    return hashlib.blake2b(address.encode(), key=key, digest_size=16).hexdigest()
+    return hashlib.blake2b(network(request.remote_addr).encode(), key=key, digest_size=16).hexdigest()
+
+
+def network(address: str | None) -> str:
+    """Return the network a client address stands for: an IPv4 address itself (a home or
+    shop behind NAT, a carrier's gateway), an IPv6 address's /64 (one home's or one phone's
+    prefix: its devices pick new addresses within it every day, RFC 8981, so the full address
+    would make one household many sources). Anything else is returned as given."""
+    try:
+        parsed = ipaddress.ip_address(address or "unknown")
+    except ValueError:
+        return address or "unknown"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 @functools.lru_cache(maxsize=4)

@@ -33,11 +33,16 @@ def test_back_and_forth_and_many_places() -> None:
     assert found is not None and found.signal == "back_and_forth"
     slow = [Place(T, HN, "a"), Place(T + timedelta(days=2), DN, "b"), Place(T + timedelta(days=9), HN, "c")]
     assert detect(slow) is None  # a return after a week is a trip, not a copy
+    # Three far provinces, each checked by two networks: copies selling there, not a tour.
     spread = [
         Place(T, HN, "a"),
+        Place(T + timedelta(hours=5), HN, "a2"),
         Place(T + timedelta(days=2), DN, "b"),
+        Place(T + timedelta(days=2.5), DN, "b2"),
         Place(T + timedelta(days=5), HCM, "c"),
     ]
+    assert detect(spread) is None  # a traveller's stops are one network each
+    spread.append(Place(T + timedelta(days=6), HCM, "c2"))
     found = detect(spread)
     assert found is not None and found.signal == "many_places"
     assert detect([Place(T, HN, "a"), Place(T + timedelta(days=1), HP, "b")]) is None

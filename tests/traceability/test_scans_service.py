@@ -16,9 +16,10 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from keys import private_key_from_seed
+from labels.secret import hash_secret
 from tests.support.factories import issue, make_world
 from traceability.models import Base, Label
-from traceability.services import scans
+from traceability.services import claims, clones, scans
 
 KEY = private_key_from_seed(bytes(range(32)))
 
@@ -45,8 +46,10 @@ def test_history_counts_first_scan_and_current(session: Session) -> None:
 
 def test_clone_signals(session: Session) -> None:
     (label,) = issue(session, make_world(session), KEY, 1)
-    for n in range(scans.CLONE_SOURCES - 1):
-        record(session, label.id, source=f"s{n}", area=["Hà Nội", "Quảng Ninh"][n % 2])
+    # Three days apart: never many networks at once (clones.BURST_WINDOW), many in the month.
+    for n in reversed(range(scans.CLONE_SOURCES - 1)):
+        at = datetime.now(UTC) - timedelta(days=3 * n)
+        record(session, label.id, source=f"s{n}", area=["Hà Nội", "Quảng Ninh"][n % 2], at=at)
     assert not scans.scan_history(session, label.id).clone_suspected
     assert scans.scan_history(session, label.id, current_source="s0", count_current=True).signals == ()
     grown = scans.scan_history(
@@ -345,3 +348,35 @@ def test_summary_added_to_equals_summary_read_again(session: Session) -> None:
     first = scans.scan_history(session, labels[0].id, now=now)
     assert first.signals == ("many_sources",) and first.count == 2 + scans.CLONE_SOURCES
     assert scans.scan_history(session, labels[1].id, now=now).recent_sources == 1
+
+
+def test_many_networks_at_once_is_kept_on_the_label(session: Session) -> None:
+    (label,) = issue(session, make_world(session), KEY, 1)
+    start = datetime.now(UTC) - timedelta(days=20)
+    record(session, label.id, source="shop", at=start)  # the month's sixth network, weeks ago
+    for n in range(clones.BURST_SOURCES - 1):
+        record(session, label.id, source=f"phone{n}", at=start + timedelta(days=18, hours=n))
+    assert scans.scan_history(session, label.id).signals == ()  # five networks: one item's day
+    record(session, label.id, source="phone-last", at=start + timedelta(days=19))
+    assert scans.scan_history(session, label.id).signals == ("sources_at_once",)
+    detail = session.scalar(select(Label.clone_detail).where(Label.id == label.id))
+    assert detail == {"places": [], "sources": 6}
+    # Kept once fired, long after the networks left the window.
+    later = scans.scan_history(session, label.id, now=datetime.now(UTC) + timedelta(days=60))
+    assert later.signals == ("sources_at_once",)
+
+
+def test_the_same_network_claiming_again_is_not_a_second_claim(session: Session) -> None:
+    (label,) = issue(session, make_world(session), KEY, 1)
+    label.secret_hash = hash_secret("7K3QX-M9TPR", label.serial)
+    session.flush()
+    first = claims.claim(session, label_id=label.id, serial=label.serial, secret="7K3QX-M9TPR", source="home")
+    again = claims.claim(session, label_id=label.id, serial=label.serial, secret="7k3qx m9tpr", source="home")
+    assert (first.outcome, again.outcome) == ("claimed", "already_claimed")
+    assert again.claimed_at == first.claimed_at
+    assert scans.scan_history(session, label.id).signals == ()
+    other = claims.claim(
+        session, label_id=label.id, serial=label.serial, secret="7K3QX-M9TPR", source="elsewhere"
+    )
+    assert other.outcome == "already_claimed"
+    assert scans.scan_history(session, label.id).signals == ("claimed_twice",)

@@ -40,6 +40,7 @@ class Codes:
     claimable: str
     genuine_label: Label
     claimable_label: Label
+    cloned_label: Label
 
     @staticmethod
     def path(url: str) -> str:
@@ -99,4 +100,5 @@ def codes(
         claimable=url_for_label(claimable, app_signer, ours),
         genuine_label=genuine,
         claimable_label=claimable,
+        cloned_label=cloned,
     )

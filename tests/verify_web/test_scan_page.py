@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from tests.verify_web.conftest import SECRET, Codes
 from traceability.models import Label, Scan
-from traceability.services import scans
+from traceability.services import clones, scans
+from verify_web import scanlog
 from verify_web.scanlog import writer
 
 PHONE_UA = "Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
@@ -73,8 +74,10 @@ def test_each_verdict(client: FlaskClient, codes: Codes) -> None:
     assert verdict_of(get(client, codes.genuine)) == "genuine"
 
 
-def test_many_sources_in_the_window_raise_the_clone_state(client: FlaskClient, codes: Codes) -> None:
-    for n in range(scans.CLONE_SOURCES - 1):
+def test_many_networks_at_once_raise_the_clone_state(client: FlaskClient, codes: Codes) -> None:
+    # Within two days: the sixth network's scan fires sources_at_once, shown from the next one
+    # (many_sources over the month: tests/traceability/test_scans_service.py).
+    for n in range(clones.BURST_MONTH_SOURCES):
         assert verdict_of(get(client, codes.genuine, ip=f"198.51.100.{n}")) == "genuine"
     assert verdict_of(get(client, codes.genuine, ip="198.51.100.99")) == "clone_suspected"
 
@@ -84,6 +87,24 @@ def test_one_network_rechecking_is_one_source(client: FlaskClient, codes: Codes)
     # home, however often, never adds up to many sources.
     for _ in range(scans.CLONE_SOURCES + 1):
         assert verdict_of(get(client, codes.genuine, ip="198.51.100.7")) == "genuine"
+
+
+def test_an_ipv6_network_is_its_64_prefix(client: FlaskClient, codes: Codes, app_session: Session) -> None:
+    # Phones on one home's IPv6 Wi-Fi pick new addresses within its /64 every day (RFC 8981).
+    for address in (
+        "2001:db8:1:2::10",
+        "2001:db8:1:2:a1b2:c3d4:e5f6:1",
+        "2001:db8:1:3::10",
+        "::ffff:192.0.2.9",
+    ):
+        get(client, codes.genuine, ip=address)
+    get(client, codes.genuine, ip="192.0.2.9")
+    sources = app_session.scalars(
+        select(Scan.source_hash).where(Scan.label_id == codes.genuine_label.id)
+    ).all()
+    assert len(sources) == 5 and len(set(sources)) == 3
+    assert scanlog.network("2001:db8:1:2:a1b2::1") == "2001:db8:1:2::/64"
+    assert scanlog.network("::ffff:192.0.2.9") == scanlog.network("192.0.2.9") == "192.0.2.9"
 
 
 def test_scans_are_recorded_without_raw_ip(client: FlaskClient, codes: Codes, app_session: Session) -> None:

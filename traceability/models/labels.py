@@ -64,6 +64,13 @@ class Label(Base):
     clone_signal: Mapped[str | None] = mapped_column(String(30))
     clone_signal_at: Mapped[datetime | None]
     clone_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # An inspector's review of the clone signals (revision 0010_review): "cleared" (a false
+    # alarm: only checks after clone_reviewed_at count from then on) or "confirmed" (a copy).
+    clone_review: Mapped[str | None] = mapped_column(String(10))
+    clone_reviewed_at: Mapped[datetime | None]
+    # The source (rotating hash) of the first claim: the same network claiming again is the
+    # buyer re-checking their own code, not a second claim (traceability.services.claims).
+    claim_source: Mapped[str | None] = mapped_column(String(32))
     # HMAC of the issued code under the key store's digest key (labels.signer.code_digest,
     # revision 0007): the verifier recognises the code without an Ed25519 verify. NULL for
     # labels issued before, which are verified by their signature.

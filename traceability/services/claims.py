@@ -1,8 +1,10 @@
 """Scratch-off claims: the buyer types the hidden secret to claim the item once.
 
 ``Label.claimed_at`` is set by the first correct claim; ``Label.claim_attempts`` counts every
-correct claim, so a value above 1 means the same secret was claimed again — a clone signal
-(the item was resold or its label copied together with the secret).
+correct claim but those from the first claim's source (``Label.claim_source``: the buyer
+checking their own code again), so a value above 1 means the same secret was claimed again
+from another network — a clone signal (the item was resold or its label copied together with
+the secret).
 """
 
 from __future__ import annotations
@@ -33,15 +35,24 @@ class ClaimResult:
 
 
 def claim(
-    session: Session, *, label_id: int, serial: int, secret: str, now: datetime | None = None
+    session: Session,
+    *,
+    label_id: int,
+    serial: int,
+    secret: str,
+    source: str | None,
+    now: datetime | None = None,
 ) -> ClaimResult:
-    """Try to claim the label with ``secret`` and return what happened. Never raises for bad input.
+    """Try to claim the label with ``secret`` from ``source`` (the claimant's rotating source
+    hash, ``None`` if unknown) and return what happened. Never raises for bad input.
 
     The first-claim write is a conditional UPDATE (``claimed_at IS NULL``) so two buyers
     claiming at the same moment cannot both win.
     """
     row = session.execute(
-        select(Label.secret_hash, Label.claimed_at).where(Label.id == label_id, Label.serial == serial)
+        select(Label.secret_hash, Label.claimed_at, Label.claim_source).where(
+            Label.id == label_id, Label.serial == serial
+        )
     ).first()
     if row is None or row.secret_hash is None:
         return ClaimResult(ClaimOutcome.NO_SECRET, None)
@@ -51,11 +62,13 @@ def claim(
     won = session.execute(
         update(Label)
         .where(Label.id == label_id, Label.claimed_at.is_(None))
-        .values(claimed_at=moment, claim_attempts=Label.claim_attempts + 1)
+        .values(claimed_at=moment, claim_attempts=Label.claim_attempts + 1, claim_source=source)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     if won:
         return ClaimResult(ClaimOutcome.CLAIMED, moment)
+    if source is not None and row.claimed_at is not None and source == row.claim_source:
+        return ClaimResult(ClaimOutcome.ALREADY_CLAIMED, row.claimed_at)
     session.execute(
         update(Label)
         .where(Label.id == label_id)

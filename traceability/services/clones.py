@@ -14,11 +14,17 @@ behind the thresholds):
   province again, by at least two phones, within :data:`RETURN_WINDOW` (or came back like that
   :data:`LONG_RETURNS` times within :data:`LONG_RETURN_WINDOW`).
 - ``many_places``: the code was checked in :data:`MANY_PLACES` provinces far apart from each
-  other within :data:`PLACE_WINDOW`.
+  other within :data:`PLACE_WINDOW`, each by at least two networks (one item passes through a
+  province; copies are sold there, and several people check them).
+- ``sources_at_once``: :data:`BURST_SOURCES` networks checked the code within
+  :data:`BURST_WINDOW`, and :data:`BURST_MONTH_SOURCES` within :data:`PLACE_WINDOW`.
+- ``many_sources_far``: :data:`FAR_SOURCES` networks checked the code within
+  :data:`PLACE_WINDOW`, and two of its located checks are provinces far apart.
 
 A signal is kept on the label row once it fires (a copy, once made, does not go away), so the
-verify path reads it with the label. ``claimed_twice`` (see :mod:`.claims`) and
-``many_sources`` (see :mod:`.scans`) come from their own counters.
+verify path reads it with the label; after an inspector clears the label
+(:mod:`.clonereview`), only checks made after the clearing count. ``claimed_twice`` (see
+:mod:`.claims`) and ``many_sources`` (see :mod:`.scans`) come from their own counters.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from .. import places
@@ -46,7 +52,14 @@ MANY_PLACES = 3
 ROAD_KMH = 100.0
 FLIGHT_HOURS = 2.5
 FLIGHT_KMH = 700.0
-SIGNALS = ("impossible_travel", "back_and_forth", "many_places")
+# One item is checked from at most a few networks within two days (its shop, a shopper, the
+# buyer's phone, the home Wi-Fi); many at once, or many in a month together with two far
+# provinces, is several items (docs/clone-signals.md has the data).
+BURST_WINDOW = timedelta(days=2)
+BURST_SOURCES = 5
+BURST_MONTH_SOURCES = 6
+FAR_SOURCES = 7
+SIGNALS = ("impossible_travel", "back_and_forth", "many_places", "sources_at_once", "many_sources_far")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +72,28 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class Check:
+    """One scan: when, its source (rotating hash) and, if it was located, the province code."""
+
+    at: datetime
+    source: str | None
+    province: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A signal that fired and the checks that show it, oldest first."""
 
     signal: str
     evidence: tuple[Place, ...]
 
+    sources: int = 0
+
     def detail(self) -> dict[str, Any]:
-        """The evidence as JSON for the label row (provinces by code, UTC ISO times)."""
-        return {"places": [{"at": p.at.isoformat(), "province": p.province} for p in self.evidence]}
+        """The evidence as JSON for the label row (provinces by code, UTC ISO times, and the
+        number of networks for the signals that count them)."""
+        places_ = [{"at": p.at.isoformat(), "province": p.province} for p in self.evidence]
+        return {"places": places_} | ({"sources": self.sources} if self.sources else {})
 
 
 def fastest_hours(km: float) -> float:
@@ -95,9 +121,42 @@ def detect(checks: Sequence[Place]) -> Finding | None:
         quick = [r for r in returns if last.at - r[0].at <= RETURN_WINDOW]
         if quick or len(returns) >= LONG_RETURNS:
             return Finding("back_and_forth", (quick or returns)[-1])
-        spread = _far_apart([c for c in checks[: k + 1] if last.at - c.at <= PLACE_WINDOW])
+        spread = _far_apart(_seen_twice([c for c in checks[: k + 1] if last.at - c.at <= PLACE_WINDOW]))
         if len(spread) >= MANY_PLACES:
             return Finding("many_places", tuple(spread))
+    return None
+
+
+def _seen_twice(checks: Sequence[Place]) -> list[Place]:
+    """The checks, oldest first, of the provinces checked from at least two sources; each
+    such province stands by its check that made it two."""
+    sources: dict[int, set[str | None]] = {}
+    chosen: list[Place] = []
+    for check in checks:
+        seen = sources.setdefault(check.province, set())
+        if check.source not in seen:
+            seen.add(check.source)
+            if len(seen) == 2:
+                chosen.append(check)
+    return chosen
+
+
+def detect_checks(checks: Sequence[Check]) -> Finding | None:
+    """Return the first signal that a label's scans (oldest first, within the window) show:
+    those of :func:`detect` on the located ones, then the ones that count networks."""
+    located = [Place(c.at, c.province, c.source) for c in checks if c.province is not None]
+    finding = detect(located)
+    if finding is not None or not checks:
+        return finding
+    last = checks[-1].at
+    month = {c.source for c in checks if c.source and last - c.at <= PLACE_WINDOW}
+    burst = {c.source for c in checks if c.source and last - c.at <= BURST_WINDOW}
+    if len(burst) >= BURST_SOURCES and len(month) >= BURST_MONTH_SOURCES:
+        return Finding("sources_at_once", (), len(month))
+    if len(month) >= FAR_SOURCES:
+        spread = _far_apart([p for p in located if last - p.at <= PLACE_WINDOW])
+        if len(spread) >= 2:
+            return Finding("many_sources_far", tuple(spread[:2]), len(month))
     return None
 
 
@@ -130,6 +189,32 @@ def _far_apart(checks: Sequence[Place]) -> list[Place]:
     return chosen
 
 
+# What decides from when a label's checks count: after an inspector cleared it, only later ones.
+REVIEW_COLUMNS = (Label.clone_review, Label.clone_reviewed_at)
+# Built once: the located check runs for every consenting scan (and the writer's judge).
+_LOCK = (
+    select(Label.first_scanned_at, Label.first_scan_area, Label.clone_signal, *REVIEW_COLUMNS)
+    .where(Label.id == bindparam("label_id"))
+    .with_for_update()
+)
+_LOCATE = (
+    update(Scan)
+    .where(
+        Scan.label_id == bindparam("b_label"),
+        Scan.at == bindparam("b_at", type_=Scan.at.type),
+        Scan.source_hash == bindparam("b_source"),
+        Scan.area.is_(None),
+    )
+    .values(area=bindparam("b_area"))
+)
+_RECENT = (
+    select(Scan.at, Scan.area, Scan.source_hash)
+    .where(Scan.label_id == bindparam("label_id"), Scan.at >= bindparam("since", type_=Scan.at.type))
+    .order_by(Scan.at.desc(), Scan.id.desc())
+    .limit(PLACE_LIMIT)
+)
+
+
 def record_place(
     session: Session, *, label_id: int, scan_at: datetime, source: str, province: int, now: datetime
 ) -> bool:
@@ -140,47 +225,41 @@ def record_place(
     The label row is locked first (PostgreSQL), so two located checks of one label are judged
     one after the other, each seeing the other's place.
     """
-    label = session.execute(
-        select(Label.first_scanned_at, Label.first_scan_area, Label.clone_signal)
-        .where(Label.id == label_id)
-        .with_for_update()
-    ).first()
+    connection = session.connection()
+    label = connection.execute(_LOCK, {"label_id": label_id}).first()
     if label is None:
         return False
-    located = session.execute(
-        update(Scan)
-        .where(Scan.label_id == label_id, Scan.at == scan_at, Scan.source_hash == source, Scan.area.is_(None))
-        .values(area=str(province))
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
+    located = connection.execute(
+        _LOCATE, {"b_label": label_id, "b_at": scan_at, "b_source": source, "b_area": str(province)}
+    ).rowcount
     if not located:
         return False
     changes: dict[str, Any] = {}
     if label.first_scan_area is None and label.first_scanned_at == scan_at:
         changes["first_scan_area"] = str(province)  # "first checked on <date> in <province>"
     if label.clone_signal is None:
-        finding = detect(_recent_places(session, label_id, now))
-        if finding is not None:
-            changes |= {
-                "clone_signal": finding.signal,
-                "clone_signal_at": now,
-                "clone_detail": finding.detail(),
-            }
+        changes |= judge(session, label_id, now, cleared_since(label.clone_review, label.clone_reviewed_at))
     if changes:
-        session.execute(
-            update(Label)
-            .where(Label.id == label_id)
-            .values(**changes)
-            .execution_options(synchronize_session=False)
-        )
+        connection.execute(update(Label).where(Label.id == label_id).values(**changes))
     return True
 
 
-def _recent_places(session: Session, label_id: int, now: datetime) -> list[Place]:
-    rows = session.execute(
-        select(Scan.at, Scan.area, Scan.source_hash)
-        .where(Scan.label_id == label_id, Scan.at >= now - PLACE_WINDOW, Scan.area.is_not(None))
-        .order_by(Scan.at.desc(), Scan.id.desc())
-        .limit(PLACE_LIMIT)
-    ).all()
-    return [Place(at, int(area), source) for at, area, source in reversed(rows) if area and area.isdigit()]
+def cleared_since(review: str | None, reviewed_at: datetime | None) -> datetime | None:
+    """Return when the label was cleared as a false alarm (its checks before that no longer
+    count), or ``None`` if it was not."""
+    return reviewed_at if review == "cleared" else None
+
+
+def judge(session: Session, label_id: int, now: datetime, since: datetime | None) -> dict[str, Any]:
+    """Return the label-row values that record a signal its recent checks (from ``since``,
+    if given) show, or an empty dict when they show none. Reads at most PLACE_LIMIT scans."""
+    start = now - PLACE_WINDOW if since is None else max(now - PLACE_WINDOW, since)
+    rows = session.connection().execute(_RECENT, {"label_id": label_id, "since": start}).all()
+    checks = [
+        Check(at, source, int(area) if area and area.isdigit() else None)
+        for at, area, source in reversed(rows)
+    ]
+    finding = detect_checks(checks)
+    if finding is None:
+        return {}
+    return {"clone_signal": finding.signal, "clone_signal_at": now, "clone_detail": finding.detail()}

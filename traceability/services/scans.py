@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Label, Scan, utcnow
 from ..prepared import PreparedInsert, PreparedRead
+from . import clones
 from .registry_version import NEWEST_ID, RECENT_COUNT
 
 # One item is checked from a few networks in a month (a shop, shoppers' phones, the buyer's
@@ -143,6 +144,8 @@ _LOCK = (
         Label.recent_sources,
         Label.recent_areas,
         Label.recent_oldest,
+        Label.clone_signal,
+        *clones.REVIEW_COLUMNS,
     )
     .where(Label.id.in_(bindparam("ids", expanding=True)))
     .order_by(Label.id)
@@ -214,7 +217,11 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     The lock also means a concurrent writer's counts, summary and scans are committed and
     visible before anything is derived from them, and each label is written once. A label
     with at most :data:`RECENT_LIMIT` scans and a summary still valid gets the new scans added
-    to it; any other label's summary is read again from the scans table.
+    to it; any other label's summary is read again from the scans table (only from an
+    inspector's clearing on, see :mod:`.clonereview`). A label whose summary holds
+    :data:`.clones.BURST_MONTH_SOURCES` networks or more (but fewer than
+    :data:`CLONE_SOURCES`) and no kept signal is judged by :func:`.clones.judge`, and a signal
+    that fires is kept on its row.
 
     Raises :class:`sqlalchemy.exc.IntegrityError` for a row naming a label that does not exist.
     """
@@ -231,15 +238,16 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     if not stored:
         return
     moment = now or utcnow()
-    updates = []
-    for label_id, count, first_at, first_area, sources, areas, oldest in stored:
+    updates, signals = [], []
+    for label_id, count, first_at, first_area, sources, areas, oldest, signal, review, reviewed in stored:
         batch = scanned[label_id]
         count += len(batch)
+        cleared = clones.cleared_since(review, reviewed)
         kept = RecentScans.stored(sources, areas, oldest, moment)
         if kept is not None and count <= RECENT_LIMIT:
             recent = _adding(kept, batch, moment - CLONE_WINDOW)
         else:
-            recent = _read_recent(connection, label_id, moment)  # sees this batch's rows too
+            recent = _read_recent(connection, label_id, moment, cleared)  # sees this batch's rows too
         if first_at is None:
             first_at, first_area = batch[0]["at"], batch[0]["area"]
         updates.append(
@@ -253,7 +261,14 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
                 "oldest": recent.oldest,
             }
         )
+        # The signals that count networks need the scans' times; only a label near the
+        # many_sources threshold is read again (at CLONE_SOURCES that signal shows anyway).
+        near = clones.BURST_MONTH_SOURCES <= len(recent.sources) < CLONE_SOURCES
+        if signal is None and near and (found := clones.judge(session, label_id, moment, cleared)):
+            signals.append((label_id, found))
     connection.execute(_STORE, updates)
+    for label_id, found in signals:
+        connection.execute(update(Label).where(Label.id == label_id).values(**found))
 
 
 def _adding(recent: RecentScans, rows: Sequence[dict[str, Any]], since: datetime) -> RecentScans:
@@ -279,9 +294,13 @@ def record_scan(session: Session, **fields: Any) -> None:
     record_scans(session, [scan_row(**fields)])
 
 
-def _read_recent(connection: Connection, label_id: int, now: datetime) -> RecentScans:
-    """Summarise the label's latest scans inside the clone window, from the scans table."""
-    params = {"label_id": label_id, "since": now - CLONE_WINDOW}
+def _read_recent(
+    connection: Connection, label_id: int, now: datetime, cleared: datetime | None = None
+) -> RecentScans:
+    """Summarise the label's latest scans inside the clone window (and after ``cleared``, when
+    an inspector cleared the label), from the scans table."""
+    since = now - CLONE_WINDOW if cleared is None else max(now - CLONE_WINDOW, cleared)
+    params = {"label_id": label_id, "since": since}
     values = connection.execute(_RECENT_VALUES, params).all()
     oldest = connection.execute(_RECENT_OLDEST, params).scalar()
     return RecentScans(

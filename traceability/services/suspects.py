@@ -37,6 +37,7 @@ class Suspect:
     first_scan: datetime | None
     last_scan: datetime | None
     score: int
+    review: str | None = None  # an inspector's review: "cleared" or "confirmed" (.clonereview)
 
 
 def score(scans: int, sources: int, areas: int, claim_attempts: int) -> int:
@@ -77,6 +78,7 @@ def ranked(session: Session, *, since: datetime, limit: int = 100, min_score: in
             stats.c.areas,
             stats.c.first_scan,
             stats.c.last_scan,
+            Label.clone_review,
         )
         .join(Lot, Label.lot_id == Lot.id)
         .join(Product, Lot.product_id == Product.id)
@@ -103,6 +105,7 @@ def ranked(session: Session, *, since: datetime, limit: int = 100, min_score: in
                     r.first_scan,
                     r.last_scan,
                     s,
+                    r.clone_review,
                 )
             )
     found.sort(key=lambda x: (-x.score, -x.scans, x.label_id))

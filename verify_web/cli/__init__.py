@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
         issuecmd,
         keyscmd,
         registrycmd,
+        reportscmd,
         revokecmd,
         usercmd,
         verifycmd,
@@ -43,6 +44,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(issuecmd.reprint_cmd)
     app.cli.add_command(backupcmd.backup_cmd)
     app.cli.add_command(backupcmd.restore_cmd)
+    app.cli.add_command(reportscmd.group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
