@@ -39,6 +39,26 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ocop-metrics-")  # mode 700
 
 
+def worker_exit(server, worker):  # type: ignore[no-untyped-def]
+    # In the stopping worker. A graceful stop (SIGTERM, SIGQUIT, a restart) writes the queued
+    # scans and leaves without the interpreter's teardown, which under load took longer than
+    # graceful_timeout (verify_web/scanwriter.py). Any other exit (a boot error, a crash) keeps
+    # gunicorn's own path and exit status.
+    import sys
+
+    ended = sys.exc_info()[1]
+    app = getattr(worker, "wsgi", None)
+    if (
+        worker.booted
+        and isinstance(ended, SystemExit)
+        and ended.code in (0, None)
+        and hasattr(app, "extensions")
+    ):
+        from verify_web.scanwriter import exit_worker
+
+        exit_worker(app)
+
+
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
     from prometheus_client import multiprocess
 

@@ -3,13 +3,14 @@ scans served, a 200-label revocation during the load, one SIGKILLed worker, and 
 graceful stop takes.
 
     .venv/bin/python bench/bench_writer.py [--seconds 30] [--rounds 2] [--connections 64] \\
-        [--labels 1000] [--baseline PATH]
+        [--labels 1000] [--baseline PATH] [--stop-under-load]
 
 Each round starts a fresh database on a PostgreSQL server of its own (fsync and synchronous
 commit on), serves it with gunicorn from ``gunicorn.conf.py`` and runs wrk over ``--labels``
 labels (scan pages and JSON, alternating). A third of the way in, ``ocop revoke --range`` of
 200 labels runs (its time and outcome are shown); two thirds in, one worker is SIGKILLed
-(gunicorn starts another). After wrk, the master gets SIGTERM and the time to exit is shown.
+(gunicorn starts another). After wrk (with ``--stop-under-load``: 80 % into it, while wrk
+still sends), the master gets SIGTERM and the time to exit is shown.
 Served is the workers' own count of verify answers with status 200 (each records a scan),
 kept in a file per worker that survives SIGKILL; recorded is the scans table. Deadlocks
 are the server log's ``deadlock detected`` reports.
@@ -328,7 +329,16 @@ def one_run(tree: Path, server: Server, args: argparse.Namespace, folder: Path) 
         children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
         os.kill(int(children[0]), signal.SIGKILL)
 
+    stopped: list[float] = []
+
+    def stop_under_load() -> None:
+        time.sleep(0.8 * args.seconds)
+        stopped.append(time.monotonic())
+        master.send_signal(signal.SIGTERM)
+
     helpers = [threading.Thread(target=revoke), threading.Thread(target=kill_one)]
+    if args.stop_under_load:
+        helpers.append(threading.Thread(target=stop_under_load))
     for helper in helpers:
         helper.start()
     subprocess.run(
@@ -338,10 +348,12 @@ def one_run(tree: Path, server: Server, args: argparse.Namespace, folder: Path) 
     )  # fmt: skip
     for helper in helpers:
         helper.join()
-    started = time.monotonic()
-    master.send_signal(signal.SIGTERM)
+    if not stopped:
+        stopped.append(time.monotonic())
+        master.send_signal(signal.SIGTERM)
     master.wait(timeout=120)
-    figures["shutdown_s"] = round(time.monotonic() - started, 2)
+    figures["shutdown_s"] = round(time.monotonic() - stopped[0], 2)
+    figures["stop"] = "under load" if args.stop_under_load else "after the load"
     served = sum(int(f.read_text()) for f in counted.iterdir())
     engine = make_engine(env["DATABASE_URL"])
     with Session(engine) as s:
@@ -363,6 +375,9 @@ def main() -> int:
     parser.add_argument("--labels", type=int, default=1000)
     parser.add_argument("--writers", type=int, default=0, help="only N writer processes, no HTTP")
     parser.add_argument("--baseline", type=Path, default=None, help="another source tree, run in turns")
+    parser.add_argument(
+        "--stop-under-load", action="store_true", help="SIGTERM the master 80 %% into the load, not after it"
+    )
     args = parser.parse_args()
     for option, low, top in (
         ("seconds", 6, 3600),

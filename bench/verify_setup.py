@@ -150,9 +150,12 @@ def post_request(worker, req, environ, resp):
     global _served
     if resp.status_code == 200 and _verify.match(req.path):
         _served += 1
+_shipped_exit = globals().get("worker_exit")
 def worker_exit(server, worker):
     with open(os.path.join({folder!r}, "served-%d" % os.getpid()), "w") as f:
         f.write(str(_served))
+    if _shipped_exit is not None:  # the shipped hook drains the scans and may end the process
+        _shipped_exit(server, worker)
 """
 
 

@@ -31,7 +31,7 @@ from traceability.services import lots, scans
 from traceability.services.labels import LabelFacts
 from traceability.services.registry_version import read_version
 from traceability.services.scans import ScanHistory
-from traceability.services.verify_read import LabelRead, read_label
+from traceability.services.verify_read import LabelRead, LotParts, read_label
 
 from . import db, scanlog
 
@@ -50,6 +50,7 @@ class _Cache:
     verdicts: OrderedDict[CacheKey, Verdict] = field(default_factory=OrderedDict)
     events: dict[int, Sequence[LotEvent]] = field(default_factory=dict)
     fragments: dict[tuple[Hashable, str, str], object] = field(default_factory=dict)
+    lots: LotParts = field(default_factory=LotParts)  # kept per version by itself
 
     def reset(self, version: tuple[int, int] | None) -> None:
         self.version = version
@@ -115,7 +116,7 @@ def _check(key: CacheKey, judge: Judge, seen: scanlog.Observation) -> Checked:
         reads: list[LabelRead] = []
 
         def lookup(serial: int) -> LabelFacts | None:
-            read = read_label(connection, serial)
+            read = read_label(connection, serial, cache.lots)
             if read is not None:
                 reads.append(read)
             return read.facts if read is not None else None

@@ -3,6 +3,7 @@ up alone; an unreachable database shed from, never waited for; bounded drain and
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 from tests.verify_web.conftest import Codes
 from traceability import make_engine
 from traceability.services import scans
-from verify_web.scanwriter import DRAIN_SECONDS, MAX_BATCH, MAX_TRIES, ScanWriter
+from verify_web.scanlog import writer
+from verify_web.scanwriter import DRAIN_SECONDS, MAX_BATCH, MAX_TRIES, ScanWriter, exit_worker
 
 DEAD_URL = "postgresql://nobody@127.0.0.1:1/none"
 
@@ -160,3 +162,25 @@ def test_sigkill_loses_at_most_one_batch(app: Flask, codes: Codes, app_session: 
     recorded = scans.count_scans(app_session, label_id=codes.genuine_label.id)
     assert submitted > 1000  # it ran under load
     assert 0 <= submitted - recorded <= MAX_BATCH
+
+
+def test_exit_worker_writes_the_queue_then_ends_the_process(
+    app: Flask, codes: Codes, app_session: Session
+) -> None:
+    """What gunicorn.conf.py's worker_exit does in a gracefully stopping worker, in a fork."""
+    label = codes.genuine_label
+    before = scans.count_scans(app_session, label_id=label.id)
+    app.extensions["ocop.engine"].dispose()  # the child opens its own connections
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child never returns to pytest
+        try:
+            queued = writer(app)
+            for n in range(300):
+                queued.submit(_row(label.id, n))
+            exit_worker(app)
+        finally:
+            os._exit(3)  # reached only if exit_worker returned or raised
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    app_session.expire_all()
+    assert scans.count_scans(app_session, label_id=label.id) == before + 300
