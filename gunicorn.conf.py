@@ -30,7 +30,7 @@ control_socket_disable = True
 # Operations (see verify_web/metrics.py and verify_web/logs.py): JSON log lines, and one
 # owner-only Prometheus folder per master, made before any worker imports prometheus_client
 # (which reads PROMETHEUS_MULTIPROC_DIR at import) and removed when the master exits.
-logger_class = "verify_web.logs.GunicornLogger"
+logger_class = "verify_web.core.logs.GunicornLogger"
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from labels.secret import hash_secret  # noqa: E402
 from traceability import make_engine, places, upgrade  # noqa: E402
 from traceability.models import Label  # noqa: E402
-from traceability.services import certifications, claims, clones, labels, lots, producers, scans  # noqa: E402
+from traceability.services import certifications, clones, labels, lots, producers, scans  # noqa: E402
+from usecases import claims  # noqa: E402
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)

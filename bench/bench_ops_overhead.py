@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_verify import prepare  # noqa: E402
-from verify_web import create_app, logs, metrics  # noqa: E402
+from verify_web import create_app  # noqa: E402
+from verify_web.core import logs, metrics  # noqa: E402
 
 
 def environ(path: str) -> dict[str, Any]:

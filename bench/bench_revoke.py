@@ -32,12 +32,13 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from keys import Keyring, KeyStatus, PublicKey, private_key_from_seed
-from labels import LabelPayload, LabelSerializer, Status, verify_scan
+from labels import LabelPayload, LabelSerializer
 from tests.support.pg import PostgresServer, find_bindir
 from traceability import make_engine, upgrade
 from traceability.enums import RecordStatus, RevocationReason, RevocationTarget
 from traceability.models import AuditEntry, Certification, Label
 from traceability.services import certifications, labels, lots, producers, revocations
+from usecases.verify import Status, verify_scan
 
 BASE = "https://xacthuc.ocop.vn"
 KEY = private_key_from_seed(bytes(range(32)))

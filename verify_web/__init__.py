@@ -13,8 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from keys import Keystore
-
-from . import config as config_module
+from verify_web.core import config as config_module
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,7 +33,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # setting X-Forwarded-For is ignored: any client could write it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["OCOP_TRUSTED_PROXIES"])  # type: ignore[method-assign]
 
-    from . import bounds, db, errors, filemodes, i18n, logs, metrics, outage, security
+    from verify_web import errors
+    from verify_web.core import bounds, db, filemodes, i18n, logs, metrics, outage, security
 
     filemodes.secure(app)  # before the database is first opened
 
@@ -47,14 +47,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     outage.init_app(app)
 
-    from . import api, health, home, present, reports, scan, wellknown
+    from verify_web.api import routes as api
+    from verify_web.core import health
+    from verify_web.public import fake_report as reports
+    from verify_web.public import home, scan, wellknown
+    from verify_web.public import verdict_text as present
 
     app.register_blueprint(health.bp)
     present.init_app(app)
     for module in (home, scan, reports, api, wellknown):
         app.register_blueprint(module.bp)
 
-    from . import admin, auth, inspect, producer, producer_printing
+    from verify_web.staff import admin, auth
+    from verify_web.staff.inspector import views as inspect
+    from verify_web.staff.producer import portal as producer
+    from verify_web.staff.producer import printing as producer_printing
 
     app.register_blueprint(auth.bp)
     admin.init_app(app)
@@ -62,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(producer_printing.bp)
     app.register_blueprint(inspect.bp)
 
-    from . import locate
+    from verify_web.public import locate
 
     app.register_blueprint(locate.bp)
 

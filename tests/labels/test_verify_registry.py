@@ -3,9 +3,10 @@
 from datetime import date, timedelta
 
 from keys import Keyring, KeyStatus, PublicKey
-from labels import LabelPayload, Status, Warning, verify_scan, verify_short_code
+from labels import LabelPayload
 from tests.support.factories import issue, make_world, url_for_label
 from traceability.services import certifications, revocations
+from usecases.verify import Status, Warning, verify_scan, verify_short_code
 
 TODAY = date.today()
 

@@ -16,7 +16,7 @@ from labels.secret import hash_secret
 from tests.support.factories import issue, make_world, url_for_label
 from traceability.models import Label
 from traceability.services import lots, revocations, scans
-from verify_web.scanlog import writer
+from verify_web.hotpath.scan_recorder import writer
 
 SECRET = "7K3QX-M9TPR"
 

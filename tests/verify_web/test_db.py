@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tests.support.factories import make_world
 from traceability.models import Producer
-from verify_web import db
+from verify_web.core import db
 
 
 @pytest.fixture

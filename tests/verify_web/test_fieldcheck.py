@@ -17,11 +17,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from keys import Keyring, PrivateKey
-from labels import LabelSerializer, verify_scan
+from labels import LabelSerializer
 from tests.conftest import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import login, make_user
 from traceability.services import scans
+from usecases.verify import verify_scan
 
 GREEN_WORDS = ("chính hãng", "Tem OCOP thật")
 

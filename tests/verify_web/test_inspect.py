@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from labels import LabelSerializer, Status, short_code, verify_scan
+from labels import LabelSerializer, short_code
 from tests.conftest import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import add_report, add_scan, counts, login, make_user
 from traceability.models import AuditEntry, Label, Report
+from usecases.verify import Status, verify_scan
 
 
 @pytest.fixture

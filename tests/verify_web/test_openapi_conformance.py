@@ -27,7 +27,7 @@ from labels import short_code
 from tests.conftest import BASE_URL, PASSPHRASE
 from tests.support import require
 from tests.verify_web.conftest import Codes
-from verify_web import openapi
+from verify_web.api import openapi
 
 try:
     import schemathesis

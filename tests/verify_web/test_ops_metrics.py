@@ -18,8 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from tests.conftest import BASE_URL, TEST_SECRET
 from tests.verify_web.conftest import Codes
 from verify_web import create_app
-from verify_web.config import ConfigError
-from verify_web.scanlog import writer
+from verify_web.core.config import ConfigError
+from verify_web.hotpath.scan_recorder import writer
 
 TOKEN = "metrics-token-for-tests-only-" + "m" * 20
 

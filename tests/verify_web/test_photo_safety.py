@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tests.verify_web.staff import login, make_user
 from traceability.models import Report
-from verify_web import photos
+from verify_web.core import photos
 
 GPS_IFD = 0x8825
 

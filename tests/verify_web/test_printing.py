@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from keys import PrivateKey
-from labels import Status, verify_scan
 from tests.conftest import BASE_URL
 from tests.labels.decoding import decode_pdf
 from tests.support.factories import issue, make_world
 from tests.verify_web.staff import login, make_user
 from traceability.models import AuditEntry, Label
 from traceability.services import certifications, revocations
+from usecases.verify import Status, verify_scan
 
 
 def issued_file(client: FlaskClient, result: TestResponse) -> TestResponse:

@@ -19,7 +19,7 @@ from tests.verify_web.conftest import Codes
 from tests.verify_web.test_reports import form
 from traceability.models import Scan
 from verify_web import create_app
-from verify_web.scanlog import writer
+from verify_web.hotpath.scan_recorder import writer
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 BROWSER = {"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/130 Mobile"}

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.verify_web.conftest import SECRET, Codes
 from traceability.models import Label, Scan
 from traceability.services import scans
-from verify_web.scanlog import writer
+from verify_web.hotpath.scan_recorder import writer
 
 PHONE_UA = "Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
 
@@ -161,7 +161,7 @@ def test_home_page(client: FlaskClient) -> None:
 
 
 def test_page_fragment_cache_is_bounded(app, monkeypatch) -> None:
-    from verify_web import verdicts
+    from verify_web.hotpath import verdict_cache as verdicts
 
     monkeypatch.setattr(verdicts, "MAX_FRAGMENTS", 3)
     cache = verdicts._Cache(version=(1, 1))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tests.verify_web.conftest import Codes
 from traceability import make_engine
 from traceability.services import scans
-from verify_web.scanwriter import DRAIN_SECONDS, MAX_BATCH, MAX_TRIES, ScanWriter
+from verify_web.hotpath.scanwriter import DRAIN_SECONDS, MAX_BATCH, MAX_TRIES, ScanWriter
 
 DEAD_URL = "postgresql://nobody@127.0.0.1:1/none"
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from verify_web import create_app
-from verify_web.reports import REPORT_KEPT_MONTHS
+from verify_web.public.fake_report import REPORT_KEPT_MONTHS
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

@@ -16,10 +16,11 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from labels import LabelSerializer, Status, verify_scan
+from labels import LabelSerializer
 from tests.conftest import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import PASSWORD, add_report, make_user
+from usecases.verify import Status, verify_scan
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tests.verify_web.conftest import Codes
 from traceability.services import revocations
 from verify_web import create_app
-from verify_web.scanlog import writer
+from verify_web.hotpath.scan_recorder import writer
 
 
 @pytest.fixture

@@ -47,8 +47,9 @@ def register(app: Flask) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``ocop``. Returns the exit status; never shows a traceback for our errors."""
+    from verify_web.core.config import ConfigError
+
     from .. import create_app
-    from ..config import ConfigError
 
     try:
         app = create_app({"OCOP_CLI": True})

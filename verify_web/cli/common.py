@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 from keys import KeysError, Keystore, load_passphrase
 from labels import LabelError
 from traceability import RegistryError
-
-from .. import db
-from ..bounds import MAX_ID
+from verify_web.core import db
+from verify_web.core.bounds import MAX_ID
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -22,11 +22,11 @@ from flask.cli import with_appcontext
 
 from labels import LabelSerializer
 from labels.exc import LayoutError
-from labels.issuance import BATCH, issue, plan_issue, plan_reprint, reprint
 from labels.layout import Stock, design, parse_stock
 from labels.output import Format, format_for, open_writer
 from labels.render import PrintLabel
 from labels.runfiles import parse_numbers, staged, write_all
+from usecases.issuance import BATCH, issue, plan_issue, plan_reprint, reprint
 
 from .common import CLI_ACTOR, ID, domain_errors, fault_point, keystore, passphrase, transaction
 

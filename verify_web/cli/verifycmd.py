@@ -8,10 +8,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from labels import Status, verify_scan
-from labels.verify import Verdict
+from usecases.verify import Status, Verdict, verify_scan
+from verify_web.core import db
+from verify_web.hotpath import scan_recorder as scanlog
 
-from .. import db, scanlog
 from .common import keystore
 
 

@@ -11,10 +11,10 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from labels import Status, verify_scan
 from tests.conftest import BASE_URL
 from tests.support.factories import World, make_world
 from traceability.models import AuditEntry, Label
+from usecases.verify import Status, verify_scan
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from labels.issuance import BATCH
 from tests.conftest import BASE_URL, PASSPHRASE
 from tests.support.factories import World
+from usecases.issuance import BATCH
 
 from .conftest import assert_genuine, label_count, no_files
 
