@@ -19,7 +19,7 @@ workers = int(_given) if _given else 2 * _cores + 1
 worker_class = "sync"
 # A scan is answered in milliseconds; a request still running after this is stuck.
 timeout = 30
-# A stopping worker writes its queued scan rows for at most verify_web.scanwriter.DRAIN_SECONDS
+# A stopping worker writes its queued scan rows for at most verify_web.hotpath.scanwriter.DRAIN_SECONDS
 # (4 s); this leaves room for a request in flight, and stops a stuck worker well before 30 s.
 graceful_timeout = 10
 # gunicorn 25+ opens a control socket at one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or

@@ -23,7 +23,8 @@ from traceability import make_engine, upgrade
 from verify_web import create_app
 
 PASSPHRASE = "test-only passphrase, never used elsewhere"
-BASE_URL = "https://xacthuc.ocop.vn"
+from tests.support.factories import BASE_URL  # noqa: E402 - one definition, in tests/support
+
 TEST_SECRET = "test-only-secret-key-" + "x" * 40
 
 
@@ -132,7 +133,7 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_templa
         }
     )
     yield app
-    app.extensions["ocop.engine"].dispose()
+    services(app).engine.dispose()
 
 
 @pytest.fixture
@@ -148,14 +149,15 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def app_session(app: Flask) -> Iterator[Session]:
     """A session on the app's database, for arranging and checking what requests did."""
-    with Session(app.extensions["ocop.engine"], expire_on_commit=False) as session:
+    with Session(services(app).engine, expire_on_commit=False) as session:
         yield session
 
 
 @pytest.fixture
 def app_signer(app: Flask) -> PrivateKey:
-    key: PrivateKey = app.extensions["ocop.keystore"].signer(PASSPHRASE.encode())
+    key: PrivateKey = services(app).keystore.signer(PASSPHRASE.encode())
     return key
 
 
 from tests.support.browser import browser, live_server, page  # noqa: E402,F401 - fixtures
+from verify_web.core.services import services  # noqa: E402

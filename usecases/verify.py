@@ -29,12 +29,11 @@ class Status(StrEnum):
     INVALID = "invalid"  # not a genuine label
 
 
-class Warning(StrEnum):
+class VerdictWarning(StrEnum):
     """Listed in a verdict in this order (docs/label-code.md §4.4)."""
 
     FOREIGN_DOMAIN = "foreign_domain"  # the QR does not open our own address (host, port, user, path)
     PAST_BEST_BEFORE = "past_best_before"  # the product itself is past its hạn sử dụng
-    RE_RATED = "re_rated"  # this label's certificate ended but the product holds a newer one
     OFFLINE = "offline"  # judged from the code alone, without the registry
 
 
@@ -58,18 +57,13 @@ class Verdict:
     key: PublicKey | None = None
     facts: LabelFacts | None = None
     scanned_base_url: str | None = None
-    warnings: tuple[Warning, ...] = field(default=())
+    warnings: tuple[VerdictWarning, ...] = field(default=())
     scanned_host: str | None = None
-
-    @property
-    def is_genuine(self) -> bool:
-        """True for a genuine code (whatever address the QR names: see :attr:`foreign_domain`)."""
-        return self.status is Status.GENUINE
 
     @property
     def foreign_domain(self) -> bool:
         """True if the scanned QR names an address other than ours (its own warning state)."""
-        return Warning.FOREIGN_DOMAIN in self.warnings
+        return VerdictWarning.FOREIGN_DOMAIN in self.warnings
 
 
 # How a verification asks the registry about a serial: by default label_facts on a session.
@@ -121,9 +115,9 @@ def verify_scan(
     except DecodeError as e:
         return Verdict(Status.INVALID, today, reason=e.reason.value)
     address = scanned.address
-    warnings: list[Warning] = []
+    warnings: list[VerdictWarning] = []
     if our_base_url and address and not is_ours(address, our_base_url):
-        warnings.append(Warning.FOREIGN_DOMAIN)
+        warnings.append(VerdictWarning.FOREIGN_DOMAIN)
     where = Verdict(
         Status.INVALID,
         today,
@@ -140,7 +134,7 @@ def verify_scan(
     if key.status is KeyStatus.COMPROMISED:
         return replace(opened, status=Status.REVOKED, reason="key_compromised", warnings=tuple(warnings))
     if registry is None:
-        warnings.append(Warning.OFFLINE)
+        warnings.append(VerdictWarning.OFFLINE)
         if today > payload.certified_until:
             return replace(opened, status=Status.EXPIRED, reason="past_date", warnings=tuple(warnings))
         return replace(opened, status=Status.GENUINE, warnings=tuple(warnings))
@@ -186,10 +180,10 @@ def verify_short_code(
     return _judge(found, facts, [])
 
 
-def _judge(found: Verdict, facts: LabelFacts, warnings: list[Warning]) -> Verdict:
+def _judge(found: Verdict, facts: LabelFacts, warnings: list[VerdictWarning]) -> Verdict:
     """The registry's verdict on a known label: revoked, expired or genuine."""
     if facts.best_before is not None and found.checked_on > facts.best_before:
-        warnings.append(Warning.PAST_BEST_BEFORE)
+        warnings.append(VerdictWarning.PAST_BEST_BEFORE)
     if facts.status is RecordStatus.REVOKED:
         reason = facts.revocation.reason.value if facts.revocation else "other"
         return replace(found, status=Status.REVOKED, reason=reason, warnings=tuple(warnings))
@@ -214,7 +208,7 @@ __all__ = [
     "Reason",
     "Status",
     "Verdict",
-    "Warning",
+    "VerdictWarning",
     "is_ours",
     "verify_scan",
     "verify_short_code",

@@ -12,21 +12,21 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from keys import Keystore
 from verify_web.core import config as config_module
+from verify_web.core.services import install
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides the environment (tests pass their own).
 
-    Raises :class:`verify_web.config.ConfigError` with a one-line message for a missing or bad
+    Raises :class:`verify_web.errors.ConfigError` with a one-line message for a missing or bad
     setting.
     """
     environ = config_module.environment()
     instance = (config or {}).get("OCOP_INSTANCE") or config_module.instance_path_from(environ)
     app = Flask(__name__, instance_path=str(instance) if instance else None, instance_relative_config=False)
     app.config.from_mapping(config_module.load(config, environ, Path(app.instance_path)))
-    app.extensions["ocop.keystore"] = Keystore(app.config["OCOP_KEYS_DIR"])
+    install(app)
     if app.config["OCOP_TRUSTED_PROXIES"]:
         # The client's own address, as the trusted proxies saw it, becomes request.remote_addr,
         # so rate limits and scan sources count clients rather than the proxy. Without the

@@ -14,7 +14,7 @@ from keys import KeysError
 from labels import LabelError
 from traceability import RegistryError
 from verify_web import create_app
-from verify_web.core.config import ConfigError
+from verify_web.errors import ConfigError
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,7 @@ from keys import Keyring, KeyStatus, PublicKey
 from labels import LabelPayload
 from tests.support.factories import issue, make_world, url_for_label
 from traceability.services import certifications, revocations
-from usecases.verify import Status, Warning, verify_scan, verify_short_code
+from usecases.verify import Status, VerdictWarning, verify_scan, verify_short_code
 
 TODAY = date.today()
 
@@ -25,7 +25,7 @@ def test_genuine_label_has_registry_facts(session, test_key, keyring, serializer
         4,
     )
     assert verdict.facts.number == 2 and verdict.facts.lot_code == world.lot.code
-    assert Warning.OFFLINE not in verdict.warnings
+    assert VerdictWarning.OFFLINE not in verdict.warnings
 
 
 def test_expired_certification(session, test_key, keyring, serializer):
@@ -114,7 +114,7 @@ def test_past_best_before_is_a_warning_not_a_verdict(session, test_key, keyring,
     verdict = verify_scan(
         url_for_label(label, test_key, serializer), keyring=keyring, today=TODAY, session=session
     )
-    assert verdict.status is Status.GENUINE and Warning.PAST_BEST_BEFORE in verdict.warnings
+    assert verdict.status is Status.GENUINE and VerdictWarning.PAST_BEST_BEFORE in verdict.warnings
 
 
 def label_short(label):

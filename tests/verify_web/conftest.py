@@ -16,6 +16,7 @@ from labels.secret import hash_secret
 from tests.support.factories import issue, make_world, url_for_label
 from traceability.models import Label
 from traceability.services import lots, revocations, scans
+from verify_web.core.services import services
 from verify_web.hotpath.scan_recorder import writer
 
 SECRET = "7K3QX-M9TPR"
@@ -54,7 +55,7 @@ def codes(
     test_key: PrivateKey,
     serializer: LabelSerializer,
 ) -> Codes:
-    ours = LabelSerializer(app.config["OCOP_BASE_URL"], app.extensions["ocop.keystore"].keyring())
+    ours = LabelSerializer(app.config["OCOP_BASE_URL"], services(app).keystore.keyring())
     world = make_world(app_session)
     lots.add_event(
         app_session,

@@ -19,6 +19,7 @@ from tests.verify_web.conftest import Codes
 from tests.verify_web.test_reports import form
 from traceability.models import Scan
 from verify_web import create_app
+from verify_web.core.services import services
 from verify_web.hotpath.scan_recorder import writer
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -44,9 +45,9 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxies: i
             "OCOP_TRUSTED_PROXIES": proxies,
         }
     )
-    app.extensions["ocop.keystore"].generate(PASSPHRASE.encode())
+    services(app).keystore.generate(PASSPHRASE.encode())
     yield app
-    app.extensions["ocop.engine"].dispose()
+    services(app).engine.dispose()
 
 
 def behind_proxy(client_address: str) -> dict[str, str]:

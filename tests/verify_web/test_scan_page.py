@@ -164,7 +164,7 @@ def test_page_fragment_cache_is_bounded(app, monkeypatch) -> None:
     from verify_web.hotpath import verdict_cache as verdicts
 
     monkeypatch.setattr(verdicts, "MAX_FRAGMENTS", 3)
-    cache = verdicts._Cache(version=(1, 1))
+    cache = verdicts.VerdictCache(version=(1, 1))
     with app.test_request_context("/"):
         from flask import g
 

@@ -132,14 +132,6 @@ def withdraw(session: Session, *, actor: str, certification_id: int, reason: str
     return certification
 
 
-def is_valid_on(certification: Certification, day: date) -> bool:
-    """True if the certification is active and ``day`` is within its validity."""
-    return (
-        certification.status is CertificationStatus.ACTIVE
-        and certification.issued_on <= day <= certification.valid_until
-    )
-
-
 def current_certification(session: Session, product_id: int, day: date) -> Certification | None:
     """Return the product's certification in force on ``day`` (the most recent one), if any."""
     return session.scalars(

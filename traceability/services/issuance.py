@@ -1,6 +1,6 @@
 """The registry side of printing labels: what issuing needs to know, batched inserts, and
 reading back recorded labels for a reprint. The checks that refuse an issue live in
-:mod:`labels.issuance`; these functions only read and write."""
+:mod:`usecases.issuance`; these functions only read and write."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..enums import CertificationStatus, RecordStatus
 from ..exc import NotFound, ValidationError
-from ..models import Certification, Label, Lot, Producer, Product
+from ..models import Certification, Label, Lot, Producer, Product, utcnow
 from . import audit
 
 
@@ -140,6 +140,47 @@ def record_issue(
             "with_secret": with_secret,
             "code": lot_code,
         },
+    )
+
+
+def record_labels(
+    session: Session,
+    *,
+    actor: str,
+    lot: Lot,
+    certification: Certification,
+    key_id: str,
+    serials: Sequence[int],
+    first_number: int,
+    code_digests: Sequence[bytes | None] | None = None,
+) -> None:
+    """Record a whole run of labels at once, for callers that draw no labels (the demo data,
+    benchmarks): its rows by :func:`insert_labels` (in slices of 2,000) and its audit entry by
+    :func:`record_issue`, as an issue run does."""
+    digests = list(code_digests or [None] * len(serials))
+    issued_at = utcnow()
+    for start in range(0, len(serials), 2000):
+        insert_labels(
+            session,
+            lot_id=lot.id,
+            certification_id=certification.id,
+            key_id=key_id,
+            issued_at=issued_at,
+            serials=serials[start : start + 2000],
+            first_number=first_number + start,
+            secret_hashes=[None] * len(serials[start : start + 2000]),
+            code_digests=digests[start : start + 2000],
+        )
+    record_issue(
+        session,
+        actor=actor,
+        lot_id=lot.id,
+        lot_code=lot.code,
+        certification_id=certification.id,
+        key_id=key_id,
+        first_number=first_number,
+        count=len(serials),
+        with_secret=False,
     )
 
 

@@ -1,5 +1,5 @@
 """What the staff pages offer for printing labels: the products, their current rating and
-their lot codes. Read only; the checks that refuse an issue live in :mod:`labels.issuance`."""
+their lot codes. Read only; the checks that refuse an issue live in :mod:`usecases.issuance`."""
 
 from __future__ import annotations
 

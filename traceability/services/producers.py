@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import validate
-from ..enums import ProducerKind, ProductGroup, RecordStatus
+from ..enums import ProducerKind, ProductGroup
 from ..exc import Conflict, NotFound
 from ..models import Producer, Product
 from . import audit
@@ -119,7 +119,3 @@ def get_product(session: Session, product_id: int) -> Product:
         raise NotFound("product", product_id)
     return product
 
-
-def is_revoked(product: Product) -> bool:
-    """True if the product or its producer is revoked (no new labels may be issued)."""
-    return product.status is RecordStatus.REVOKED or product.producer.status is RecordStatus.REVOKED

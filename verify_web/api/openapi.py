@@ -66,7 +66,7 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "string",
-                    "enum": ["foreign_domain", "past_best_before", "re_rated", "offline"],
+                    "enum": ["foreign_domain", "past_best_before", "offline"],
                 },
             },
             "checked_on": DATE,

@@ -6,18 +6,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import ServiceUnavailable
 
-from keys import Keyring, KeysError, KeyStatus, PrivateKey, load_passphrase
+from keys import Keyring, KeysError, KeyStatus, PrivateKey
 from traceability.services import revocation_list
 from verify_web.api import openapi
-from verify_web.core import db
+from verify_web.core import clock, db
 from verify_web.core.query_args import first
 from verify_web.core.security import csrf_exempt
+from verify_web.core.services import services
 from verify_web.hotpath import scan_recorder as scanlog
 from verify_web.hotpath import verdict_cache as verdicts
 from verify_web.public.verdict_text import facts_json, verdict_json
@@ -54,7 +54,7 @@ def _cors(response: Response) -> Response:
 
 
 def _keyring() -> Keyring:
-    keyring: Keyring = current_app.extensions["ocop.keystore"].keyring()
+    keyring: Keyring = services().keystore.keyring()
     return keyring
 
 
@@ -116,12 +116,12 @@ def revocations() -> Response:
     version = revocation_list.list_version(session) + len(compromised)
     signer = _signer()
     cache_key = (version, tuple(compromised), signer.kid)
-    cached: tuple[Any, bytes, str] | None = current_app.extensions.get("ocop.revlist")
+    cached = services().revocation_list
     if cached is None or cached[0] != cache_key:
         document = {
             "version": version,
             "issuer": current_app.config["OCOP_BASE_URL"],
-            "generated_at": scanlog.today().isoformat(),
+            "generated_at": clock.today().isoformat(),
             "compromised_keys": compromised,
             "revoked": [
                 {"serial": str(r.serial), "reason": r.reason, "revoked_at": r.revoked_at.isoformat()}
@@ -136,7 +136,7 @@ def revocations() -> Response:
         ).encode()
         etag = hashlib.sha256(body).hexdigest()[:32]
         cached = (cache_key, body, etag)
-        current_app.extensions["ocop.revlist"] = cached
+        services().revocation_list = cached
     _, body, etag = cached
     response = Response(body, mimetype="application/json")
     response.set_etag(etag)
@@ -155,19 +155,11 @@ def _b64url(data: bytes) -> str:
 
 
 def _signer() -> PrivateKey:
-    keystore = current_app.extensions["ocop.keystore"]
     try:
-        active = keystore.active()
-        cached: PrivateKey | None = current_app.extensions.get("ocop.list_signer")
-        if cached is not None and cached.kid == active.kid:
-            return cached
-        # Decrypting the key is slow on purpose, so it is done once per worker and key.
-        signer: PrivateKey = keystore.signer(load_passphrase(os.environ))
+        return services().signer()
     except KeysError as e:
         current_app.logger.error("revocation list cannot be signed: %s", e)
         raise ServiceUnavailable() from e
-    current_app.extensions["ocop.list_signer"] = signer
-    return signer
 
 
 @bp.get("/openapi.json")

@@ -11,7 +11,6 @@ from datetime import date
 from typing import ParamSpec, TypeVar
 
 import click
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from keys import KeysError, Keystore, load_passphrase
@@ -19,6 +18,7 @@ from labels import LabelError
 from traceability import RegistryError
 from verify_web.core import db
 from verify_web.core.bounds import MAX_ID
+from verify_web.core.services import services
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,7 +43,7 @@ def domain_errors(command: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def transaction() -> Iterator[Session]:
     """A session for one command: committed if the block succeeds, rolled back otherwise."""
-    session = current_app.extensions["ocop.sessionmaker"]()
+    session = services().sessionmaker()
     try:
         yield session
         session.commit()
@@ -55,7 +55,7 @@ def transaction() -> Iterator[Session]:
 
 
 def keystore() -> Keystore:
-    store: Keystore = current_app.extensions["ocop.keystore"]
+    store: Keystore = services().keystore
     return store
 
 

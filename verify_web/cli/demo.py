@@ -22,7 +22,7 @@ from keys import PrivateKey
 from labels import LabelPayload, LabelSerializer
 from traceability.enums import EventKind, ProducerKind, ProductGroup, RevocationReason, RevocationTarget
 from traceability.models import Label, Lot, Producer
-from traceability.services import certifications, labels, lots, producers, revocations, users
+from traceability.services import certifications, issuance, labels, lots, producers, revocations, users
 
 from .common import domain_errors, keystore, passphrase, transaction
 
@@ -148,7 +148,7 @@ def load(session: Session, signer: PrivateKey) -> dict[str, list[Label]]:
                 best_before=demo.best_before,
             )
             _journey(session, lot, demo)
-            labels.record_labels(
+            issuance.record_labels(
                 session,
                 actor=DEMO_ACTOR,
                 lot=lot,

@@ -9,8 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from usecases.verify import Status, Verdict, verify_scan
-from verify_web.core import db
-from verify_web.hotpath import scan_recorder as scanlog
+from verify_web.core import clock, db
 
 from .common import keystore
 
@@ -55,7 +54,7 @@ def verify(text: str, offline: bool) -> None:
     verdict = verify_scan(
         text,
         keyring=keystore().keyring(),
-        today=scanlog.today(),  # the programme's calendar day (OCOP_TIMEZONE), not the machine's
+        today=clock.today(),
         session=session,
         our_base_url=ours,
     )

@@ -14,15 +14,7 @@ from typing import Any
 
 from labels import BaseURLError, normalize_base_url
 from traceability import ValidationError, parse_database_url
-
-
-class ConfigError(Exception):
-    """A configuration value is missing or wrong. ``name`` is the setting."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
-        self.name = name
-
+from verify_web.errors import ConfigError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 

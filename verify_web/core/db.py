@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, g
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,28 +23,30 @@ from sqlalchemy.orm import Session, sessionmaker
 from traceability import make_engine
 from traceability.transactions import retrying
 from verify_web.core import forksafe
+from verify_web.core.services import services
 
 T = TypeVar("T")
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["ocop.engine"] = engine
-    app.extensions["ocop.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
-    app.extensions["ocop.reader"] = _Reader()
+    shared = services(app)
+    shared.engine = engine
+    shared.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    shared.reader = Reader()
     app.after_request(_commit)
     app.teardown_appcontext(_close)
 
 
 def engine() -> Engine:
-    engine: Engine = current_app.extensions["ocop.engine"]
+    engine: Engine = services().engine
     return engine
 
 
 def session() -> Session:
     """Return this request's session (created on first use)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["ocop.sessionmaker"]()
+        g.db_session = services().sessionmaker()
     db: Session = g.db_session
     return db
 
@@ -53,11 +55,11 @@ def write(work: Callable[[Session], T]) -> T:
     """Run an admin write in its own transaction, committed before the response is drawn and
     run again if PostgreSQL aborted it for a concurrent transaction (see
     :func:`traceability.transactions.retrying`, which says what is returned and raised)."""
-    result: T = retrying(current_app.extensions["ocop.sessionmaker"], work)
+    result: T = retrying(services().sessionmaker, work)
     return result
 
 
-class _Reader(threading.local):
+class Reader(threading.local):
     """One autocommit connection per thread and process (a forked worker opens its own)."""
 
     pid: int | None = None
@@ -68,7 +70,7 @@ class _Reader(threading.local):
 def reading() -> Iterator[Connection]:
     """Yield this thread's read connection. Each statement runs in its own transaction; a
     connection that fails is closed, and the next call opens a new one."""
-    holder: _Reader = current_app.extensions["ocop.reader"]
+    holder: Reader = services().reader
     connection = holder.connection
     if connection is None or holder.pid != forksafe.pid() or connection.invalidated or connection.closed:
         connection = engine().connect().execution_options(isolation_level="AUTOCOMMIT")

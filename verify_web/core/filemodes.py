@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from verify_web.core.config import ConfigError
+from verify_web.errors import ConfigError
 
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from keys import KeysError
 from verify_web.core import db
+from verify_web.core.services import services
 
 bp = Blueprint("health", __name__)
 
@@ -22,7 +23,7 @@ def healthz() -> tuple[Response, int]:
     except SQLAlchemyError as e:
         checks["database"] = f"error: {type(e).__name__}"
     try:
-        keyring = current_app.extensions["ocop.keystore"].keyring()
+        keyring = services().keystore.keyring()
         checks["keys"] = f"ok ({len(keyring)})"
     except KeysError as e:
         checks["keys"] = f"error: {type(e).__name__}"

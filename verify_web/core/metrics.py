@@ -42,6 +42,8 @@ from prometheus_client import (
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 
+from verify_web.core.services import services
+
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
@@ -96,7 +98,7 @@ def scans_dropped(count: int) -> None:
 def init_app(app: Flask) -> None:
     """Time the app's requests, count its engine's errors, and add ``/metrics``."""
     app.wsgi_app = _Timed(app.wsgi_app)  # type: ignore[method-assign]
-    event.listen(app.extensions["ocop.engine"], "handle_error", _database_error)
+    event.listen(services(app).engine, "handle_error", _database_error)
     app.register_blueprint(bp)
 
 

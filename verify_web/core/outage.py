@@ -16,13 +16,14 @@ import logging
 import threading
 import time
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 from flask_babel import gettext
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from traceability.transactions import is_retryable
 from verify_web import errors
+from verify_web.core.services import services
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ RETRY_AFTER = 5  # seconds: a restart or failover takes about this long
 _PROBE_EVERY = 1.0  # seconds between checks for the end of an outage, per process
 
 
-class _Outage:
+class Outage:
     """This process's view of the database: reachable, or unreachable since when."""
 
     def __init__(self) -> None:
@@ -41,7 +42,7 @@ class _Outage:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["ocop.outage"] = _Outage()
+    services(app).outage = Outage()
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(InterfaceError, _unavailable)
     app.after_request(_maybe_ended)
@@ -53,7 +54,7 @@ def _unavailable(error: OperationalError | InterfaceError) -> errors.ErrorAnswer
     if is_retryable(error):
         log.warning("request aborted by a concurrent transaction (%s): %s", type(cause).__name__, detail)
     else:
-        state: _Outage = current_app.extensions["ocop.outage"]
+        state: Outage = services().outage
         with state.lock:
             state.answered += 1
             first = state.since is None
@@ -70,7 +71,7 @@ def _unavailable(error: OperationalError | InterfaceError) -> errors.ErrorAnswer
 def _maybe_ended(response: Response) -> Response:
     """After a request that did not fail, during an outage, ask the database (at most once a
     second) whether it is back, and log the end once."""
-    state: _Outage = current_app.extensions["ocop.outage"]
+    state: Outage = services().outage
     if state.since is None or response.status_code >= 500:
         return response
     now = time.monotonic()
@@ -79,7 +80,7 @@ def _maybe_ended(response: Response) -> Response:
             return response
         state.probed = now
     try:
-        with current_app.extensions["ocop.engine"].connect() as connection:
+        with services().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except (OperationalError, InterfaceError):
         return response  # still down; already logged

@@ -17,16 +17,10 @@ from io import BytesIO
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from verify_web.errors import PhotoError
+
 # 24 MP: a phone's full-resolution photo; decoded as RGBA at most 96 MB, once per request.
 MAX_PIXELS = 24_000_000
-
-
-class PhotoError(Exception):
-    """The data is not an image we accept. ``kind`` is ``not_image``, ``type`` or ``too_large``."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 def decode(data: bytes, *, mode: str, formats: set[str], fit: tuple[int, int] | None = None) -> Image.Image:

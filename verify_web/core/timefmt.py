@@ -5,14 +5,10 @@ filter and the CSV exports both use :func:`local_text`, so a page and its export
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-
-def zone() -> ZoneInfo:
-    """Return the programme's time zone (checked when the app was built)."""
-    return ZoneInfo(current_app.config["OCOP_TIMEZONE"])
+from verify_web.core.clock import zone
 
 
 def zone_name() -> str:

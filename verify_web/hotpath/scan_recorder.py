@@ -8,14 +8,14 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, request
 
 from traceability.services import scans
 from usecases.verify import Verdict
 from verify_web.core import metrics
+from verify_web.core.services import services
 from verify_web.hotpath.scanwriter import ScanWriter
 
 # Link previews and crawlers fetch the URL without a person looking at the product.
@@ -74,15 +74,11 @@ def _period_key(secret: str, period: int) -> bytes:
 
 def writer(app: Flask) -> ScanWriter:
     """The app's scan writer (one queue and thread per worker process)."""
-    found: ScanWriter | None = app.extensions.get("ocop.scanwriter")
+    found: ScanWriter | None = services(app).scan_writer
     if found is None:
-        found = app.extensions.setdefault("ocop.scanwriter", ScanWriter(app.extensions["ocop.engine"]))
+        found = services(app).scan_writer = ScanWriter(services(app).engine)
     return found
 
-
-def today() -> date:
-    """Today's date where the programme runs (certificates end on a Vietnamese calendar day)."""
-    return datetime.now(ZoneInfo(current_app.config["OCOP_TIMEZONE"])).date()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from flask import current_app, g
+from flask import g
 
 from keys import Keyring
 from traceability.models import LotEvent, utcnow
@@ -31,7 +31,8 @@ from traceability.services.registry_version import read_version
 from traceability.services.scans import ScanHistory
 from traceability.services.verify_read import LabelRead, read_label
 from usecases.verify import FactsLookup, Verdict, verify_scan, verify_short_code
-from verify_web.core import db
+from verify_web.core import clock, db
+from verify_web.core.services import services
 from verify_web.hotpath import scan_recorder as scanlog
 
 MAX_ENTRIES = 20_000
@@ -42,7 +43,7 @@ Judge = Callable[[Keyring, date, FactsLookup], Verdict]
 
 
 @dataclass
-class _Cache:
+class VerdictCache:
     version: tuple[int, int] | None = None
     keyring: Keyring | None = None
     day: date | None = None
@@ -67,13 +68,15 @@ class Checked:
     key: CacheKey
 
 
-def _cache() -> tuple[_Cache, Keyring, date]:
+def _cache() -> tuple[VerdictCache, Keyring, date]:
     if "ocop_cache" in g:  # the key set and the day are looked at once per request
-        found: tuple[_Cache, Keyring, date] = g.ocop_cache
+        found: tuple[VerdictCache, Keyring, date] = g.ocop_cache
         return found
-    keyring: Keyring = current_app.extensions["ocop.keystore"].keyring()
-    today = scanlog.today()
-    cache: _Cache = current_app.extensions.setdefault("ocop.verdicts", _Cache())
+    keyring: Keyring = services().keystore.keyring()
+    today = clock.today()
+    cache = services().verdicts
+    if cache is None:
+        cache = services().verdicts = VerdictCache()
     if keyring is not cache.keyring or today != cache.day:
         cache.keyring, cache.day = keyring, today
         cache.reset(None)
@@ -81,7 +84,7 @@ def _cache() -> tuple[_Cache, Keyring, date]:
     return cache, keyring, today
 
 
-def _validated(cache: _Cache) -> None:
+def _validated(cache: VerdictCache) -> None:
     """Read the registry version (once per request) and drop the cache if it moved."""
     if g.get("ocop_version_checked"):
         return
@@ -89,7 +92,7 @@ def _validated(cache: _Cache) -> None:
         _moved_to(cache, read_version(connection))
 
 
-def _moved_to(cache: _Cache, version: tuple[int, int]) -> None:
+def _moved_to(cache: VerdictCache, version: tuple[int, int]) -> None:
     """Note the version this request read; a new one drops everything judged before it."""
     if version != cache.version:
         cache.reset(version)
@@ -131,13 +134,13 @@ def _check(key: CacheKey, judge: Judge, seen: scanlog.Observation) -> Checked:
             read.history,
             utcnow(),
             seen.source,
-            None,  # the area of a located check is named later (verify_web.locate)
+            None,  # the area of a located check is named later (verify_web.public.locate)
             seen.human,
         )
     return Checked(_remember(cache, key, verdict), history, key)
 
 
-def _remember(cache: _Cache, key: CacheKey, verdict: Verdict) -> Verdict:
+def _remember(cache: VerdictCache, key: CacheKey, verdict: Verdict) -> Verdict:
     if verdict.payload is None and verdict.facts is None:
         return verdict  # junk and forgeries are cheap to judge again; keep them out of memory
     cache.verdicts[key] = verdict
@@ -155,7 +158,7 @@ def scan(text: str, seen: scanlog.Observation, *, our_base_url: str | None = Non
             keyring=keyring,
             today=today,
             lookup=lookup,
-            digest_key=current_app.extensions["ocop.keystore"].digest_key(),
+            digest_key=services().keystore.digest_key(),
             our_base_url=our_base_url,
         )
 

@@ -1,6 +1,6 @@
 """ "Report a suspected fake": where it was bought, an optional photo, an optional contact.
 
-Photos are checked and re-encoded by :mod:`verify_web.photos` (real image, allowed type, at most
+Photos are checked and re-encoded by :mod:`verify_web.core.photos` (real image, allowed type, at most
 5 MB and 24 MP, decoded within a memory budget; stored as a JPEG of pixels only, with no EXIF,
 GPS, XMP, ICC or comment) under ``OCOP_UPLOAD_DIR`` with a random name, owner-only (0600 in a
 0700 folder); they are never served back from here.
@@ -22,6 +22,8 @@ from labels.signer import open_code
 from traceability import ValidationError
 from traceability.services import reports
 from verify_web.core import db, photos, ratelimit
+from verify_web.core.services import services
+from verify_web.errors import PhotoError
 
 bp = Blueprint("reports", __name__)
 # How long a report is kept, as the privacy notice on the form states (Decree 13/2023/NĐ-CP).
@@ -37,12 +39,6 @@ FIELD_ERRORS = {
     "code": _l("The code is too long (up to 400 characters) or contains control characters."),
     "photo": _l("The photo must be a JPEG, PNG or WebP image of at most 5 MB and 24 megapixels."),
 }
-
-
-class PhotoError(Exception):
-    """The upload is not an acceptable photo. ``field`` is always ``photo``."""
-
-    field = "photo"
 
 
 @bp.get("/report")
@@ -95,7 +91,7 @@ def _serial_of(code: str) -> int | None:
     except DecodeError:
         pass
     try:
-        payload, _key = open_code(parse(text).code, current_app.extensions["ocop.keystore"].keyring())
+        payload, _key = open_code(parse(text).code, services().keystore.keyring())
     except (DecodeError, SignatureError):
         return None  # a forged code is still worth reporting; it just names no label
     return payload.serial
@@ -108,11 +104,8 @@ def _photo(upload: FileStorage | None) -> bytes | None:
     if not data:
         return None
     if len(data) > MAX_PHOTO_BYTES:
-        raise PhotoError("too large")
-    try:
-        return photos.clean_jpeg(data, formats=ALLOWED_FORMATS)
-    except photos.PhotoError as e:
-        raise PhotoError(e.kind) from e
+        raise PhotoError("too_large")
+    return photos.clean_jpeg(data, formats=ALLOWED_FORMATS)
 
 
 def _store(data: bytes) -> str:

@@ -17,6 +17,7 @@ from traceability import places
 from traceability.services.scans import ScanHistory
 from usecases.verify import Status, Verdict
 from verify_web.core.i18n import select_locale
+from verify_web.core.services import services
 
 HEADINGS = {
     "genuine": _l("Genuine OCOP product"),
@@ -68,7 +69,6 @@ WARNINGS = {
         "This QR code points to a website that is not ours. Do not enter any details there."
     ),
     "past_best_before": _l("The product itself is past its best-before date."),
-    "re_rated": _l("This label's certificate has ended, but the product holds a newer one."),
     "offline": _l("Checked from the code alone, without the registry."),
 }
 
@@ -230,7 +230,7 @@ def _translations() -> Any:
     translations = g.get("ocop_translations")
     if translations is None:
         language = select_locale()
-        loaded: dict[str, Any] = current_app.extensions.setdefault("ocop.translations", {})
+        loaded = services().translations
         translations = loaded.get(language)
         if translations is None:
             translations = loaded[language] = get_translations()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from keys import Keyring
+from verify_web.core.services import services
 
 bp = Blueprint("wellknown", __name__)
 
@@ -30,7 +31,7 @@ CORS = {
 @bp.get("/.well-known/jwks.json", provide_automatic_options=False)
 def keys() -> Response:
     """The JWKS, cacheable for a few minutes; 304 for a matching ``If-None-Match``."""
-    keyring: Keyring = current_app.extensions["ocop.keystore"].keyring()
+    keyring: Keyring = services().keystore.keyring()
     body = json.dumps(keyring.to_jwks(), separators=(",", ":")).encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
     response = Response(body, mimetype="application/json", headers=CORS)

@@ -27,7 +27,7 @@ from traceability import ValidationError
 from traceability.models import User
 from traceability.services import staffsessions, users
 from verify_web.core import db, ratelimit
-from verify_web.staff.forms import error_message
+from verify_web.errors import message_of
 
 bp = Blueprint("auth", __name__)
 P = ParamSpec("P")
@@ -142,7 +142,7 @@ def password() -> str | tuple[str, int]:
     try:
         users.change_password(db.session(), user_id=user.id, current=request.form.get("current", ""), new=new)
     except ValidationError as e:
-        message = gettext("The current password is wrong.") if e.field == "current" else error_message(e)
+        message = gettext("The current password is wrong.") if e.field == "current" else message_of(e)
         return render_template("staff/password.html", error=message), 400
     _sign_in(user)  # every session of the account ended; this browser gets a new one
     return render_template("staff/password.html", done=True)

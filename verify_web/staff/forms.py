@@ -1,72 +1,17 @@
-"""Small helpers shared by the staff blueprints: turning domain errors into form messages and
-reading form fields. No routes here."""
+"""Small helpers shared by the staff blueprints: reading form fields and query arguments, and
+the key set. No routes here; domain errors become messages in :mod:`verify_web.errors`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import abort, current_app, request
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
+from flask import abort, request
 
 from keys import Keyring, KeysError
-from traceability import Conflict, NotFound, RegistryError, StateError, ValidationError
+from traceability import ValidationError
+from verify_web.core import clock
 from verify_web.core.bounds import MAX_ID
-
-# Field names as the forms call them, for "Please check …" messages.
-FIELD_LABELS = {
-    "legal_name": _l("Legal name"),
-    "name": _l("Name"),
-    "kind": _l("Kind"),
-    "commune": _l("Commune"),
-    "district": _l("District"),
-    "province": _l("Province"),
-    "contact": _l("Contact"),
-    "tax_code": _l("Tax code"),
-    "group": _l("Product group"),
-    "gtin": _l("GTIN"),
-    "stars": _l("Stars"),
-    "level": _l("Issuing level"),
-    "number": _l("Decision number"),
-    "issued_on": _l("Issued on"),
-    "valid_until": _l("Valid until"),
-    "code": _l("Code"),
-    "produced_on": _l("Production date"),
-    "best_before": _l("Best before"),
-    "occurred_at": _l("Date and time"),
-    "place": _l("Place"),
-    "note": _l("Note"),
-    "reason": _l("Reason"),
-    "username": _l("User name"),
-    "password": _l("Password"),
-    "current": _l("Current password"),
-    "producer": _l("Producer"),
-    "producer_id": _l("Producer"),
-    "product": _l("Product"),
-    "product_id": _l("Product"),
-    "lot": _l("Lot"),
-    "lot_id": _l("Lot"),
-    "range": _l("Label numbers"),
-    "target": _l("What to revoke"),
-    "value": _l("Value"),
-    "count": _l("Count"),
-    "file": _l("File"),
-}
-
-
-def error_message(error: RegistryError) -> str:
-    """Return a message for a form in the page's language, naming the field for validation
-    errors (the services' English templates are catalogue keys)."""
-    if isinstance(error, ValidationError):
-        field = FIELD_LABELS.get(error.field, error.field)
-        detail = gettext(error.template, **error.params)
-        return str(gettext("Please check “%(field)s”: %(message)s", field=field, message=detail))
-    if isinstance(error, NotFound):
-        return str(gettext("Not found: %(entity)s %(key)s", entity=error.entity, key=error.key))
-    if isinstance(error, Conflict | StateError):
-        return str(gettext("Not possible: %(message)s", message=gettext(error.template, **error.params)))
-    return str(gettext("The change was refused: %(message)s", message=str(error)))
+from verify_web.core.services import services
 
 
 def form_int(name: str) -> int:
@@ -92,17 +37,14 @@ def days_arg(default: int = 30, most: int = 366) -> int:
 
 
 def since(days: int) -> datetime:
-    """Return local midnight (``OCOP_TIMEZONE``) ``days - 1`` days ago, so ``days`` calendar
-    days of the programme's clock are covered."""
-    zone = ZoneInfo(current_app.config["OCOP_TIMEZONE"])
-    today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (today - timedelta(days=days - 1)).astimezone(UTC)
+    """Return the start of the last ``days`` calendar days (see :func:`clock.days_back`)."""
+    return clock.days_back(days)
 
 
 def keyring() -> Keyring:
     """Return the public key set; an unreadable key set is a 503 page, never a traceback."""
     try:
-        found: Keyring = current_app.extensions["ocop.keystore"].keyring()
+        found: Keyring = services().keystore.keyring()
     except KeysError:
         abort(503)
     return found

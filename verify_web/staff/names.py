@@ -15,8 +15,8 @@ from labels import short_code
 from traceability.models import AuditEntry
 from traceability.services import casework
 from verify_web.core import timefmt
+from verify_web.errors import FIELD_LABELS
 from verify_web.public.verdict_text import EVENTS, REVOCATION_REASONS
-from verify_web.staff.forms import FIELD_LABELS
 
 VERDICTS = {
     "genuine": _l("Genuine OCOP label"),

@@ -15,6 +15,7 @@ from tests.conftest import BASE_URL
 from tests.support.factories import World, make_world
 from traceability.models import AuditEntry, Label
 from usecases.verify import Status, verify_scan
+from verify_web.core.services import services
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def audit_count(session: Session) -> int:
 
 def assert_genuine(app: Flask, session: Session, texts: list[str]) -> None:
     """Every text verifies as genuine through the one verification function."""
-    keyring = app.extensions["ocop.keystore"].keyring()
+    keyring = services(app).keystore.keyring()
     for text in texts:
         verdict = verify_scan(
             text, keyring=keyring, today=date.today(), session=session, our_base_url=BASE_URL

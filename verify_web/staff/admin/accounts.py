@@ -8,8 +8,9 @@ from werkzeug.wrappers import Response
 from traceability import RegistryError
 from traceability.services import producers, users
 from verify_web.core import db
+from verify_web.errors import message_of
 from verify_web.staff.auth import actor, roles_required
-from verify_web.staff.forms import error_message, form_int
+from verify_web.staff.forms import form_int
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -49,7 +50,7 @@ def create() -> Response | tuple[str, int]:
             producer_id=producer_id,
         )
     except RegistryError as e:
-        return _page(error_message(e), 400, form)
+        return _page(message_of(e), 400, form)
     return redirect(url_for("admin_users.index"))
 
 
@@ -62,7 +63,7 @@ def set_active(user_id: int) -> Response | tuple[str, int]:
             db.session(), actor=actor(), user_id=user_id, active=request.form.get("active") == "1"
         )
     except RegistryError as e:
-        return _page(error_message(e), 400)
+        return _page(message_of(e), 400)
     return redirect(url_for("admin_users.index"))
 
 
@@ -75,5 +76,5 @@ def reset_password(user_id: int) -> Response | tuple[str, int]:
             db.session(), actor=actor(), user_id=user_id, new=request.form.get("password", "")
         )
     except RegistryError as e:
-        return _page(error_message(e), 400)
+        return _page(message_of(e), 400)
     return redirect(url_for("admin_users.index"))

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, request
 from traceability.enums import ProductGroup
 from traceability.services import audit, dashboard
 from traceability.services import certification_alerts as followup
-from verify_web.core import db, timefmt
+from verify_web.core import clock, db
 from verify_web.staff import charts, dashboards
 from verify_web.staff.auth import roles_required
 from verify_web.staff.forms import days_arg, since
@@ -24,7 +24,7 @@ def home() -> str:
     and of revocations by reason, and links to every tool."""
     session = db.session()
     figures = dashboard.office_figures(
-        session, today=datetime.now(timefmt.zone()).date(), week_start=since(7), suspects_since=since(30)
+        session, today=clock.today(), week_start=since(7), suspects_since=since(30)
     )
     return render_template(
         "staff/admin_home.html",
@@ -57,7 +57,7 @@ def audit_log() -> str:
 def follow_up() -> str:
     """Certifications ending in the next 90 days, and ended ones still scanned (last ``days``)."""
     days = days_arg(30)
-    today = datetime.now(UTC).date()
+    today = clock.today()
     session = db.session()
     return render_template(
         "staff/followup.html",

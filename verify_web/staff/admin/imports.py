@@ -21,8 +21,8 @@ from flask_babel import gettext
 from traceability import RegistryError, spreadsheet
 from traceability.services import bulk_import
 from verify_web.core import db
+from verify_web.errors import message_of
 from verify_web.staff.auth import actor, roles_required
-from verify_web.staff.forms import error_message
 from verify_web.staff.import_text import actions, error_text
 
 bp = Blueprint("admin_import", __name__, url_prefix="/admin/import")
@@ -69,7 +69,7 @@ def dry_run() -> tuple[str, int]:
     try:
         plan = bulk_import.plan_import(db.session(), spreadsheet.read(data, name))
     except RegistryError as e:
-        return _page(400, error=error_message(e))
+        return _page(400, error=message_of(e))
     token = _keep(data, name) if plan.ok else None
     return _page(200 if plan.ok else 400, plan=plan, name=name, token=token)
 
@@ -85,11 +85,11 @@ def commit() -> tuple[str, int]:
     try:
         plan = bulk_import.plan_import(db.session(), spreadsheet.read(path.read_bytes(), token))
     except RegistryError as e:
-        return _page(400, error=error_message(e))
+        return _page(400, error=message_of(e))
     try:
         bulk_import.commit_import(db.session(), plan, actor=actor(), source=name or token)
     except RegistryError as e:  # the registry changed since the dry run: show the rows again
-        return _page(400, error=error_message(e), plan=plan, name=name)
+        return _page(400, error=message_of(e), plan=plan, name=name)
     path.unlink(missing_ok=True)
     return _page(done=plan, name=name)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -24,14 +24,15 @@ from traceability import RegistryError
 from traceability.enums import RevocationReason, RevocationTarget
 from traceability.services import audit, naming, revocations
 from verify_web.core import db
+from verify_web.core.services import services
+from verify_web.errors import message_of
 from verify_web.staff.auth import actor, roles_required
-from verify_web.staff.forms import error_message
 
 bp = Blueprint("admin_keys", __name__, url_prefix="/admin/keys")
 
 
 def _store() -> Keystore:
-    store: Keystore = current_app.extensions["ocop.keystore"]
+    store: Keystore = services().keystore
     return store
 
 
@@ -174,7 +175,7 @@ def compromise(kid: str) -> Response | tuple[str, int]:
         # The key file changes last: if it fails, the 400 rolls the revocation back.
         _store().mark_compromised(kid)
     except RegistryError as e:
-        return _page(error_message(e), 400)
+        return _page(message_of(e), 400)
     except KeysError as e:
         return _page(gettext("Marking failed: %(message)s", message=refusal(e)), 400)
     return redirect(url_for("admin_keys.index"))

@@ -1,5 +1,5 @@
 """``/admin/labels``: issue and print labels for any producer's certified products, or
-reprint a lot, from the browser (see :mod:`verify_web.printviews`)."""
+reprint a lot, from the browser (see :mod:`verify_web.staff.printing.views`)."""
 
 from __future__ import annotations
 

@@ -13,9 +13,10 @@ from traceability import RegistryError, ValidationError
 from traceability.enums import EventKind, ProducerKind, ProductGroup
 from traceability.services import certifications, lots, producers
 from traceability.services import corrections as editing
-from verify_web.core import db, timefmt
+from verify_web.core import clock, db
+from verify_web.errors import message_of
 from verify_web.staff.auth import actor, roles_required
-from verify_web.staff.forms import error_message, form_int
+from verify_web.staff.forms import form_int
 
 bp = Blueprint("admin_registry", __name__, url_prefix="/admin/registry")
 
@@ -41,7 +42,7 @@ def _when(name: str) -> datetime:
         # The form shows the programme's clock, so a time without a zone is read on it. In UTC
         # at once: an offset that pushes the time past year 1 (0001-01-01T00:00+23:59) fails
         # here, as a form error, and not later in a comparison or the database.
-        return (moment if moment.tzinfo else moment.replace(tzinfo=timefmt.zone())).astimezone(UTC)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=clock.zone())).astimezone(UTC)
     except (ValueError, OverflowError):
         raise ValidationError(name, "must be a date and time YYYY-MM-DDTHH:MM") from None
 
@@ -91,7 +92,7 @@ def create_producer() -> Response | tuple[str, int]:
             tax_code=_text("tax_code"),
         )
     except RegistryError as e:
-        return _index(error_message(e), 400)
+        return _index(message_of(e), 400)
     return redirect(url_for("admin_registry.producer", producer_id=producer.id))
 
 
@@ -102,7 +103,7 @@ def producer(producer_id: int) -> tuple[str, int]:
     try:
         return _detail(producer_id)
     except RegistryError as e:
-        return _index(error_message(e), 404)
+        return _index(message_of(e), 404)
 
 
 def _change(producer_id: int, action: Callable[[], object]) -> Response | tuple[str, int]:
@@ -111,9 +112,9 @@ def _change(producer_id: int, action: Callable[[], object]) -> Response | tuple[
     except RegistryError as e:
         db.session().rollback()  # nothing half-done may show on the re-rendered page
         try:
-            return _detail(producer_id, error_message(e), 400)
+            return _detail(producer_id, message_of(e), 400)
         except RegistryError as missing:
-            return _index(error_message(missing), 404)
+            return _index(message_of(missing), 404)
     return redirect(url_for("admin_registry.producer", producer_id=producer_id))
 
 
@@ -172,7 +173,7 @@ def withdraw(producer_id: int, certification_id: int) -> Response | tuple[str, i
             actor=actor(),
             certification_id=certification_id,
             reason=_text("reason"),
-            on=datetime.now(UTC).date(),
+            on=clock.today(),
         ),
     )
 

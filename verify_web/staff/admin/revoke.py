@@ -11,8 +11,9 @@ from traceability import RegistryError, ValidationError, validate
 from traceability.enums import RevocationReason, RevocationTarget
 from traceability.services import naming, revocations
 from verify_web.core import db
+from verify_web.errors import message_of
 from verify_web.staff.auth import actor, roles_required
-from verify_web.staff.forms import error_message, keyring
+from verify_web.staff.forms import keyring
 from verify_web.staff.label_targets import parse_target
 
 bp = Blueprint("admin_revoke", __name__, url_prefix="/admin/revocations")
@@ -68,7 +69,7 @@ def preview() -> tuple[str, int]:
         target, ref, _reason = _checked(form)
         hits = naming.preview(db.session(), target, ref)
     except RegistryError as e:
-        return _page(error_message(e), 400, form)
+        return _page(message_of(e), 400, form)
     count = sum(h.count for h in hits)
     return render_template("staff/revoke_confirm.html", form=form, count=count, hits=hits), 200
 
@@ -87,7 +88,7 @@ def create() -> Response | tuple[str, int]:
             )
         )
     except RegistryError as e:
-        return _page(error_message(e), 400, form)
+        return _page(message_of(e), 400, form)
     return redirect(url_for("admin_revoke.index", done=revocation.id))
 
 
@@ -101,5 +102,5 @@ def reinstate(revocation_id: int) -> Response | tuple[str, int]:
             lambda session: revocations.reinstate(session, actor=who, revocation_id=revocation_id, note=note)
         )
     except RegistryError as e:
-        return _page(error_message(e), 400)
+        return _page(message_of(e), 400)
     return redirect(url_for("admin_revoke.index"))

@@ -15,17 +15,10 @@ from traceability.services import scans
 from traceability.services.scans import ScanHistory
 from usecases.verify import Status, Verdict, verify_scan
 from verify_web.core import photos
+from verify_web.errors import PhotoError
 
 FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_SIDE = 65_535  # zxing-cpp refuses wider or taller images (ValueError)
-
-
-class PhotoError(Exception):
-    """The upload is not a readable image, or holds no QR code. ``kind`` says which."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 def qr_texts(data: bytes) -> list[str]:
@@ -36,7 +29,7 @@ def qr_texts(data: bytes) -> list[str]:
     try:
         # Greyscale is all zxing-cpp reads; a JPEG decodes straight to it (a third the memory).
         grey = photos.decode(data, mode="L", formats=FORMATS)
-    except photos.PhotoError as e:
+    except PhotoError as e:
         raise PhotoError("not_image") from e
     if max(grey.size) > MAX_SIDE:
         raise PhotoError("not_image")

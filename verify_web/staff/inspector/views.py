@@ -21,13 +21,13 @@ from werkzeug.wrappers import Response
 
 from traceability import RegistryError
 from traceability.services import casework, dashboard, naming, suspects
-from verify_web.core import db, timefmt
-from verify_web.hotpath import scan_recorder as scanlog
+from verify_web.core import clock, db, timefmt
+from verify_web.errors import PhotoError, message_of
 from verify_web.staff import dashboards
 from verify_web.staff import names as staffnames
 from verify_web.staff.auth import actor, roles_required
-from verify_web.staff.forms import days_arg, error_message, keyring, since
-from verify_web.staff.inspector.fieldcheck import PhotoError, check_all, qr_texts
+from verify_web.staff.forms import days_arg, keyring, since
+from verify_web.staff.inspector.fieldcheck import check_all, qr_texts
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 INSPECTORS = ("inspector", "admin")
@@ -44,7 +44,7 @@ def home() -> str:
     return render_template(
         "staff/inspect_home.html",
         days=days,
-        day_chart=dashboards.day_chart(dashboard.scans_per_day(session, since=start, zone=timefmt.zone())),
+        day_chart=dashboards.day_chart(dashboard.scans_per_day(session, since=start, zone=clock.zone())),
         verdict_chart=dashboards.verdict_chart(mix),
         verdict_total=sum(n for _, n in mix),
         area_chart=dashboards.area_chart(suspects.by_area(session, since=start, limit=12)),
@@ -83,7 +83,7 @@ def check() -> str | tuple[str, int]:
         texts[:5],
         session=db.session(),
         keyring=keyring(),
-        today=scanlog.today(),
+        today=clock.today(),
         our_base_url=current_app.config["OCOP_BASE_URL"],
     )
     return render_template("staff/check.html", results=results, text=text)
@@ -136,7 +136,7 @@ def revoke_suspect(label_id: int) -> Response | tuple[str, int]:
         )
     except RegistryError as e:
         db.session().rollback()
-        return _suspect_page(label_id, error_message(e)), 400
+        return _suspect_page(label_id, message_of(e)), 400
     return redirect(url_for("inspect.suspect", label_id=label_id, done=1))
 
 
@@ -179,7 +179,7 @@ def _decide(report_id: int, action: str) -> Response | tuple[str, int]:
             )
     except RegistryError as e:
         session.rollback()
-        return reports(error_message(e), 400)
+        return reports(message_of(e), 400)
     return redirect(url_for("inspect.reports"))
 
 

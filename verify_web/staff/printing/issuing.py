@@ -1,18 +1,16 @@
 """Issuing and reprinting labels from the browser, shared by ``/admin/labels`` (every
 producer) and ``/producer/labels`` (the signed-in producer's own products). The same library
-as ``ocop issue`` does the work: :mod:`labels.issuance` plans, signs and records,
+as ``ocop issue`` does the work: :mod:`usecases.issuance` plans, signs and records,
 :mod:`labels.runfiles` writes into a temporary file, and only a completely written file is
 committed and sent. Any refusal is a :class:`FormRefused` shown on the form; nothing is recorded.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date
 from typing import BinaryIO
 
 from flask import abort, current_app, send_file
@@ -21,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from keys import KeysError, NoActiveKey, PrivateKey, load_passphrase
+from keys import KeysError, NoActiveKey, PrivateKey
 from labels import LabelSerializer
 from labels.exc import IssueRefused, LayoutError, PayloadError, RefusalReason
 from labels.layout import Design, LotFacts, design, parse_stock
@@ -30,7 +28,10 @@ from labels.runfiles import parse_numbers, rendered, write_all
 from traceability import NotFound, ValidationError
 from traceability.services import producers
 from usecases.issuance import IssuePlan, issue, plan_issue, plan_reprint, reprint
+from verify_web.core import clock
 from verify_web.core.bounds import MAX_ID
+from verify_web.core.services import services
+from verify_web.errors import FormRefused
 from verify_web.staff.forms import keyring
 from verify_web.staff.printing import downloads as printruns
 
@@ -46,16 +47,6 @@ FORMATS: dict[str, tuple[Format, str, str]] = {
     "svg": (Format.SVG, ".svg.zip", "application/zip"),
     "csv": (Format.CSV, ".csv", "text/csv"),
 }
-
-
-class FormRefused(Exception):
-    """The form cannot be carried out. ``message`` is for the form; ``status`` is 400 for input
-    that does not parse, 422 for a refused request, 503 when labels cannot be signed."""
-
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -228,7 +219,7 @@ def plan(session: Session, scope: Scope, request: IssueRequest) -> tuple[IssuePl
             product_id=request.product,
             lot_code=request.lot,
             count=request.count,
-            today=date.today(),
+            today=clock.today(),
             base_url=current_app.config["OCOP_BASE_URL"],
         )
     except IssueRefused as e:
@@ -252,14 +243,8 @@ def _unsignable() -> FormRefused:
 def _signer(kid: str | None = None) -> PrivateKey:
     """Return the private key ``kid`` (the active key if ``None``), decrypted once per worker
     for the active key. Raises :class:`FormRefused` (503) when it cannot be unlocked."""
-    keystore = current_app.extensions["ocop.keystore"]
     try:
-        wanted = kid or keystore.active().kid
-        cached: PrivateKey | None = current_app.extensions.get("ocop.print_signer")
-        if cached is not None and cached.kid == wanted:
-            return cached
-        # Decrypting a key is slow on purpose; the active one is kept for the next run.
-        signer: PrivateKey = keystore.signer(load_passphrase(os.environ), kid)
+        return services().signer(kid)
     except NoActiveKey as e:
         current_app.logger.error("labels cannot be signed: %s", e)
         raise FormRefused(
@@ -272,16 +257,13 @@ def _signer(kid: str | None = None) -> PrivateKey:
     except KeysError as e:
         current_app.logger.error("labels cannot be signed: %s", e)
         raise _unsignable() from e
-    if kid is None:
-        current_app.extensions["ocop.print_signer"] = signer
-    return signer
 
 
 def _digest_key() -> bytes:
     """Return the key store's digest key (made if there is none, as ``ocop issue`` does).
     Raises :class:`FormRefused` (503) when it cannot be read or made."""
     try:
-        digest_key: bytes = current_app.extensions["ocop.keystore"].ensure_digest_key()
+        digest_key: bytes = services().keystore.ensure_digest_key()
     except KeysError as e:
         current_app.logger.error("labels cannot be issued: %s", e)
         raise _unsignable() from e

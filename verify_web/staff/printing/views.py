@@ -1,20 +1,20 @@
 """The four routes of a label printing area, built once for ``/admin/labels`` and once for
 ``/producer/labels``: the forms, the confirm step, issuing (a download) and reprinting (a
-download). Views only parse, call :mod:`verify_web.printing` and turn refusals into the form
+download). Views only parse, call :mod:`verify_web.staff.printing.issuing` and turn refusals into the form
 with an error status (which rolls the request's session back)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
 
 from flask import Blueprint, abort, render_template, request, send_file
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from traceability.services import printable
-from verify_web.core import db, timefmt
+from verify_web.core import clock, db
+from verify_web.errors import FormRefused
 from verify_web.staff.auth import actor, roles_required
 from verify_web.staff.printing import downloads as printruns
 from verify_web.staff.printing import issuing as printing
@@ -25,7 +25,7 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
     whose products the signed-in user may print (it may abort with 403)."""
     bp = Blueprint(name, __name__, url_prefix=url_prefix)
 
-    def refused(error: printing.FormRefused, where: printing.Scope) -> tuple[str, int]:
+    def refused(error: FormRefused, where: printing.Scope) -> tuple[str, int]:
         session = db.session()
         session.rollback()  # whatever a refused run wrote goes; the form page reads afresh
         return form_page(session, where, error.message, error.status, request.form)
@@ -43,7 +43,7 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
         where = scope()
         try:
             return confirm_page(db.session(), where, printing.read_issue(request.form))
-        except printing.FormRefused as e:
+        except FormRefused as e:
             return refused(e, where)
 
     @bp.post("/issue")
@@ -54,7 +54,7 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
         where = scope()
         try:
             run = printing.issue_run(db.session(), where, printing.read_issue(request.form), actor())
-        except printing.FormRefused as e:
+        except FormRefused as e:
             return refused(e, where)
         return render_template("staff/print_done.html", run=run, endpoint=where.endpoint), 200
 
@@ -80,7 +80,7 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
             return printing.reprint_download(
                 db.session(), where, printing.read_reprint(request.form), actor()
             )
-        except printing.FormRefused as e:
+        except FormRefused as e:
             return refused(e, where)
 
     return bp
@@ -97,7 +97,7 @@ def form_page(
     offered for issuing (so the default is one that can); admins may reprint any product's."""
     found = printable.printable_products(
         session,
-        today=datetime.now(timefmt.zone()).date(),
+        today=clock.today(),
         producer_id=scope.producer_id,
         certified_only=scope.producer_id is not None,
     )
@@ -117,7 +117,7 @@ def form_page(
 
 def confirm_page(session: Session, scope: printing.Scope, wanted: printing.IssueRequest) -> tuple[str, int]:
     """Return the plan of an issue request for the user to confirm. Reads only; raises
-    :class:`printing.FormRefused`."""
+    :class:`FormRefused`."""
     found, _ = printing.plan(session, scope, wanted)
     return render_template(
         "staff/print_confirm.html",

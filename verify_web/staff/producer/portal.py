@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template
 from traceability import NotFound
 from traceability.models import Lot, Producer
 from traceability.services import dashboard, labels, lots, producers
-from verify_web.core import db, timefmt
+from verify_web.core import clock, db
 from verify_web.staff import dashboards
 from verify_web.staff.auth import current_user, roles_required
 from verify_web.staff.forms import days_arg, since
@@ -42,7 +42,7 @@ def home() -> str:
     days = days_arg(30)
     start = since(days)
     session = db.session()
-    per_day = dashboard.scans_per_day(session, since=start, zone=timefmt.zone(), producer_id=producer.id)
+    per_day = dashboard.scans_per_day(session, since=start, zone=clock.zone(), producer_id=producer.id)
     return render_template(
         "staff/producer_home.html",
         producer=producer,
