@@ -49,6 +49,12 @@ class IssuePlan:
     best_before: date | None = None
 
 
+def ends_before_best_before(certified_until: date, best_before: date | None) -> bool:
+    """True if the certificate ends before the lot's best-before date: its labels would then
+    read "expired" on shop shelves (the warning every issue front end shows)."""
+    return best_before is not None and certified_until < best_before
+
+
 def plan_issue(
     session: Session, *, product_id: int, lot_code: str, count: object, today: date, base_url: str
 ) -> IssuePlan:
@@ -83,7 +89,7 @@ def plan_issue(
             product_id=ctx.product_id,
         )
     warnings = []
-    if ctx.best_before is not None and cert.valid_until < ctx.best_before:
+    if ctx.best_before is not None and ends_before_best_before(cert.valid_until, ctx.best_before):
         warnings.append(
             f"the certification ends on {cert.valid_until.isoformat()}, before the lot's best-before "
             f"date {ctx.best_before.isoformat()}: labels scanned after that will show 'expired'"

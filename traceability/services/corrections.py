@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from traceability import validate
 from traceability.enums import ProducerKind, ProductGroup
-from traceability.exc import Conflict
-from traceability.models import Producer, Product
 from traceability.services import audit
-from traceability.services.producers import get_producer, get_product
+from traceability.services.producers import get_producer, get_product, producer_fields, product_fields
 
 
 def _audit_changes(
@@ -56,21 +52,17 @@ def update_producer(
     Raises :class:`NotFound`, :class:`ValidationError`, :class:`Conflict` (tax code in use).
     """
     producer = get_producer(session, producer_id)
-    new = {
-        "legal_name": validate.required_text("legal_name", legal_name, max_length=200),
-        "kind": validate.choice("kind", kind, ProducerKind),
-        "commune": validate.required_text("commune", commune, max_length=100),
-        "district": validate.text("district", district, max_length=100, required=False),
-        "province": validate.required_text("province", province, max_length=100),
-        "contact": validate.text("contact", contact, max_length=200, required=False),
-        "tax_code": validate.tax_code(tax_code),
-    }
-    if new["tax_code"] and session.scalar(
-        select(Producer.id).where(Producer.tax_code == new["tax_code"], Producer.id != producer.id)
-    ):
-        raise Conflict(
-            "producer", new["tax_code"], "tax code %(code)s is already registered", code=new["tax_code"]
-        )
+    new = producer_fields(
+        session,
+        legal_name=legal_name,
+        kind=kind,
+        commune=commune,
+        province=province,
+        district=district,
+        contact=contact,
+        tax_code=tax_code,
+        producer_id=producer.id,
+    )
     return _audit_changes(session, actor, "producer", producer, new)
 
 
@@ -88,13 +80,5 @@ def update_product(
     Raises :class:`NotFound`, :class:`ValidationError`, :class:`Conflict` (GTIN in use).
     """
     product = get_product(session, product_id)
-    new = {
-        "name": validate.required_text("name", name, max_length=200),
-        "group": validate.choice("group", group, ProductGroup),
-        "gtin": validate.gtin(gtin),
-    }
-    if new["gtin"] and session.scalar(
-        select(Product.id).where(Product.gtin == new["gtin"], Product.id != product.id)
-    ):
-        raise Conflict("product", new["gtin"], "GTIN %(gtin)s is already registered", gtin=new["gtin"])
+    new = product_fields(session, name=name, group=group, gtin=gtin, product_id=product.id)
     return _audit_changes(session, actor, "product", product, new)

@@ -11,10 +11,11 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
-from ..enums import CertificationStatus, RecordStatus
+from ..enums import RecordStatus
 from ..exc import NotFound, ValidationError
 from ..models import Certification, Label, Lot, Producer, Product, utcnow
 from . import audit
+from .certifications import current_certification
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +49,7 @@ def issue_context(session: Session, *, product_id: int, lot_code: str, today: da
     lot = session.scalar(select(Lot).where(Lot.product_id == product_id, Lot.code == lot_code.strip()))
     if lot is None:
         raise NotFound("lot", lot_code)
-    cert = session.scalar(
-        select(Certification)
-        .where(
-            Certification.product_id == product_id,
-            Certification.status == CertificationStatus.ACTIVE,
-            Certification.issued_on <= today,
-            Certification.valid_until >= today,
-        )
-        .order_by(Certification.issued_on.desc(), Certification.id.desc())
-        .limit(1)
-    )
+    cert = current_certification(session, product_id, today)
     highest = session.scalar(select(func.max(Label.number)).where(Label.lot_id == lot.id))
     return IssueContext(
         product_id=product.id,

@@ -17,10 +17,9 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
-from labels import DecodeError, SignatureError, parse, parse_short_code
-from labels.signer import open_code
 from traceability import ValidationError
 from traceability.services import reports
+from usecases.label_refs import code_serial
 from verify_web.core import db, photos, ratelimit
 from verify_web.core.services import services
 from verify_web.errors import PhotoError
@@ -83,18 +82,13 @@ def submit() -> tuple[str, int] | str:
 
 
 def _serial_of(code: str) -> int | None:
-    text = code.strip()
-    if not text:
+    # A forged or mistyped code is still worth reporting; it just names no label.
+    if not code.strip():
         return None
     try:
-        return parse_short_code(text)
-    except DecodeError:
-        pass
-    try:
-        payload, _key = open_code(parse(text).code, services().keystore.keyring())
-    except (DecodeError, SignatureError):
-        return None  # a forged code is still worth reporting; it just names no label
-    return payload.serial
+        return code_serial(code, services().keystore.keyring())
+    except ValidationError:
+        return None
 
 
 def _photo(upload: FileStorage | None) -> bytes | None:

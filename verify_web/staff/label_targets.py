@@ -10,10 +10,10 @@ import re
 from typing import Any
 
 from keys import Keyring
-from labels import DecodeError, LabelError, open_code, parse, parse_short_code
 from labels.encoding import SHORT_CODE_BITS
 from traceability import ValidationError
 from traceability.enums import RevocationTarget
+from usecases.label_refs import code_serial
 from verify_web.core.bounds import MAX_ID
 
 _RANGE = re.compile(r"\s*(\d{1,12})\s*:\s*(\d{1,9})\s*-\s*(\d{1,9})\s*")
@@ -29,16 +29,7 @@ def label_serial(text: str, keyring: Keyring) -> int:
         if int(cleaned) >= 1 << SHORT_CODE_BITS:  # checked here, before it reaches the database
             raise ValidationError("code", "no label has this serial: serials are below 2^60")
         return int(cleaned)
-    if "/" in cleaned or (cleaned.isascii() and cleaned.isdigit()):
-        try:
-            payload, _key = open_code(parse(cleaned).code, keyring)
-        except LabelError as e:
-            raise ValidationError("code", "not a genuine label code (%(detail)s)", detail=str(e)) from None
-        return payload.serial
-    try:
-        return parse_short_code(cleaned)
-    except DecodeError as e:
-        raise ValidationError("code", "not a short code (%(detail)s)", detail=str(e)) from None
+    return code_serial(cleaned, keyring)
 
 
 def _positive(field: str, value: str) -> int:

@@ -27,7 +27,7 @@ from labels.output import Format, open_writer
 from labels.runfiles import parse_numbers, rendered, write_all
 from traceability import NotFound, ValidationError
 from traceability.services import producers
-from usecases.issuance import IssuePlan, issue, plan_issue, plan_reprint, reprint
+from usecases.issuance import IssuePlan, ends_before_best_before, issue, plan_issue, plan_reprint, reprint
 from verify_web.core import clock
 from verify_web.core.bounds import MAX_ID
 from verify_web.core.services import services
@@ -418,7 +418,7 @@ def plan_warnings(found: IssuePlan) -> list[str]:
     """Return the operator's warnings about a plan, in the page's language: the certificate
     ending before the lot's best-before date (labels then read "expired" on shop shelves)."""
     warnings = []
-    if found.best_before is not None and found.certified_until < found.best_before:
+    if found.best_before is not None and ends_before_best_before(found.certified_until, found.best_before):
         warnings.append(
             gettext(
                 "The OCOP certificate ends on %(until)s, before the lot's best-before date %(best)s: "
