@@ -18,14 +18,10 @@ from sqlalchemy.orm import Session
 from keys import Keyring, KeyStatus, Keystore, PrivateKey, PublicKey, private_key_from_seed
 from labels import LabelSerializer
 from tests.support import require
+from tests.support.apps import make_app
+from tests.support.constants import BASE_URL, PASSPHRASE
 from tests.support.pg import PostgresServer, find_bindir
 from traceability import make_engine, upgrade
-from verify_web import create_app
-
-PASSPHRASE = "test-only passphrase, never used elsewhere"
-from tests.support.factories import BASE_URL  # noqa: E402 - one definition, in tests/support
-
-TEST_SECRET = "test-only-secret-key-" + "x" * 40
 
 
 @pytest.fixture(scope="session")
@@ -119,19 +115,7 @@ def key_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_template: Path) -> Iterator[Flask]:
     """The app on a fresh database with its own copy of a signing key store."""
-    shutil.copytree(key_template, tmp_path / "keys")
-    monkeypatch.setenv("OCOP_KEY_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("OCOP_KEY_PASSPHRASE_FILE", raising=False)
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": db_url,
-            "SECRET_KEY": TEST_SECRET,
-            "OCOP_BASE_URL": BASE_URL,
-            "OCOP_INSTANCE": str(tmp_path / "instance"),
-            "OCOP_KEYS_DIR": str(tmp_path / "keys"),
-        }
-    )
+    app = make_app(db_url, tmp_path, key_template, monkeypatch)
     yield app
     services(app).engine.dispose()
 

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from keys import Keyring, PrivateKey
 from labels import LabelPayload, LabelSerializer
+from tests.support.constants import BASE_URL
 from traceability.models import Certification, Label, Lot, Product
 from traceability.services import certifications, lots, producers
 from usecases import issuance
 
 ACTOR = "test"
-BASE_URL = "https://xacthuc.ocop.vn"  # as tests.conftest.BASE_URL
 _counter = itertools.count(1)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelSerializer, short_code
-from tests.conftest import BASE_URL
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import counts, login, make_user
 from traceability.models import AuditEntry, Label, Revocation

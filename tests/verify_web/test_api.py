@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from keys import Keyring
 from labels import short_code
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability.services import revocations
 from verify_web.core.services import services
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelSerializer, short_code
-from tests.conftest import BASE_URL
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import PASSWORD, make_user
 from tests.verify_web.test_typo import mistype

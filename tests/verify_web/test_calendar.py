@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,10 +15,10 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.conftest import BASE_URL, PASSPHRASE, TEST_SECRET
+from tests.support.apps import make_app
+from tests.support.constants import BASE_URL
 from tests.support.factories import make_world
 from tests.verify_web.staff import login, make_user
-from verify_web import create_app
 from verify_web.core import clock
 from verify_web.core.services import services
 
@@ -31,21 +30,7 @@ VIETNAM_DAY = date(2030, 3, 10)
 def frozen_app(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_template: Path
 ) -> Iterator[Flask]:
-    home = tmp_path / "frozen"
-    shutil.copytree(key_template, home / "keys")
-    monkeypatch.setenv("OCOP_KEY_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("OCOP_KEY_PASSPHRASE_FILE", raising=False)
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": db_url,
-            "SECRET_KEY": TEST_SECRET,
-            "OCOP_BASE_URL": BASE_URL,
-            "OCOP_INSTANCE": str(home / "instance"),
-            "OCOP_KEYS_DIR": str(home / "keys"),
-            "OCOP_CLOCK": lambda: FROZEN,
-        }
-    )
+    app = make_app(db_url, tmp_path / "frozen", key_template, monkeypatch, OCOP_CLOCK=lambda: FROZEN)
     yield app
     services(app).engine.dispose()
 

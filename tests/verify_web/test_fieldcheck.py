@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from keys import Keyring, PrivateKey
 from labels import LabelSerializer
-from tests.conftest import BASE_URL
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import login, make_user
 from traceability.services import scans

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability.models import Label, Scan
 from verify_web.hotpath.scan_recorder import writer
 

@@ -24,9 +24,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 from labels import short_code
-from tests.conftest import BASE_URL, PASSPHRASE
 from tests.support import require
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
+from tests.support.constants import BASE_URL, PASSPHRASE
 from verify_web.api import openapi
 
 try:

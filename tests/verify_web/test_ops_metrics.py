@@ -15,8 +15,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tests.conftest import BASE_URL, TEST_SECRET
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
+from tests.support.constants import BASE_URL, TEST_SECRET
 from verify_web import create_app
 from verify_web.core.services import services
 from verify_web.errors import ConfigError

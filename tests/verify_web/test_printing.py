@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from keys import PrivateKey
-from tests.conftest import BASE_URL
 from tests.labels.decoding import decode_pdf
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world
 from tests.verify_web.staff import login, make_user
 from traceability.models import AuditEntry, Label

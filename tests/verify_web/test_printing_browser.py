@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.conftest import BASE_URL
 from tests.labels.decoding import decode_pdf
+from tests.support.constants import BASE_URL
 from tests.support.factories import make_world
 from tests.verify_web.staff import PASSWORD, make_user
 from usecases.verify import Status, verify_scan

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import BASE_URL, PASSPHRASE, TEST_SECRET
+from tests.support.codes import Codes
+from tests.support.constants import BASE_URL, PASSPHRASE, TEST_SECRET
 from tests.support.windows import fresh_window
-from tests.verify_web.conftest import Codes
 from tests.verify_web.test_reports import form
 from traceability.models import Scan
 from verify_web import create_app

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import SECRET, Codes
+from tests.support.codes import SECRET, Codes
 from traceability.models import Label, Scan
 from traceability.services import scans
 from verify_web.hotpath.scan_recorder import writer

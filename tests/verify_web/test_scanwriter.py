@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability import make_engine
 from traceability.services import scans
 from verify_web.core.services import services

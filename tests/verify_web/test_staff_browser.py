@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelSerializer
-from tests.conftest import BASE_URL
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import PASSWORD, add_report, make_user
 from usecases.verify import Status, verify_scan

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from keys import Keyring, KeyStatus
-from tests.conftest import PASSPHRASE
+from tests.support.constants import PASSPHRASE
 from verify_web.core.services import services
 
 PATHS = ("/.well-known/ocop-keys.json", "/.well-known/jwks.json")

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability.services import revocations
 from verify_web import create_app
 from verify_web.core.services import services

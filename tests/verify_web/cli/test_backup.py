@@ -16,10 +16,10 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from tests.conftest import BASE_URL, TEST_SECRET
+from tests.support.cli import run
+from tests.support.constants import BASE_URL, TEST_SECRET
 from tests.support.factories import World, issue, make_world
 from tests.support.pg import PostgresServer
-from tests.verify_web.cli.conftest import run
 from traceability import make_engine
 from traceability.models import Certification, Label, Lot, Product, Scan
 from traceability.services import scans

@@ -22,11 +22,10 @@ from labels.qr import encode
 from labels.secret import check_secret
 from tests.labels.decoding import decode, decode_pdf, rasterize_pdf
 from tests.support import require
+from tests.support.cli import assert_genuine, label_count, run, run_issue
 from tests.support.factories import World
 from traceability.models import Label
 from verify_web.core.services import services
-
-from .conftest import assert_genuine, label_count, run, run_issue
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from tests.conftest import PASSPHRASE
 from tests.keys.test_keyfile import _legacy_store
+from tests.support.constants import PASSPHRASE
 from verify_web.core.services import services
 
 
