@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from labels.exc import IssueRefused, RefusalReason
 from labels.layout import LotFacts
 from labels.payload import LabelPayload
 from labels.qr import encode
@@ -27,6 +26,7 @@ from labels.signer import SigningKey, code_digest, sign
 from traceability.enums import RecordStatus
 from traceability.services import issuance as registry
 from traceability.services.labels import new_serials
+from usecases.exc import IssueRefused, RefusalReason
 
 MAX_COUNT = 100_000
 BATCH = 1000

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from keys import KeysError
 from labels import LabelError
 from traceability import RegistryError
+from usecases.exc import UseCaseError
 from verify_web import create_app
 from verify_web.errors import ConfigError
 
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("Aborted.", err=True)
         return 1
-    except (KeysError, LabelError, RegistryError) as e:
+    except (KeysError, LabelError, RegistryError, UseCaseError) as e:
         click.echo(f"Error: {e}", err=True)
         return 1
     except SQLAlchemyError as e:

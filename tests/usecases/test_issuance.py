@@ -9,9 +9,9 @@ import pytest
 
 from keys import Keyring
 from labels import LabelSerializer
-from labels.exc import IssueRefused, RefusalReason
 from tests.support.factories import ACTOR, BASE_URL, make_world
 from traceability.models import AuditEntry, Label
+from usecases.exc import IssueRefused, RefusalReason
 from usecases.issuance import ends_before_best_before, issue, plan_issue
 
 

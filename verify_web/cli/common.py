@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from keys import KeysError, Keystore, load_passphrase
 from labels import LabelError
 from traceability import RegistryError
+from usecases.exc import UseCaseError
 from verify_web.core import db
 from verify_web.core.bounds import MAX_ID
 from verify_web.core.services import services
@@ -34,7 +35,7 @@ def domain_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (KeysError, LabelError, RegistryError) as e:
+        except (KeysError, LabelError, RegistryError, UseCaseError) as e:
             raise click.ClickException(str(e)) from e
 
     return wrapper

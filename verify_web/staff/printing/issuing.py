@@ -21,12 +21,13 @@ from werkzeug.wrappers import Response
 
 from keys import KeysError, NoActiveKey, PrivateKey
 from labels import LabelSerializer
-from labels.exc import IssueRefused, LayoutError, PayloadError, RefusalReason
+from labels.exc import LayoutError, PayloadError
 from labels.layout import Design, LotFacts, design, parse_stock
 from labels.output import Format, open_writer
 from labels.runfiles import parse_numbers, rendered, write_all
 from traceability import NotFound, ValidationError
 from traceability.services import producers
+from usecases.exc import IssueRefused, RefusalReason
 from usecases.issuance import IssuePlan, ends_before_best_before, issue, plan_issue, plan_reprint, reprint
 from verify_web.core import clock
 from verify_web.core.bounds import MAX_ID
