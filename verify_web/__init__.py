@@ -47,33 +47,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     outage.init_app(app)
 
-    from verify_web.api import routes as api
+    _register_areas(app)
+    return app
+
+
+def _register_areas(app: Flask) -> None:
+    """Register each audience's blueprints (public, API, staff) and the command's groups."""
+    from verify_web.api import routes
+    from verify_web.cli import register
     from verify_web.core import health
-    from verify_web.public import fake_report as reports
-    from verify_web.public import home, scan, wellknown
-    from verify_web.public import verdict_text as present
+    from verify_web.public import fake_report, home, locate, scan, verdict_text, wellknown
+    from verify_web.staff import admin, auth
+    from verify_web.staff.inspector import views as inspector
+    from verify_web.staff.producer import portal, printing
 
     app.register_blueprint(health.bp)
-    present.init_app(app)
-    for module in (home, scan, reports, api, wellknown):
+    verdict_text.init_app(app)
+    for module in (home, scan, fake_report, routes, wellknown, auth):
         app.register_blueprint(module.bp)
-
-    from verify_web.staff import admin, auth
-    from verify_web.staff.inspector import views as inspect
-    from verify_web.staff.producer import portal as producer
-    from verify_web.staff.producer import printing as producer_printing
-
-    app.register_blueprint(auth.bp)
     admin.init_app(app)
-    app.register_blueprint(producer.bp)
-    app.register_blueprint(producer_printing.bp)
-    app.register_blueprint(inspect.bp)
-
-    from verify_web.public import locate
-
-    app.register_blueprint(locate.bp)
-
-    from .cli import register
-
+    for module in (portal, printing, inspector, locate):
+        app.register_blueprint(module.bp)
     register(app)
-    return app
