@@ -19,7 +19,7 @@ workers = int(_given) if _given else 2 * _cores + 1
 worker_class = "sync"
 # A scan is answered in milliseconds; a request still running after this is stuck.
 timeout = 30
-# A stopping worker writes its queued scan rows for at most verify_web.scanwriter.DRAIN_SECONDS
+# A stopping worker writes its queued scan rows for at most verify_web.hotpath.scanwriter.DRAIN_SECONDS
 # (4 s); this leaves room for a request in flight, and stops a stuck worker well before 30 s.
 graceful_timeout = 10
 # gunicorn 25+ opens a control socket at one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
@@ -30,7 +30,7 @@ control_socket_disable = True
 # Operations (see verify_web/metrics.py and verify_web/logs.py): JSON log lines, and one
 # owner-only Prometheus folder per master, made before any worker imports prometheus_client
 # (which reads PROMETHEUS_MULTIPROC_DIR at import) and removed when the master exits.
-logger_class = "verify_web.logs.GunicornLogger"
+logger_class = "verify_web.core.logs.GunicornLogger"
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
@@ -42,7 +42,7 @@ def on_starting(server):  # type: ignore[no-untyped-def]
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     # In the stopping worker. A graceful stop (SIGTERM, SIGQUIT, a restart) writes the queued
     # scans and leaves without the interpreter's teardown, which under load took longer than
-    # graceful_timeout (verify_web/scanwriter.py). Any other exit (a boot error, a crash) keeps
+    # graceful_timeout (verify_web/hotpath/scanwriter.py). Any other exit (a boot error, a crash) keeps
     # gunicorn's own path and exit status.
     import sys
 
@@ -54,7 +54,7 @@ def worker_exit(server, worker):  # type: ignore[no-untyped-def]
         and ended.code in (0, None)
         and hasattr(app, "extensions")
     ):
-        from verify_web.scanwriter import exit_worker
+        from verify_web.hotpath.scanwriter import exit_worker
 
         exit_worker(app)
 

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from labels.secret import hash_secret  # noqa: E402
 from traceability import make_engine, places, upgrade  # noqa: E402
 from traceability.models import Label  # noqa: E402
-from traceability.services import certifications, claims, clones, labels, lots, producers, scans  # noqa: E402
+from traceability.services import certifications, clones, issuance, labels, lots, producers, scans  # noqa: E402
+from usecases import claims  # noqa: E402
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -72,7 +73,7 @@ class Traces:
         return self.rng.random() < self.share
 
     def scan(self, at: datetime, network: str, province: int, consents: bool, fake: bool) -> Event:
-        # The source hash is keyed per 30-day period (as verify_web.scanlog does): one network
+        # The source hash is keyed per 30-day period (as verify_web.hotpath.scan_recorder does): one network
         # is one source within a period and a new one in the next.
         return Event(at, "scan", f"{network}:{scans.source_period(at)}", province if consents else None, fake)
 
@@ -210,7 +211,7 @@ def registry(path: Path, count: int) -> tuple[object, list[tuple[int, int]]]:
         lot = lots.create_lot(
             s, actor="bench", product_id=product.id, code="B-1", produced_on=issued, best_before=None
         )
-        labels.record_labels(
+        issuance.record_labels(
             s,
             actor="bench",
             lot=lot,

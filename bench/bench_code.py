@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime
 
 from keys import Keyring, KeyStatus, PublicKey, generate
 from keys.ed25519 import verify as bare_verify
-from labels import LabelPayload, LabelSerializer, Status, verify_scan
+from labels import LabelPayload, LabelSerializer
 from labels.signer import CONTEXT
+from usecases.verify import Status, verify_scan
 
 
 def rate(fn: Callable[[int], object], seconds: float, repeats: int = 5) -> float:

@@ -24,9 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import biip
 
 from keys import Keyring, KeyStatus, PublicKey, generate
-from labels import LabelPayload, LabelSerializer, verify_scan
+from labels import LabelPayload, LabelSerializer
 from labels.linkcode import LinkPayload, link_text, sign
 from labels.scanned import split
+from usecases.verify import verify_scan
 
 
 def _time(fn: Callable[[], object], n: int) -> float:

@@ -36,13 +36,13 @@ from sqlalchemy.orm import Session
 
 from keys import Keyring, KeyStatus, PublicKey, generate
 from labels import LabelPayload, LabelSerializer
-from labels.issuance import issue, plan_issue
 from labels.layout import design, parse_stock
 from labels.pdf import PdfWriter
 from labels.qr import encode
 from labels.signer import CONTEXT
 from traceability import make_engine, upgrade
 from traceability.services import certifications, lots, producers
+from usecases.issuance import issue, plan_issue
 
 BASE_URL = "https://xacthuc.ocop.vn"
 

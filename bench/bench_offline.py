@@ -27,21 +27,23 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from werkzeug.serving import make_server  # noqa: E402
-
-from labels import LabelSerializer  # noqa: E402
-from tests.support.browser import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
-from tests.support.factories import issue, make_world, url_for_label  # noqa: E402
-from tests.verify_web.offline_support import (  # noqa: E402
+from tests.verify_web.public.offline_support import (  # noqa: E402
     NO_DETECTOR,
     POLYFILL_AS_NATIVE,
     label_image,
     open_app,
     write_y4m,
 )
+from werkzeug.serving import make_server  # noqa: E402
+
+from labels import LabelSerializer  # noqa: E402
+from tests.support.browser import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
+from tests.support.factories import issue, make_world, url_for_label  # noqa: E402
 from traceability import make_engine, upgrade  # noqa: E402
 from traceability.services import revocations  # noqa: E402
-from verify_web import create_app, db  # noqa: E402
+from verify_web import create_app  # noqa: E402
+from verify_web.core import db  # noqa: E402
+from verify_web.core.services import services  # noqa: E402
 
 BASE_URL = "https://xacthuc.ocop.vn"
 PASSPHRASE = "bench-offline-passphrase"
@@ -94,7 +96,7 @@ def build(folder: Path) -> tuple[Any, str, str]:
             "OCOP_INSTANCE": str(folder),
         }
     )
-    store = app.extensions["ocop.keystore"]
+    store = services(app).keystore
     store.generate(PASSPHRASE.encode())
     signer = store.signer(PASSPHRASE.encode())
     serializer = LabelSerializer(BASE_URL, store.keyring())

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_verify import prepare  # noqa: E402
-from verify_web import create_app, logs, metrics  # noqa: E402
+from verify_web import create_app  # noqa: E402
+from verify_web.core import logs, metrics  # noqa: E402
+from verify_web.core.services import services  # noqa: E402
 
 
 def environ(path: str) -> dict[str, Any]:
@@ -103,7 +105,7 @@ def main() -> int:
     for _ in range(100_000):
         metrics.verification("genuine", "api")
     print(f"metrics.verification(): {(time.thread_time() - began) * 10:.2f} µs of CPU a call")
-    writer = app.extensions.get("ocop.scanwriter")
+    writer = services(app).scan_writer
     if writer is not None:
         writer.close()
     return 0

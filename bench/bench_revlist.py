@@ -10,7 +10,7 @@ SQLite file holding the revocation rows (label_count > 0, as after real revocati
   and one compromised key.
 
 Each round, interleaved:
-- build: ``labels.revlist.build`` for the full list (read the entries, write the JSON, sign
+- build: ``usecases.revocation_list.build`` for the full list (read the entries, write the JSON, sign
   the JWS) plus the gzip the server keeps: what the first request of an hour costs a worker;
 - baseline: ``revocation_feed.entries_at`` alone (reading the same rows): the floor.
 Every round is printed, then medians, the ratio build / baseline, and the bytes: the JWS as
@@ -39,6 +39,7 @@ from labels import revlist
 from traceability import make_engine, upgrade
 from traceability.models import Revocation, RevocationListState
 from traceability.services import revocation_feed
+from usecases import revocation_list
 
 ISSUER = "https://XACTHUC.OCOP.VN"
 NOW = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)
@@ -107,13 +108,13 @@ def run(name: str, rounds: int, folder: Path) -> None:
             revocation_feed.entries_at(session, version)
             reads.append(time.perf_counter() - start)
             start = time.perf_counter()
-            _, body = revlist.build(session, issue, None, signer)
+            _, body = revocation_list.build(session, issue, None, signer)
             zipped = gzip.compress(body, compresslevel=6, mtime=0)
             builds.append(time.perf_counter() - start)
             build_ms, read_ms = builds[-1] * 1000, reads[-1] * 1000
             print(f"  {name} round {n}: build {build_ms:7.1f} ms   baseline {read_ms:7.1f} ms")
         later = revlist.issue_for(ISSUER, version, NOW + timedelta(hours=1), 48)
-        empty = revlist.build(session, later, version, signer)[1]
+        empty = revocation_list.build(session, later, version, signer)[1]
         ten = ten_lot_delta(issue, version, signer)
     engine.dispose()
     entries = version

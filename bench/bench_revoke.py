@@ -32,12 +32,13 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from keys import Keyring, KeyStatus, PublicKey, private_key_from_seed
-from labels import LabelPayload, LabelSerializer, Status, verify_scan
+from labels import LabelPayload, LabelSerializer
 from tests.support.pg import PostgresServer, find_bindir
 from traceability import make_engine, upgrade
 from traceability.enums import RecordStatus, RevocationReason, RevocationTarget
 from traceability.models import AuditEntry, Certification, Label
-from traceability.services import certifications, labels, lots, producers, revocations
+from traceability.services import certifications, issuance, labels, lots, producers, revocations
+from usecases.verify import Status, verify_scan
 
 BASE = "https://xacthuc.ocop.vn"
 KEY = private_key_from_seed(bytes(range(32)))
@@ -76,7 +77,7 @@ def make_lot(engine: Engine, product_id: int, cert_id: int, code: str, count: in
         cert = s.get(Certification, cert_id)
         assert cert is not None
         serials = labels.new_serials(count)
-        labels.record_labels(
+        issuance.record_labels(
             s, actor="bench", lot=lot, certification=cert, key_id=KEY.kid, serials=serials, first_number=1
         )
         s.commit()

@@ -38,7 +38,7 @@ from bench.bench_verify import BASE_URL, ROTATE_LUA, free_port, prepare, wrk  # 
 from tests.support.factories import make_world  # noqa: E402
 from tests.support.pg import PostgresServer, find_bindir  # noqa: E402
 from traceability import make_engine, upgrade  # noqa: E402
-from traceability.services import labels, scans  # noqa: E402
+from traceability.services import issuance, labels, scans  # noqa: E402
 
 DEVICES = ("Android", "iPhone", "Windows", None)
 AREAS = ("Hà Nội", "Quảng Ninh", "Thành phố Hồ Chí Minh", None)
@@ -102,7 +102,7 @@ def storage(name: str, url: str, label_count: int, scan_count: int) -> None:
         made = 0
         while made < label_count:
             step = min(5000, label_count - made)
-            labels.record_labels(
+            issuance.record_labels(
                 s,
                 actor="bench",
                 lot=world.lot,

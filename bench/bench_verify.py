@@ -179,7 +179,7 @@ def revoke_under_load(
     started = time.monotonic()
     done = subprocess.run(
         [
-            # The ocop command (entry point verify_web.cli:main) of the tree being measured.
+            # The ocop command (entry point verify_web.command:main) of the tree being measured.
             sys.executable,
             "-m",
             "verify_web.cli",

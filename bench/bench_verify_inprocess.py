@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from verify_setup import BASE_URL, database, prepare  # noqa: E402
 
 from verify_web import create_app  # noqa: E402
+from verify_web.core.services import services  # noqa: E402
 
 
 def environ(path: str) -> dict[str, Any]:
@@ -105,8 +106,8 @@ def main() -> int:
         for _round in range(args.rounds):
             for name, paths in cases.items():
                 figures[name].append(cpu_per_request(app, paths()))
-        app.extensions["ocop.scanwriter"].close()
-        app.extensions["ocop.engine"].dispose()
+        services(app).scan_writer.close()
+        services(app).engine.dispose()
     print(f"{args.db}, {ROOT}: request thread CPU per request, µs (median; every round)")
     for name, values in figures.items():
         print(f"{name:<10}{statistics.median(values):>8.1f}   " + " ".join(f"{v:.1f}" for v in values))

@@ -36,6 +36,8 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
+from verify_web.core.services import services
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -46,7 +48,7 @@ from labels import LabelPayload, LabelSerializer  # noqa: E402
 from tests.support.pg import find_bindir  # noqa: E402
 from traceability import make_engine, upgrade  # noqa: E402
 from traceability.models import Scan  # noqa: E402
-from traceability.services import certifications, labels, lots, producers  # noqa: E402
+from traceability.services import certifications, issuance, labels, lots, producers  # noqa: E402
 from verify_web import create_app  # noqa: E402
 
 BASE_URL = "https://xacthuc.ocop.vn"
@@ -146,10 +148,10 @@ def prepare(env: dict[str, str], count: int) -> tuple[list[str], int]:
             "OCOP_INSTANCE": env["OCOP_INSTANCE"],
         }
     )
-    store = app.extensions["ocop.keystore"]
+    store = services(app).keystore
     store.generate(env["OCOP_KEY_PASSPHRASE"].encode())
     key = store.signer(env["OCOP_KEY_PASSPHRASE"].encode())
-    with Session(app.extensions["ocop.engine"]) as s:
+    with Session(services(app).engine) as s:
         producer = producers.create_producer(
             s, actor="bench", legal_name="HTX Đông Cao", kind="cooperative", commune="xã Tráng Việt",
             district="huyện Mê Linh", province="Hà Nội",
@@ -166,7 +168,7 @@ def prepare(env: dict[str, str], count: int) -> tuple[list[str], int]:
             produced_on=issued + timedelta(days=1), best_before=issued + timedelta(days=900),
         )  # fmt: skip
         serials = labels.new_serials(count)
-        labels.record_labels(
+        issuance.record_labels(
             s, actor="bench", lot=lot, certification=cert, key_id=key.kid, serials=serials, first_number=1
         )
         s.commit()
@@ -174,7 +176,7 @@ def prepare(env: dict[str, str], count: int) -> tuple[list[str], int]:
         payloads = [
             LabelPayload(kid=key.kid, serial=n, stars=4, certified_until=cert.valid_until) for n in serials
         ]
-    app.extensions["ocop.engine"].dispose()
+    services(app).engine.dispose()
     serializer = LabelSerializer(BASE_URL, store.keyring())
     return [serializer.dumps(p, key).split("/V/")[1] for p in payloads], lot_id
 

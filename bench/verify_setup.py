@@ -25,8 +25,9 @@ from labels.serializer import code_to_text, normalize_base_url
 from labels.signer import code_digest
 from tests.support.pg import PostgresServer, find_bindir
 from traceability import make_engine, upgrade
-from traceability.services import certifications, labels, lots, producers
+from traceability.services import certifications, issuance, labels, lots, producers
 from verify_web import create_app
+from verify_web.core.services import services
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_URL = "https://xacthuc.ocop.vn"
@@ -76,10 +77,10 @@ def prepare(folder: Path, env: dict[str, str], count: int) -> Issued:
             "OCOP_INSTANCE": str(folder),
         }
     )
-    store = app.extensions["ocop.keystore"]
+    store = services(app).keystore
     store.generate(env["OCOP_KEY_PASSPHRASE"].encode())
     key = store.signer(env["OCOP_KEY_PASSPHRASE"].encode())
-    with Session(app.extensions["ocop.engine"]) as s:
+    with Session(services(app).engine) as s:
         producer = producers.create_producer(
             s,
             actor="bench",
@@ -122,7 +123,7 @@ def prepare(folder: Path, env: dict[str, str], count: int) -> Issued:
         base = normalize_base_url(BASE_URL)
         codes = [code_to_text(code, base) for code in signed]
         digest_key = store.ensure_digest_key()  # as ocop issue records them
-        labels.record_labels(
+        issuance.record_labels(
             s,
             actor="bench",
             lot=lot,
@@ -134,7 +135,7 @@ def prepare(folder: Path, env: dict[str, str], count: int) -> Issued:
         )
         s.commit()
         lot_id = lot.id
-    app.extensions["ocop.engine"].dispose()
+    services(app).engine.dispose()
     return Issued(lot_id, codes[:count])
 
 

@@ -2,7 +2,7 @@
 
 Layers, each in its own module (like itsdangerous): :mod:`encoding` (digits, short codes) →
 :mod:`payload` (15-byte body) → :mod:`signer` (79-byte signed code) → :mod:`serializer`
-(the URL in the QR) → :mod:`verify` (the verdict, with the registry).
+(the URL in the QR). The verdict, with the registry, is :mod:`usecases.verify`.
 """
 
 from .encoding import parse_short_code, short_code
@@ -10,7 +10,6 @@ from .exc import BaseURLError, DecodeError, LabelError, PayloadError, Reason, Si
 from .payload import LabelPayload
 from .serializer import CODE_DIGITS, LabelSerializer, ScannedCode, code_to_text, normalize_base_url, parse
 from .signer import CODE_SIZE, open_code, sign
-from .verify import Status, Verdict, Warning, verify_scan, verify_short_code
 
 __all__ = [
     "CODE_DIGITS",
@@ -24,9 +23,6 @@ __all__ = [
     "Reason",
     "ScannedCode",
     "SignatureError",
-    "Status",
-    "Verdict",
-    "Warning",
     "code_to_text",
     "normalize_base_url",
     "open_code",
@@ -34,6 +30,4 @@ __all__ = [
     "parse_short_code",
     "short_code",
     "sign",
-    "verify_scan",
-    "verify_short_code",
 ]

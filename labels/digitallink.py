@@ -1,7 +1,7 @@
 """GS1 Digital Link URIs for trade items: build one, and read the element strings in a path.
 
 Pure and small on purpose: the label form (:mod:`labels.linkcode`), the resolver
-(``verify_web.gs1``) and EPCIS identifiers (``https://HOST/01/{GTIN}/10/{lot}``) all use it.
+(``verify_web.public.gs1``) and EPCIS identifiers (``https://HOST/01/{GTIN}/10/{lot}``) all use it.
 The rules are GS1 Digital Link URI syntax 1.x and the GS1 General Specifications:
 
 - the primary key is the GTIN (AI 01), 14 digits with a mod-10 check digit (GTIN-8, -12 and -13

@@ -2,8 +2,8 @@
 (RFC 7515) signed with EdDSA (RFC 8037) over exactly the served ``header.payload`` bytes.
 
 No clock and no Flask: the time comes in an :class:`Issue`, the entries from
-:mod:`traceability.services.revocation_feed` (:func:`build` reads them from a session); the
-web side is ``verify_web.revlist_view``.
+:mod:`traceability.services.revocation_feed` (:func:`usecases.revocation_list.build` reads
+them from a session); the web side is ``verify_web.api.revlist``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from keys import PrivateKey
 from keys.ed25519 import b64url
-from traceability.services import revocation_feed
-from traceability.services.revocation_feed import Delta, FeedEntry
+
+if TYPE_CHECKING:  # types only: labels reads no registry (pyproject's import contract)
+    from traceability.services.revocation_feed import Delta, FeedEntry
 
 FORMAT = 1
 FULL_TYPE = "ocop-revocation-list+jws"
@@ -103,14 +102,3 @@ def sign_full(issue: Issue, entries: list[FeedEntry], signer: PrivateKey) -> byt
 def sign_delta(issue: Issue, delta: Delta, signer: PrivateKey) -> bytes:
     """Return the served bytes of a delta."""
     return compact_jws(DELTA_TYPE, delta_payload(issue, delta), signer)
-
-
-def build(session: Session, issue: Issue, since: int | None, signer: PrivateKey) -> tuple[str, bytes]:
-    """Return ``(typ, served bytes)`` for a request with ``since`` (``None``: the full list)
-    at ``issue.version`` (≤ the committed version): a delta when one applies and is smaller
-    than the full list, otherwise the full list (§4)."""
-    if since is not None and since <= issue.version:
-        delta = revocation_feed.delta(session, since, issue.version)
-        if len(delta.add) + len(delta.remove) <= revocation_feed.count_at(session, issue.version):
-            return DELTA_TYPE, sign_delta(issue, delta, signer)
-    return FULL_TYPE, sign_full(issue, revocation_feed.entries_at(session, issue.version), signer)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Re-create verify_web/offline/static/vendor/ from the npm packages pinned (with their integrity
+# Re-create verify_web/public/offline/static/vendor/ from the npm packages pinned (with their integrity
 # hashes) in scripts/vendor-js/package-lock.json, then check every file against the committed
 # SHA256SUMS. The files are committed, so `make run` and the tests need no npm; run this after
 # changing a pin (then update SHA256SUMS with `--update`) or to confirm the committed bytes are
 # exactly the published packages' (`scripts/vendor-js.sh`, no argument).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=verify_web/offline/static/vendor
+out=verify_web/public/offline/static/vendor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp scripts/vendor-js/package.json scripts/vendor-js/package-lock.json "$work/"

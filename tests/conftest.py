@@ -18,13 +18,10 @@ from sqlalchemy.orm import Session
 from keys import Keyring, KeyStatus, Keystore, PrivateKey, PublicKey, private_key_from_seed
 from labels import LabelSerializer
 from tests.support import require
+from tests.support.apps import make_app
+from tests.support.constants import BASE_URL, PASSPHRASE
 from tests.support.pg import PostgresServer, find_bindir
 from traceability import make_engine, upgrade
-from verify_web import create_app
-
-PASSPHRASE = "test-only passphrase, never used elsewhere"
-BASE_URL = "https://xacthuc.ocop.vn"
-TEST_SECRET = "test-only-secret-key-" + "x" * 40
 
 
 @pytest.fixture(scope="session")
@@ -118,21 +115,9 @@ def key_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_template: Path) -> Iterator[Flask]:
     """The app on a fresh database with its own copy of a signing key store."""
-    shutil.copytree(key_template, tmp_path / "keys")
-    monkeypatch.setenv("OCOP_KEY_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("OCOP_KEY_PASSPHRASE_FILE", raising=False)
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": db_url,
-            "SECRET_KEY": TEST_SECRET,
-            "OCOP_BASE_URL": BASE_URL,
-            "OCOP_INSTANCE": str(tmp_path / "instance"),
-            "OCOP_KEYS_DIR": str(tmp_path / "keys"),
-        }
-    )
+    app = make_app(db_url, tmp_path, key_template, monkeypatch)
     yield app
-    app.extensions["ocop.engine"].dispose()
+    services(app).engine.dispose()
 
 
 @pytest.fixture
@@ -148,14 +133,15 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def app_session(app: Flask) -> Iterator[Session]:
     """A session on the app's database, for arranging and checking what requests did."""
-    with Session(app.extensions["ocop.engine"], expire_on_commit=False) as session:
+    with Session(services(app).engine, expire_on_commit=False) as session:
         yield session
 
 
 @pytest.fixture
 def app_signer(app: Flask) -> PrivateKey:
-    key: PrivateKey = app.extensions["ocop.keystore"].signer(PASSPHRASE.encode())
+    key: PrivateKey = services(app).keystore.signer(PASSPHRASE.encode())
     return key
 
 
 from tests.support.browser import browser, live_server, page  # noqa: E402,F401 - fixtures
+from verify_web.core.services import services  # noqa: E402

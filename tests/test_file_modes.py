@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET
+from tests.support.constants import TEST_SECRET
 from verify_web import create_app, devserver
 
 SETTINGS = (

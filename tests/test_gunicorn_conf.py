@@ -63,7 +63,7 @@ def test_superscript_digit_is_one_line_error(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_graceful_timeout_outlasts_the_scan_writer_drain(monkeypatch: pytest.MonkeyPatch) -> None:
-    from verify_web.scanwriter import DRAIN_SECONDS
+    from verify_web.hotpath.scanwriter import DRAIN_SECONDS
 
     conf = settings(monkeypatch, None)
     assert DRAIN_SECONDS + 2 <= conf["graceful_timeout"] <= 10

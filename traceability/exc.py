@@ -34,34 +34,32 @@ class ValidationError(RegistryError, ValueError):
         self.message = message
 
 
-class Conflict(RegistryError):
+class Refused(RegistryError):
+    """The change is refused for the record ``entity`` ``key``: the base of :class:`Conflict`
+    and :class:`StateError`. ``template`` and ``params`` work as for :class:`ValidationError`."""
+
+    def __init__(self, entity: str, key: object, template: str, **params: object) -> None:
+        super().__init__(template % params if params else template)
+        self.entity = entity
+        self.key = key
+        self.template = template
+        self.params = params
+
+
+class Conflict(Refused):
     """The change would break a uniqueness rule (e.g. a lot code used twice for one product).
 
     ``template`` and ``params`` work as for :class:`ValidationError` (Babel keyword
     ``Conflict:3``).
     """
 
-    def __init__(self, entity: str, key: object, template: str, **params: object) -> None:
-        super().__init__(template % params if params else template)
-        self.entity = entity
-        self.key = key
-        self.template = template
-        self.params = params
 
-
-class StateError(RegistryError):
+class StateError(Refused):
     """The record's current state forbids the change (e.g. withdrawing a withdrawn certificate).
 
     ``template`` and ``params`` work as for :class:`ValidationError` (Babel keyword
     ``StateError:3``).
     """
-
-    def __init__(self, entity: str, key: object, template: str, **params: object) -> None:
-        super().__init__(template % params if params else template)
-        self.entity = entity
-        self.key = key
-        self.template = template
-        self.params = params
 
 
 class BackupError(RegistryError):

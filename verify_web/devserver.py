@@ -55,7 +55,7 @@ def prepare(port: str) -> int:
     if not os.environ.get("OCOP_KEY_PASSPHRASE"):
         os.environ.setdefault("OCOP_KEY_PASSPHRASE_FILE", str(_local_secret(instance / "key_passphrase", 24)))
 
-    from .cli import main as ocop
+    from .command import main as ocop
 
     for step in (["db", "upgrade"],):
         if ocop(step) != 0:

@@ -11,10 +11,9 @@ import biip
 import pytest
 
 from keys import Keyring, PrivateKey
-from labels import LabelSerializer, Status, Warning, verify_scan
+from labels import LabelSerializer
 from labels.digitallink import ItemLink, LinkError, LinkProblem, build, gtin_check_digit, parse_path
-from labels.exc import IssueRefused, PayloadError, RefusalReason
-from labels.issuance import issue, plan_issue, plan_reprint, reprint
+from labels.exc import PayloadError
 from labels.layout import design, parse_stock
 from labels.linkcode import LinkPayload, link_template, link_text, sign
 from labels.pdf import PdfWriter
@@ -24,6 +23,10 @@ from tests.support.factories import make_world
 from traceability import ValidationError
 from traceability.enums import LabelForm
 from traceability.services import editing
+from usecases.exc import IssueRefused, RefusalReason
+from usecases.issuance import issue, plan_issue, plan_reprint, reprint
+from usecases.verify import Status, verify_scan
+from usecases.verify import VerdictWarning as Warning
 
 GTIN = "08934567890120"
 BASE_24 = "https://truyxuat.ocop.vn"  # 24 characters, the issue's example host

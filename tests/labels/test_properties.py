@@ -6,8 +6,9 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labels import LabelError, LabelPayload, Status, parse, parse_short_code, verify_scan
+from labels import LabelError, LabelPayload, parse, parse_short_code
 from labels.payload import EPOCH, MAX_DAYS
+from usecases.verify import Status, verify_scan
 
 payloads = st.builds(
     lambda serial, stars, days: (serial, stars, EPOCH + timedelta(days=days)),

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from keys import Keyring, PrivateKey
-from labels import LabelPayload, LabelSerializer, Status, verify_scan
+from labels import LabelPayload, LabelSerializer
 from labels.exc import LayoutError
 from labels.layout import MIN_MODULE_MM, QR_MODULES, STOCKS, LotFacts, design, parse_stock
 from labels.output import format_for
 from labels.pdf import PdfWriter
 from labels.qr import QUIET_ZONE, encode
 from labels.render import PrintLabel
+from usecases.verify import Status, verify_scan
 
 from .decoding import decode_symbols, rasterize_pdf
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from keys import Keyring
-from labels import verify_scan
+from usecases.verify import verify_scan
 
 from .vectors_gen import VECTORS, build, render, steps
 

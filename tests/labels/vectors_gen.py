@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from keys import Keyring
-from labels import CODE_SIZE, LabelPayload, verify_scan
+from labels import CODE_SIZE, LabelPayload
 from labels.encoding import digits_to_bytes
 from labels.exc import DecodeError, SignatureError
 from labels.linkcode import CARRIED_SIZE, LinkPayload, open_link, unpack
 from labels.scanned import split
 from labels.signer import open_code
+from usecases.verify import verify_scan
 
 from .vector_cases import SEED, Case, cases, key_set
 

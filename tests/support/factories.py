@@ -9,10 +9,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from keys import PrivateKey
+from keys import Keyring, PrivateKey
 from labels import LabelPayload, LabelSerializer
+from tests.support.constants import BASE_URL
 from traceability.models import Certification, Label, Lot, Product
-from traceability.services import certifications, labels, lots, producers
+from traceability.services import certifications, lots, producers
+from usecases import issuance
 
 ACTOR = "test"
 _counter = itertools.count(1)
@@ -61,21 +63,26 @@ def make_world(
 
 
 def issue(session: Session, world: World, key: PrivateKey, count: int = 3) -> list[Label]:
-    """Record ``count`` labels in the world's lot, signed by ``key``."""
-    first = labels.next_number(session, world.lot.id)
-    labels.record_labels(
+    """Issue ``count`` labels in the world's lot, signed by ``key``, through the production use
+    case (:func:`usecases.issuance.issue`), planned on the day the certificate starts (so a test
+    can hold labels of a certificate that has ended since)."""
+    plan = issuance.plan_issue(
         session,
-        actor=ACTOR,
-        lot=world.lot,
-        certification=world.certification,
-        key_id=key.kid,
-        serials=labels.new_serials(count),
-        first_number=first,
+        product_id=world.product.id,
+        lot_code=world.lot.code,
+        count=count,
+        today=world.certification.issued_on,
+        base_url=BASE_URL,
     )
+    serializer = LabelSerializer(BASE_URL, Keyring())
+    for _drawn in issuance.issue(session, plan, key=key, serializer=serializer, actor=ACTOR):
+        pass
     session.flush()
     return list(
         session.scalars(
-            select(Label).where(Label.lot_id == world.lot.id, Label.number >= first).order_by(Label.number)
+            select(Label)
+            .where(Label.lot_id == world.lot.id, Label.number >= plan.first_number)
+            .order_by(Label.number)
         )
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,12 +12,11 @@ from sqlalchemy.orm import Session
 from keys import PrivateKey
 from labels import LabelSerializer
 from labels.secret import hash_secret
+from tests.support.codes import SECRET, Codes
 from tests.support.factories import issue, make_world, url_for_label
-from traceability.models import Label
 from traceability.services import lots, revocations, scans
-from verify_web.scanlog import writer
-
-SECRET = "7K3QX-M9TPR"
+from verify_web.core.services import services
+from verify_web.hotpath.scan_recorder import writer
 
 
 @pytest.fixture(autouse=True)
@@ -26,25 +24,6 @@ def _drain_scan_writer(app: Flask) -> Iterator[None]:
     """Scans are written in the background: let them land before the database goes away."""
     yield
     writer(app).close()
-
-
-@dataclass
-class Codes:
-    """QR texts (and their ``/V/…`` paths) for each kind of label."""
-
-    genuine: str
-    expired: str
-    revoked: str
-    cloned: str
-    forged: str
-    claimable: str
-    genuine_label: Label
-    claimable_label: Label
-    cloned_label: Label
-
-    @staticmethod
-    def path(url: str) -> str:
-        return url[url.index("/V/") :]
 
 
 @pytest.fixture
@@ -55,7 +34,7 @@ def codes(
     test_key: PrivateKey,
     serializer: LabelSerializer,
 ) -> Codes:
-    ours = LabelSerializer(app.config["OCOP_BASE_URL"], app.extensions["ocop.keystore"].keyring())
+    ours = LabelSerializer(app.config["OCOP_BASE_URL"], services(app).keystore.keyring())
     world = make_world(app_session)
     lots.add_event(
         app_session,

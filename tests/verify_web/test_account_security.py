@@ -15,7 +15,7 @@ from tests.verify_web.staff import PASSWORD, csrf, login, make_user
 from traceability import ValidationError
 from traceability.models import StaffSession
 from traceability.services import users
-from verify_web import auth
+from verify_web.staff import auth
 
 HOLDER, ATTACKER = {"REMOTE_ADDR": "198.51.100.7"}, {"REMOTE_ADDR": "203.0.113.66"}
 

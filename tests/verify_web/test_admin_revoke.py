@@ -12,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from labels import LabelSerializer, Status, short_code, verify_scan
-from tests.conftest import BASE_URL
+from labels import LabelSerializer, short_code
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import counts, login, make_user
 from traceability.models import AuditEntry, Label, Revocation
+from usecases.verify import Status, verify_scan
+from verify_web.core.services import services
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def admin(client: FlaskClient, app_session: Session) -> str:
 
 def verdict(app: Flask, session: Session, text: str) -> Status:
     session.expire_all()
-    keyring = app.extensions["ocop.keystore"].keyring()
+    keyring = services(app).keystore.keyring()
     return verify_scan(
         text, keyring=keyring, today=date.today(), session=session, our_base_url=BASE_URL
     ).status
@@ -39,7 +41,7 @@ def test_revoke_one_code_by_qr_text(
     world = make_world(app_session)
     labels = issue(app_session, world, app_signer, 3)
     app_session.commit()
-    serializer = LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    serializer = LabelSerializer(BASE_URL, services(app).keystore.keyring())
     text = url_for_label(labels[1], app_signer, serializer)
     assert verdict(app, app_session, text) is Status.GENUINE
     form = {
@@ -164,7 +166,7 @@ def test_compromise_key_states_count_and_revokes(
         ).status_code
         == 302
     )
-    serializer = LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    serializer = LabelSerializer(BASE_URL, services(app).keystore.keyring())
     assert verdict(app, app_session, url_for_label(labels[0], app_signer, serializer)) is Status.REVOKED
     revocation = app_session.scalars(select(Revocation)).one()
     assert revocation.label_count == 4 and revocation.reason.value == "key_compromised"
@@ -185,7 +187,7 @@ def test_compromise_key_states_count_and_revokes(
 
 def test_rotate_and_retire_keys(app: Flask, client: FlaskClient, app_signer: PrivateKey, admin: str) -> None:
     assert client.post("/admin/keys/rotate", data={"csrf_token": admin}).status_code == 302
-    keyring = app.extensions["ocop.keystore"].keyring()
+    keyring = services(app).keystore.keyring()
     assert len(keyring) == 2 and keyring.get(app_signer.kid).status.value == "retired"
     assert client.post(f"/admin/keys/{app_signer.kid}/retire", data={"csrf_token": admin}).status_code == 400
     assert client.post("/admin/keys/nokey/retire", data={"csrf_token": admin}).status_code == 400
@@ -196,7 +198,7 @@ def test_rotate_and_retire_keys(app: Flask, client: FlaskClient, app_signer: Pri
 def test_unreadable_key_set_is_a_clear_page(
     app: Flask, client: FlaskClient, app_signer: PrivateKey, admin: str
 ) -> None:
-    keyring_path = app.extensions["ocop.keystore"].keyring_path
+    keyring_path = services(app).keystore.keyring_path
     keyring_path.write_text("{not json", "utf-8")
     for path in ("/admin/keys", f"/admin/keys/{app_signer.kid}/compromise"):
         response = client.get(path)

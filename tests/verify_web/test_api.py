@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from keys import Keyring
 from labels import short_code
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability.services import revocations
+from verify_web.core.services import services
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def _verify_list(body: dict[str, Any], keyring: Keyring) -> None:
 def test_revocation_list_signed_versioned_with_etag(
     app: Flask, client: FlaskClient, codes: Codes, app_session: Session, spec: dict[str, Any]
 ) -> None:
-    keyring = app.extensions["ocop.keystore"].keyring()
+    keyring = services(app).keystore.keyring()
     first = client.get("/api/v1/revocations")
     assert first.status_code == 200 and first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
     body = first.get_json()

@@ -11,7 +11,7 @@ from tests.support.windows import fresh_window
 from tests.verify_web.staff import PASSWORD, counts, csrf, login, make_user
 from traceability.models import AuditEntry, User
 from traceability.services import users
-from verify_web import auth
+from verify_web.staff import auth
 
 
 def test_password_hash_is_scrypt_and_salted() -> None:

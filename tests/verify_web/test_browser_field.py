@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelSerializer, short_code
-from tests.conftest import BASE_URL
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import PASSWORD, make_user
 from tests.verify_web.test_typo import mistype
 from traceability.services import scans
+from verify_web.core.services import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -77,7 +78,7 @@ def test_field_check_of_a_look_alike_domain(
         )
     app_session.commit()
     make_user(app_session, "insp", "inspector")
-    serializer = LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    serializer = LabelSerializer(BASE_URL, services(app).keystore.keyring())
     ours = url_for_label(genuine, app_signer, serializer)
     look_alike = ours.replace("XACTHUC.OCOP.VN", "OCOP-KIEMTRA.VN")
     sign_in(page, live_server.url, "insp")

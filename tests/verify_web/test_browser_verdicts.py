@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.browser import LiveServer
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 

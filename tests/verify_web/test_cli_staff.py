@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelSerializer, short_code
-from tests.conftest import BASE_URL
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import counts
 from traceability.models import Label, Revocation, User
 from traceability.services import users
+from verify_web.core.services import services
 
 
 def test_user_add(runner: FlaskCliRunner, app_session: Session) -> None:
@@ -72,7 +73,7 @@ def test_revoke_and_reinstate(
     )
     assert done.exit_code == 0 and "2 label(s) revoked" in done.output, done.output
     text = url_for_label(
-        labels[0], app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        labels[0], app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     by_code = runner.invoke(args=["revoke", "--code", text, "--reason", "counterfeit", "--yes"])
     assert by_code.exit_code == 0 and "1 label(s) revoked" in by_code.output

@@ -3,7 +3,7 @@
 import pytest
 
 from verify_web import create_app
-from verify_web.config import ConfigError
+from verify_web.errors import ConfigError
 
 GOOD = {"SECRET_KEY": "s" * 40}
 

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelSerializer
-from tests.conftest import BASE_URL
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import add_report, make_user
 from tests.verify_web.test_staff_browser import sign_in
+from verify_web.core.services import services
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ def test_admin_revokes_then_public_page_shows_revoked(
     app_session.commit()
     make_user(app_session, "boss", "admin")
     text = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     page.goto(live_server.url + scan_path(text))
     assert page.get_attribute("h1.verdict", "data-status") == "genuine"
@@ -64,7 +65,7 @@ def test_inspector_confirms_report_then_public_page_shows_revoked(
     report_id = add_report(app_session, label, shop="Tạp hóa Minh")
     make_user(app_session, "insp", "inspector")
     text = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     sign_in(page, live_server.url, "insp")
     page.goto(live_server.url + "/inspect/reports")

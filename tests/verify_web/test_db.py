@@ -1,4 +1,4 @@
-"""The verify path's read connection (verify_web.db.reading): kept per thread across requests,
+"""The verify path's read connection (verify_web.core.db.reading): kept per thread across requests,
 autocommit, and replaced after a database error; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from tests.support.factories import make_world
 from traceability.models import Producer
-from verify_web import db
+from verify_web.core import db
+from verify_web.core.services import services
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def app_context(app: Flask) -> Iterator[None]:
     """The app's context; the thread's read connection is closed afterwards."""
     with app.app_context():
         yield
-    reader = app.extensions["ocop.reader"]
+    reader = services(app).reader
     if reader.connection is not None:
         reader.connection.close()
         reader.connection = None
@@ -109,7 +110,7 @@ def test_connection_per_thread_and_process(app: Flask) -> None:
     thread.start()
     thread.join(timeout=10)
     assert len(theirs) == 1 and theirs[0] is not mine
-    app.extensions["ocop.reader"].pid = -1  # as if this process had been forked
+    services(app).reader.pid = -1  # as if this process had been forked
     with db.reading() as after_fork:
         assert after_fork is not mine
         assert after_fork.execute(select(literal(1))).scalar() == 1

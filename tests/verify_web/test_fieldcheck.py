@@ -17,11 +17,13 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from keys import Keyring, PrivateKey
-from labels import LabelSerializer, verify_scan
-from tests.conftest import BASE_URL
+from labels import LabelSerializer
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import login, make_user
 from traceability.services import scans
+from usecases.verify import verify_scan
+from verify_web.core.services import services
 
 GREEN_WORDS = ("chính hãng", "Tem OCOP thật")
 
@@ -84,7 +86,7 @@ def test_a_disguised_address_is_never_headed_genuine(
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
     ours = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     text = disguise(ours)  # type: ignore[operator]
     page = client.post("/inspect/check", data={"text": text, "csrf_token": inspector}).get_data(as_text=True)
@@ -121,7 +123,7 @@ def test_a_clone_suspect_is_not_plain_genuine(
             source_hash=f"src{n}",
         )
     app_session.commit()
-    serializer = LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+    serializer = LabelSerializer(BASE_URL, services(app).keystore.keyring())
     page = client.post(
         "/inspect/check",
         data={"text": url_for_label(copied, app_signer, serializer), "csrf_token": inspector},

@@ -1,4 +1,4 @@
-"""The GS1-conformant resolver (verify_web.gs1) and GS1-form labels on the verify site, through
+"""The GS1-conformant resolver (verify_web.public.gs1) and GS1-form labels on the verify site, through
 Flask's test client on SQLite and PostgreSQL.
 
 Each test named ``test_conformance_*`` checks one conformance statement of GS1's
@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelSerializer
-from labels.issuance import issue, plan_issue
 from tests.support.factories import make_world
 from traceability.enums import LabelForm
 from traceability.models import Scan
 from traceability.services import editing, revocations
-from verify_web.scanlog import today, writer
+from usecases.issuance import issue, plan_issue
+from verify_web.core.services import services
+from verify_web.hotpath.scan_recorder import today, writer
 
 GTIN = "08934567890120"
 PHONE = {
@@ -60,7 +61,7 @@ def item(app: Flask, app_session: Session, app_signer: PrivateKey) -> Item:
         label_form=LabelForm.GS1,
     )
     base = app.config["OCOP_BASE_URL"]
-    keystore = app.extensions["ocop.keystore"]
+    keystore = services(app).keystore
     with app.app_context():
         day = today()
     plan = plan_issue(

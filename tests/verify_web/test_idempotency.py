@@ -20,6 +20,7 @@ from tests.verify_web.staff import login, make_user
 from tests.verify_web.test_reports import form, png
 from traceability.models import RateHit, Report
 from traceability.services import reports
+from verify_web.core.services import services
 
 
 def _reports(session: Session) -> list[Report]:
@@ -102,8 +103,8 @@ def test_replay_still_needs_the_csrf_token(client: FlaskClient, app_session: Ses
 def test_concurrent_sends_with_one_key_store_one_report(app: Flask, app_session: Session) -> None:
     """Two requests racing with one key: the unique key and a savepoint keep one report."""
     key = str(uuid.uuid4())
-    first = Session(app.extensions["ocop.engine"])
-    second = Session(app.extensions["ocop.engine"])
+    first = Session(services(app).engine)
+    second = Session(services(app).engine)
     fields = {
         "code_text": "",
         "serial": None,

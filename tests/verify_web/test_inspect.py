@@ -15,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from labels import LabelSerializer, Status, short_code, verify_scan
-from tests.conftest import BASE_URL
+from labels import LabelSerializer, short_code
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import add_report, add_scan, counts, login, make_user
 from traceability.models import AuditEntry, Label, Report
+from usecases.verify import Status, verify_scan
+from verify_web.core.services import services
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def test_field_check_pasted_text(
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
     ours = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     page = client.post("/inspect/check", data={"text": ours, "csrf_token": inspector}).get_data(as_text=True)
     assert 'data-status="genuine"' in page and 'id="phishing"' not in page
@@ -65,7 +67,7 @@ def test_field_check_photo_decoded_by_zxing(
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
     text = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     upload = {"photo": (io.BytesIO(qr_png(text)), "label.png"), "csrf_token": inspector}
     page = client.post("/inspect/check", data=upload, content_type="multipart/form-data").get_data(
@@ -94,7 +96,7 @@ def test_confirm_report_revokes_as_counterfeit(
     label = issue(app_session, world, app_signer, 2)[0]
     app_session.commit()
     text = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     report_id = add_report(app_session, label, shop="Tạp hóa Minh", province="Quảng Ninh", note="Nhãn mờ")
     queue = client.get("/inspect/reports").get_data(as_text=True)
@@ -108,7 +110,7 @@ def test_confirm_report_revokes_as_counterfeit(
     app_session.expire_all()
     verdict = verify_scan(
         text,
-        keyring=app.extensions["ocop.keystore"].keyring(),
+        keyring=services(app).keystore.keyring(),
         today=date.today(),
         session=app_session,
         our_base_url=BASE_URL,

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from tests.conftest import BASE_URL
 from tests.labels.vectors_gen import VECTORS
 from tests.support.browser import LiveServer
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
+from tests.support.constants import BASE_URL
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 

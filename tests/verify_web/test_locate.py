@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability.models import Label, Scan
-from verify_web.scanlog import writer
+from verify_web.hotpath.scan_recorder import writer
 
 PHONE = "Mozilla/5.0 (Linux; Android 14) Chrome/130 Mobile"
 HANOI = (21.03, 105.85)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from keys import PrivateKey
 from tests.support.factories import issue, make_world
 from tests.verify_web.staff import add_report, counts, login, make_user
-from verify_web.bounds import MAX_ID, MAX_JSON_DEPTH, json_depth
+from verify_web.core.bounds import MAX_ID, MAX_JSON_DEPTH, json_depth
 
 HUGE = "99999999999999999999"  # > 2^64
 JUST_PAST = str(2**31)  # the first id an INTEGER column cannot hold on PostgreSQL

@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
-from verify_web import security
-from verify_web.offline import views
-from verify_web.offline.strings import table
-from verify_web.present import HEADINGS
+from verify_web.core import security
+from verify_web.public.offline import views
+from verify_web.public.offline.strings import table
+from verify_web.public.verdict_text import HEADINGS
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 VENDOR = Path(views.STATIC) / "vendor"

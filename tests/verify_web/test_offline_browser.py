@@ -14,7 +14,13 @@ import pytest
 from tests.labels.vectors_gen import VECTORS
 from tests.support.browser import CHROMIUM_ARGS, PHONE, LiveServer, chromium_path
 from tests.verify_web.conftest import Codes
-from tests.verify_web.offline_support import NO_DETECTOR, POLYFILL_AS_NATIVE, label_image, open_app, write_y4m
+from tests.verify_web.public.offline_support import (
+    NO_DETECTOR,
+    POLYFILL_AS_NATIVE,
+    label_image,
+    open_app,
+    write_y4m,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 

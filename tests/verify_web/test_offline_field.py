@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.support.browser import PHONE, LiveServer
 from tests.verify_web.conftest import Codes
-from tests.verify_web.offline_support import check, open_app
+from tests.verify_web.public.offline_support import check, open_app
 from tests.verify_web.staff import PASSWORD, make_user
 from traceability.models import Report
 from traceability.services import revocations

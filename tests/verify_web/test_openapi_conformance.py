@@ -6,7 +6,7 @@ the app in-process over WSGI, and checks each answer: no 5xx, a documented statu
 content type, and a body that matches the response schema. The run is derandomized and
 bounded, so it is the same every time and takes seconds.
 
-The generated tests load the document from :func:`verify_web.openapi.document` when the module
+The generated tests load the document from :func:`verify_web.api.openapi.document` when the module
 is imported (schemathesis parametrizes at collection, before any app exists);
 ``test_served_document_is_the_one_tested`` pins that this is exactly what
 ``/api/v1/openapi.json`` serves. Generated requests can only reach error and ``invalid``
@@ -24,10 +24,10 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 from labels import short_code
-from tests.conftest import BASE_URL, PASSPHRASE
 from tests.support import require
-from tests.verify_web.conftest import Codes
-from verify_web import openapi
+from tests.support.codes import Codes
+from tests.support.constants import BASE_URL, PASSPHRASE
+from verify_web.api import openapi
 
 try:
     import schemathesis

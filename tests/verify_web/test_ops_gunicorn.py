@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import BASE_URL, PASSPHRASE, TEST_SECRET
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
+from tests.support.constants import BASE_URL, PASSPHRASE, TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "gunicorn-metrics-token-for-tests-" + "g" * 20

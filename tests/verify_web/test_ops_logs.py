@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from verify_web.logs import JsonFormatter
+from verify_web.core.logs import JsonFormatter
 
 
 @pytest.fixture

@@ -15,11 +15,12 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tests.conftest import BASE_URL, TEST_SECRET
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
+from tests.support.constants import BASE_URL, TEST_SECRET
 from verify_web import create_app
-from verify_web.config import ConfigError
-from verify_web.scanlog import writer
+from verify_web.core.services import services
+from verify_web.errors import ConfigError
+from verify_web.hotpath.scan_recorder import writer
 
 TOKEN = "metrics-token-for-tests-only-" + "m" * 20
 
@@ -95,7 +96,7 @@ def test_request_latency_by_route_template(metered: Flask, codes: Codes) -> None
 
 
 def test_database_errors_counted(metered: Flask) -> None:
-    engine = metered.extensions["ocop.engine"]
+    engine = services(metered).engine
     before = sum(
         s.value
         for metric in REGISTRY.collect()

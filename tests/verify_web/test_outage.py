@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from tests.support import require
+from tests.support.codes import Codes
 from tests.support.pg import PostgresServer, find_bindir
-from tests.verify_web.conftest import Codes
 from traceability import make_engine, upgrade
-from verify_web.outage import RETRY_AFTER
+from verify_web.core.outage import RETRY_AFTER
 
 pytestmark = pytest.mark.postgres
 

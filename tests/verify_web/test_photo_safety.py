@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from tests.verify_web.staff import login, make_user
 from traceability.models import Report
-from verify_web import photos
+from verify_web.core import photos
+from verify_web.errors import PhotoError
 
 GPS_IFD = 0x8825
 
@@ -91,7 +92,7 @@ def _declared_png(width: int, height: int) -> bytes:
 def test_too_many_pixels_is_refused_before_decoding() -> None:
     data = _declared_png(6000, 4500)  # 27 MP in ~30 KB
     assert len(data) < 200_000
-    with pytest.raises(photos.PhotoError) as refused:
+    with pytest.raises(PhotoError) as refused:
         photos.decode(data, mode="RGB", formats={"PNG"})
     assert refused.value.kind == "too_large"
 

@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from keys import PrivateKey
-from labels import Status, verify_scan
-from tests.conftest import BASE_URL
 from tests.labels.decoding import decode_pdf
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world
 from tests.verify_web.staff import login, make_user
 from traceability.models import AuditEntry, Label
 from traceability.services import certifications, revocations
+from usecases.verify import Status, verify_scan
+from verify_web.core.services import services
 
 
 def issued_file(client: FlaskClient, result: TestResponse) -> TestResponse:
@@ -46,7 +47,7 @@ def rows(session: Session) -> tuple[int, int]:
 
 def verdict(app: Flask, session: Session, text: str) -> Status:
     session.expire_all()
-    keyring = app.extensions["ocop.keystore"].keyring()
+    keyring = services(app).keystore.keyring()
     return verify_scan(
         text, keyring=keyring, today=date.today(), session=session, our_base_url=BASE_URL
     ).status

@@ -11,11 +11,12 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from labels import Status, verify_scan
-from tests.conftest import BASE_URL
 from tests.labels.decoding import decode_pdf
+from tests.support.constants import BASE_URL
 from tests.support.factories import make_world
 from tests.verify_web.staff import PASSWORD, make_user
+from usecases.verify import Status, verify_scan
+from verify_web.core.services import services
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,7 @@ def test_admin_prints_a_pdf_in_the_browser(
     download.save_as(str(pdf))
     texts = decode_pdf(pdf, tmp_path)
     assert len(texts) == 3
-    keyring = app.extensions["ocop.keystore"].keyring()
+    keyring = services(app).keystore.keyring()
     app_session.expire_all()
     for text in texts:
         verdict = verify_scan(

@@ -13,13 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import BASE_URL, PASSPHRASE, TEST_SECRET
+from tests.support.codes import Codes
+from tests.support.constants import BASE_URL, PASSPHRASE, TEST_SECRET
 from tests.support.windows import fresh_window
-from tests.verify_web.conftest import Codes
 from tests.verify_web.test_reports import form
 from traceability.models import Scan
 from verify_web import create_app
-from verify_web.scanlog import writer
+from verify_web.core.services import services
+from verify_web.hotpath.scan_recorder import writer
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 BROWSER = {"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/130 Mobile"}
@@ -44,9 +45,9 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxies: i
             "OCOP_TRUSTED_PROXIES": proxies,
         }
     )
-    app.extensions["ocop.keystore"].generate(PASSPHRASE.encode())
+    services(app).keystore.generate(PASSPHRASE.encode())
     yield app
-    app.extensions["ocop.engine"].dispose()
+    services(app).engine.dispose()
 
 
 def behind_proxy(client_address: str) -> dict[str, str]:

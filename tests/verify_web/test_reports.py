@@ -14,8 +14,8 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.support.codes import Codes
 from tests.support.windows import fresh_window
-from tests.verify_web.conftest import Codes
 from traceability.models import Report
 
 

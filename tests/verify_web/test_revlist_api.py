@@ -27,7 +27,8 @@ from tests.conftest import PASSPHRASE
 from tests.verify_web.conftest import Codes
 from traceability.services import revocations
 from verify_web import create_app
-from verify_web.scanlog import writer
+from verify_web.core.services import services
+from verify_web.hotpath.scan_recorder import writer
 
 URL = "/api/v1/revocation-list"
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +61,7 @@ def test_full_list_is_a_jws_over_the_served_bytes(app: Flask, client: FlaskClien
     assert response.mimetype == "application/jose"
     assert response.data.count(b".") == 2 and b"\n" not in response.data
     header, payload = _open(client, response.data)
-    active = app.extensions["ocop.keystore"].active()
+    active = services(app).keystore.active()
     assert header == {"alg": "EdDSA", "kid": active.kid, "typ": "ocop-revocation-list+jws"}
     assert payload["format"] == 1 and payload["issuer"] == app.config["OCOP_BASE_URL"]
     assert payload["issued_at"] in {hour_before, _hour()}  # the start of the current UTC hour
@@ -141,7 +142,7 @@ def test_next_update_follows_the_setting(app: Flask, monkeypatch: pytest.MonkeyP
         _, payload = _open(client, client.get(URL).data)
     finally:
         writer(six).close()
-        six.extensions["ocop.engine"].dispose()
+        services(six).engine.dispose()
     valid = datetime.fromisoformat(payload["next_update"]) - datetime.fromisoformat(payload["issued_at"])
     assert valid == timedelta(hours=6)
 
@@ -153,7 +154,7 @@ def second_app(app: Flask) -> Iterator[Flask]:
     other = create_app({"TESTING": True, **keys, "DATABASE_URL": url})
     yield other
     writer(other).close()
-    other.extensions["ocop.engine"].dispose()
+    services(other).engine.dispose()
 
 
 def test_two_workers_serve_the_same_bytes_and_versions(
@@ -181,7 +182,7 @@ def test_without_passphrase_503_never_an_unsigned_list(
 def test_rotation_signs_with_the_new_key_and_compromise_stops_signing(
     app: Flask, client: FlaskClient, app_session: Session
 ) -> None:
-    keystore = app.extensions["ocop.keystore"]
+    keystore = services(app).keystore
     old, _ = _open(client, client.get(URL).data)
     new = keystore.rotate(PASSPHRASE.encode())
     header, _ = _open(client, client.get(URL).data)

@@ -10,11 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import SECRET, Codes
+from tests.support.codes import SECRET, Codes
 from traceability.models import Label, Scan
 from traceability.services import clones, scans
-from verify_web import scanlog
-from verify_web.scanlog import writer
+from verify_web.hotpath import scan_recorder
+from verify_web.hotpath.scan_recorder import writer
 
 PHONE_UA = "Mozilla/5.0 (Linux; Android 12; SM-A125F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
 
@@ -103,8 +103,8 @@ def test_an_ipv6_network_is_its_64_prefix(client: FlaskClient, codes: Codes, app
         select(Scan.source_hash).where(Scan.label_id == codes.genuine_label.id)
     ).all()
     assert len(sources) == 5 and len(set(sources)) == 3
-    assert scanlog.network("2001:db8:1:2:a1b2::1") == "2001:db8:1:2::/64"
-    assert scanlog.network("::ffff:192.0.2.9") == scanlog.network("192.0.2.9") == "192.0.2.9"
+    assert scan_recorder.network("2001:db8:1:2:a1b2::1") == "2001:db8:1:2::/64"
+    assert scan_recorder.network("::ffff:192.0.2.9") == scan_recorder.network("192.0.2.9") == "192.0.2.9"
 
 
 def test_scans_are_recorded_without_raw_ip(client: FlaskClient, codes: Codes, app_session: Session) -> None:
@@ -182,10 +182,10 @@ def test_home_page(client: FlaskClient) -> None:
 
 
 def test_page_fragment_cache_is_bounded(app, monkeypatch) -> None:
-    from verify_web import verdicts
+    from verify_web.hotpath import verdict_cache as verdicts
 
     monkeypatch.setattr(verdicts, "MAX_FRAGMENTS", 3)
-    cache = verdicts._Cache(version=(1, 1))
+    cache = verdicts.VerdictCache(version=(1, 1))
     with app.test_request_context("/"):
         from flask import g
 

@@ -15,18 +15,19 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability import make_engine
 from traceability.services import scans
-from verify_web.scanlog import writer
-from verify_web.scanwriter import DRAIN_SECONDS, MAX_BATCH, MAX_TRIES, ScanWriter, exit_worker
+from verify_web.core.services import services
+from verify_web.hotpath.scan_recorder import writer
+from verify_web.hotpath.scanwriter import DRAIN_SECONDS, MAX_BATCH, MAX_TRIES, ScanWriter, exit_worker
 
 DEAD_URL = "postgresql://nobody@127.0.0.1:1/none"
 
 
 def test_concurrent_scans_all_written(app: Flask, codes: Codes, app_session: Session) -> None:
     label = codes.genuine_label
-    writer = ScanWriter(app.extensions["ocop.engine"])
+    writer = ScanWriter(services(app).engine)
 
     def burst(n: int) -> None:
         for i in range(250):
@@ -71,7 +72,7 @@ def test_a_rejected_row_is_given_up_and_the_others_written(
     """One row naming a label that does not exist (its foreign key fails) among 300: the batch
     is split until that row is alone, it is given up after MAX_TRIES with one log line, and
     the other 299 are written."""
-    writer = ScanWriter(app.extensions["ocop.engine"])
+    writer = ScanWriter(services(app).engine)
     label = codes.genuine_label
     for n in range(300):
         writer.submit(_row(10**9 if n == 137 else label.id, n))
@@ -114,7 +115,7 @@ def test_unreachable_database_sheds_without_blocking_and_stops_in_time(
 
 def test_close_drains_a_full_backlog_quickly(app: Flask, codes: Codes, app_session: Session) -> None:
     """5,000 queued scans for one label are written by close() within DRAIN_SECONDS."""
-    writer = ScanWriter(app.extensions["ocop.engine"])
+    writer = ScanWriter(services(app).engine)
     for n in range(5000):
         writer.submit(_row(codes.genuine_label.id, n))
     started = time.monotonic()
@@ -128,7 +129,7 @@ _CHILD = """
 import sys, time
 from traceability import make_engine
 from traceability.services import scans
-from verify_web.scanwriter import ScanWriter
+from verify_web.hotpath.scanwriter import ScanWriter
 writer = ScanWriter(make_engine(sys.argv[1]))
 n = 0
 while True:
@@ -144,7 +145,7 @@ while True:
 def test_sigkill_loses_at_most_one_batch(app: Flask, codes: Codes, app_session: Session) -> None:
     """A process submitting up to 2,000 scans a second is killed with SIGKILL: what it had reported
     submitted but was not committed is at most one batch (MAX_BATCH scans)."""
-    url = app.extensions["ocop.engine"].url.render_as_string(hide_password=False)
+    url = services(app).engine.url.render_as_string(hide_password=False)
     root = Path(__file__).resolve().parents[2]
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, url, str(codes.genuine_label.id)],
@@ -170,7 +171,7 @@ def test_exit_worker_writes_the_queue_then_ends_the_process(
     """What gunicorn.conf.py's worker_exit does in a gracefully stopping worker, in a fork."""
     label = codes.genuine_label
     before = scans.count_scans(app_session, label_id=label.id)
-    app.extensions["ocop.engine"].dispose()  # the child opens its own connections
+    services(app).engine.dispose()  # the child opens its own connections
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child never returns to pytest
         try:

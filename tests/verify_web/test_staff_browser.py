@@ -16,10 +16,12 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from labels import LabelSerializer, Status, verify_scan
-from tests.conftest import BASE_URL
+from labels import LabelSerializer
+from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import PASSWORD, add_report, make_user
+from usecases.verify import Status, verify_scan
+from verify_web.core.services import services
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +38,7 @@ def judge(app: Flask, session: Session, text: str) -> Any:
     session.expire_all()
     return verify_scan(
         text,
-        keyring=app.extensions["ocop.keystore"].keyring(),
+        keyring=services(app).keystore.keyring(),
         today=date.today(),
         session=session,
         our_base_url=BASE_URL,
@@ -52,7 +54,7 @@ def test_admin_revokes_a_code_in_the_browser(
     app_session.commit()
     make_user(app_session, "boss", "admin")
     text = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     assert judge(app, app_session, text).status is Status.GENUINE
     sign_in(page, live_server.url, "boss")
@@ -82,7 +84,7 @@ def test_inspector_confirms_a_report_in_the_browser(
     report_id = add_report(app_session, label, shop="Tạp hóa Minh", province="Quảng Ninh")
     make_user(app_session, "insp", "inspector")
     text = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, app.extensions["ocop.keystore"].keyring())
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
     )
     sign_in(page, live_server.url, "insp")
     page.goto(live_server.url + "/inspect/reports")

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from labels import DecodeError, Reason, parse_short_code, short_code
 from labels.encoding import CROCKFORD
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from tests.verify_web.test_api import check
 
 FAKE_WORDS = ("Đừng trả tiền", "Không phải tem OCOP thật", "Not a genuine", "Do not pay")

@@ -7,7 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from keys import Keyring, KeyStatus
-from tests.conftest import PASSPHRASE
+from tests.support.constants import PASSPHRASE
+from verify_web.core.services import services
 
 PATHS = ("/.well-known/ocop-keys.json", "/.well-known/jwks.json")
 
@@ -43,7 +44,7 @@ def test_cors_preflight_is_answered_for_any_origin(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_compromised_key_leaves_keys_and_changes_the_etag(app: Flask, client: FlaskClient) -> None:
-    store = app.extensions["ocop.keystore"]
+    store = services(app).keystore
     before = client.get(PATHS[0])
     old = before.get_json()["keys"][0]["kid"]
     store.rotate(PASSPHRASE.encode())

@@ -9,10 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability.services import revocations
 from verify_web import create_app
-from verify_web.scanlog import writer
+from verify_web.core.services import services
+from verify_web.hotpath.scan_recorder import writer
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def second_app(app: Flask) -> Iterator[Flask]:
     )
     yield other
     writer(other).close()
-    other.extensions["ocop.engine"].dispose()
+    services(other).engine.dispose()
 
 
 def test_revocation_visible_next_request_on_both(
@@ -58,7 +59,7 @@ def test_compromised_key_visible_next_request_on_both(app: Flask, second_app: Fl
     digits = Codes.path(codes.genuine)[3:]
     for client in clients:
         assert client.get(f"/api/v1/verify/{digits}").get_json()["status"] == "genuine"
-    app.extensions["ocop.keystore"].mark_compromised(codes.genuine_label.key_id)
+    services(app).keystore.mark_compromised(codes.genuine_label.key_id)
     for client in clients:
         body = client.get(f"/api/v1/verify/{digits}").get_json()
         assert (body["status"], body["reason"]) == ("revoked", "key_compromised")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from .. import validate
@@ -132,11 +132,13 @@ def withdraw(session: Session, *, actor: str, certification_id: int, reason: str
     return certification
 
 
-def is_valid_on(certification: Certification, day: date) -> bool:
-    """True if the certification is active and ``day`` is within its validity."""
+def in_force_on(day: date) -> tuple[ColumnElement[bool], ...]:
+    """Return the conditions of a certification in force on ``day``: active, issued on or
+    before it, valid until it or later. The one definition every query uses."""
     return (
-        certification.status is CertificationStatus.ACTIVE
-        and certification.issued_on <= day <= certification.valid_until
+        Certification.status == CertificationStatus.ACTIVE,
+        Certification.issued_on <= day,
+        Certification.valid_until >= day,
     )
 
 
@@ -144,11 +146,6 @@ def current_certification(session: Session, product_id: int, day: date) -> Certi
     """Return the product's certification in force on ``day`` (the most recent one), if any."""
     return session.scalars(
         select(Certification)
-        .where(
-            Certification.product_id == product_id,
-            Certification.status == CertificationStatus.ACTIVE,
-            Certification.issued_on <= day,
-            Certification.valid_until >= day,
-        )
+        .where(Certification.product_id == product_id, *in_force_on(day))
         .order_by(Certification.issued_on.desc(), Certification.id.desc())
     ).first()

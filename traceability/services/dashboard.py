@@ -13,10 +13,10 @@ from sqlalchemy import ColumnElement, Select, distinct, func, select
 from sqlalchemy.orm import Session
 
 from .. import places
-from ..enums import CertificationStatus
 from ..models import Certification, Label, Lot, Product, Report, Revocation, Scan
 from . import suspects
 from .casework import OPEN
+from .certifications import in_force_on
 
 
 def _producer_labels(producer_id: int) -> Select[int]:
@@ -110,11 +110,7 @@ def office_figures(
     """Return the admin dashboard's figures: ``week_start`` starts the 7-day window of labels,
     scans and verdicts; clone suspects are counted from scans since ``suspects_since`` (the
     suspects page's window, so the two agree)."""
-    in_force = (
-        Certification.status == CertificationStatus.ACTIVE,
-        Certification.issued_on <= today,
-        Certification.valid_until >= today,
-    )
+    in_force = in_force_on(today)
     certified = {
         (int(stars), str(group.value if hasattr(group, "value") else group)): int(n)
         for stars, group, n in session.execute(

@@ -1,6 +1,6 @@
 """The registry side of printing labels: what issuing needs to know, batched inserts, and
 reading back recorded labels for a reprint. The checks that refuse an issue live in
-:mod:`labels.issuance`; these functions only read and write."""
+:mod:`usecases.issuance`; these functions only read and write."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
-from ..enums import CertificationStatus, LabelForm, RecordStatus
+from ..enums import LabelForm, RecordStatus
 from ..exc import NotFound, ValidationError
-from ..models import Certification, Label, Lot, Producer, Product
+from ..models import Certification, Label, Lot, Producer, Product, utcnow
 from . import audit
+from .certifications import current_certification
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +50,7 @@ def issue_context(session: Session, *, product_id: int, lot_code: str, today: da
     lot = session.scalar(select(Lot).where(Lot.product_id == product_id, Lot.code == lot_code.strip()))
     if lot is None:
         raise NotFound("lot", lot_code)
-    cert = session.scalar(
-        select(Certification)
-        .where(
-            Certification.product_id == product_id,
-            Certification.status == CertificationStatus.ACTIVE,
-            Certification.issued_on <= today,
-            Certification.valid_until >= today,
-        )
-        .order_by(Certification.issued_on.desc(), Certification.id.desc())
-        .limit(1)
-    )
+    cert = current_certification(session, product_id, today)
     highest = session.scalar(select(func.max(Label.number)).where(Label.lot_id == lot.id))
     return IssueContext(
         product_id=product.id,
@@ -142,6 +133,47 @@ def record_issue(
             "with_secret": with_secret,
             "code": lot_code,
         },
+    )
+
+
+def record_labels(
+    session: Session,
+    *,
+    actor: str,
+    lot: Lot,
+    certification: Certification,
+    key_id: str,
+    serials: Sequence[int],
+    first_number: int,
+    code_digests: Sequence[bytes | None] | None = None,
+) -> None:
+    """Record a whole run of labels at once, for callers that draw no labels (the demo data,
+    benchmarks): its rows by :func:`insert_labels` (in slices of 2,000) and its audit entry by
+    :func:`record_issue`, as an issue run does."""
+    digests = list(code_digests or [None] * len(serials))
+    issued_at = utcnow()
+    for start in range(0, len(serials), 2000):
+        insert_labels(
+            session,
+            lot_id=lot.id,
+            certification_id=certification.id,
+            key_id=key_id,
+            issued_at=issued_at,
+            serials=serials[start : start + 2000],
+            first_number=first_number + start,
+            secret_hashes=[None] * len(serials[start : start + 2000]),
+            code_digests=digests[start : start + 2000],
+        )
+    record_issue(
+        session,
+        actor=actor,
+        lot_id=lot.id,
+        lot_code=lot.code,
+        certification_id=certification.id,
+        key_id=key_id,
+        first_number=first_number,
+        count=len(serials),
+        with_secret=False,
     )
 
 

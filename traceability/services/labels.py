@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, insert, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..enums import CertificationStatus, RecordStatus, RevocationReason, RevocationTarget
-from ..models import Certification, Label, Lot, Producer, Product, Revocation, utcnow
-from . import audit
+from ..models import Certification, Label, Lot, Producer, Product, Revocation
 
 SERIAL_BITS = 60
 
@@ -43,71 +42,6 @@ def lock_labels(session: Session, condition: ColumnElement[bool]) -> None:
         return
     locked = select(Label.id).where(condition).order_by(Label.id).with_for_update(key_share=True)
     session.execute(select(func.count()).select_from(locked.subquery()))
-
-
-def serials_in_use(session: Session, serials: Sequence[int]) -> set[int]:
-    """Return which of ``serials`` already belong to a label."""
-    found: set[int] = set()
-    for start in range(0, len(serials), 500):
-        chunk = serials[start : start + 500]
-        found.update(session.scalars(select(Label.serial).where(Label.serial.in_(chunk))))
-    return found
-
-
-def record_labels(
-    session: Session,
-    *,
-    actor: str,
-    lot: Lot,
-    certification: Certification,
-    key_id: str,
-    serials: Sequence[int],
-    first_number: int,
-    secret_hashes: Sequence[str | None] | None = None,
-    code_digests: Sequence[bytes | None] | None = None,
-) -> None:
-    """Insert one row per serial, numbered from ``first_number``, plus one audit entry.
-    ``code_digests`` are the issued codes' digests (:func:`labels.signer.code_digest`).
-
-    A bulk insert: no ORM objects are built, so a 100,000-label run stays light. Uniqueness of
-    serials and numbers is enforced by the database; the caller's transaction decides.
-    """
-    issued_at = utcnow()
-    hashes = secret_hashes or [None] * len(serials)
-    digests = code_digests or [None] * len(serials)
-    rows = [
-        {
-            "serial": serial,
-            "lot_id": lot.id,
-            "number": first_number + i,
-            "certification_id": certification.id,
-            "key_id": key_id,
-            "issued_at": issued_at,
-            "status": RecordStatus.ACTIVE,
-            "secret_hash": hashes[i],
-            "claim_attempts": 0,
-            "code_digest": digests[i],
-        }
-        for i, serial in enumerate(serials)
-    ]
-    last_number = first_number + len(serials) - 1
-    for start in range(0, len(rows), 2000):
-        session.execute(insert(Label), rows[start : start + 2000])
-    audit.record(
-        session,
-        actor=actor,
-        action="labels.issue",
-        entity="lot",
-        entity_id=lot.id,
-        summary=f"Issued {len(serials)} labels for lot {lot.code}, numbers {first_number}–{last_number}",
-        detail={
-            "count": len(serials),
-            "first_number": first_number,
-            "key_id": key_id,
-            "certification_id": certification.id,
-            "code": lot.code,
-        },
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """What the staff pages offer for printing labels: the products, their current rating and
-their lot codes. Read only; the checks that refuse an issue live in :mod:`labels.issuance`."""
+their lot codes. Read only; the checks that refuse an issue live in :mod:`usecases.issuance`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..enums import CertificationStatus, RecordStatus
+from ..enums import RecordStatus
 from ..models import Certification, Lot, Producer, Product
+from .certifications import in_force_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +55,7 @@ def printable_products(
         select(Certification)
         .where(
             Certification.product_id.in_(ids),
-            Certification.status == CertificationStatus.ACTIVE,
-            Certification.issued_on <= today,
-            Certification.valid_until >= today,
+            *in_force_on(today),
         )
         .order_by(Certification.issued_on, Certification.id)
     ):

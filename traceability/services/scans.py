@@ -27,7 +27,7 @@ from .registry_version import NEWEST_ID, RECENT_COUNT
 
 # One item is checked from a few networks in a month (a shop, shoppers' phones, the buyer's
 # phone, the home Wi-Fi, a relative); many more within 30 days means many items carry the
-# code. The source hash is keyed per SOURCE_PERIOD (verify_web.scanlog), so one buyer
+# code. The source hash is keyed per SOURCE_PERIOD (verify_web.hotpath.scan_recorder), so one buyer
 # re-checking on many days is one source (docs/clone-signals.md has the data).
 CLONE_WINDOW = timedelta(days=30)
 CLONE_SOURCES = 8

@@ -1,5 +1,5 @@
 """What the registry says about a GS1 trade item (a GTIN, maybe a lot and a serial): what the
-GS1 resolver (``verify_web.gs1``) needs to list the item's links and answer its recall status."""
+GS1 resolver (``verify_web.public.gs1``) needs to list the item's links and answer its recall status."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 import sys
 
-from . import main
+from verify_web.command import main
 
 sys.exit(main())

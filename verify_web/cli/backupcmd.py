@@ -9,8 +9,8 @@ import click
 from flask.cli import with_appcontext
 
 from traceability import backup as backups
+from verify_web.core import db
 
-from .. import db
 from .common import domain_errors, engine_url
 
 

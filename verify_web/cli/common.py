@@ -11,15 +11,15 @@ from datetime import date
 from typing import ParamSpec, TypeVar
 
 import click
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from keys import KeysError, Keystore, load_passphrase
 from labels import LabelError
 from traceability import RegistryError
-
-from .. import db
-from ..bounds import MAX_ID
+from usecases.exc import UseCaseError
+from verify_web.core import db
+from verify_web.core.bounds import MAX_ID
+from verify_web.core.services import services
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,7 +35,7 @@ def domain_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (KeysError, LabelError, RegistryError) as e:
+        except (KeysError, LabelError, RegistryError, UseCaseError) as e:
             raise click.ClickException(str(e)) from e
 
     return wrapper
@@ -44,7 +44,7 @@ def domain_errors(command: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def transaction() -> Iterator[Session]:
     """A session for one command: committed if the block succeeds, rolled back otherwise."""
-    session = current_app.extensions["ocop.sessionmaker"]()
+    session = services().sessionmaker()
     try:
         yield session
         session.commit()
@@ -56,7 +56,7 @@ def transaction() -> Iterator[Session]:
 
 
 def keystore() -> Keystore:
-    store: Keystore = current_app.extensions["ocop.keystore"]
+    store: Keystore = services().keystore
     return store
 
 

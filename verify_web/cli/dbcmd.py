@@ -6,8 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from traceability.db import current_revision, upgrade
+from verify_web.core import db
 
-from .. import db
 from .common import engine_url
 
 group = AppGroup("db", help="Database migrations.")

@@ -32,7 +32,7 @@ from traceability.enums import (
     RevocationTarget,
 )
 from traceability.models import Label, Lot, Producer
-from traceability.services import certifications, labels, lots, producers, revocations, users
+from traceability.services import certifications, issuance, labels, lots, producers, revocations, users
 
 from .common import domain_errors, keystore, passphrase, transaction
 
@@ -191,7 +191,7 @@ def load(session: Session, signer: PrivateKey) -> dict[str, list[Label]]:
                 best_before=demo.best_before,
             )
             _journey(session, lot, demo)
-            labels.record_labels(
+            issuance.record_labels(
                 session,
                 actor=DEMO_ACTOR,
                 lot=lot,

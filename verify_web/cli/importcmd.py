@@ -12,8 +12,8 @@ from flask_babel import force_locale
 
 from traceability import spreadsheet
 from traceability.services import bulk_import
+from verify_web.staff.import_text import outcome_text
 
-from ..importview import outcome_text
 from .common import CLI_ACTOR, domain_errors, transaction
 
 

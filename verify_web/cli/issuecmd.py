@@ -13,7 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from datetime import date
 from pathlib import Path
 
 import click
@@ -22,11 +21,12 @@ from flask.cli import with_appcontext
 
 from labels import LabelSerializer
 from labels.exc import LayoutError
-from labels.issuance import BATCH, issue, plan_issue, plan_reprint, reprint
 from labels.layout import Stock, design, parse_stock
 from labels.output import Format, format_for, open_writer
 from labels.render import PrintLabel
 from labels.runfiles import parse_numbers, staged, write_all
+from usecases.issuance import BATCH, issue, plan_issue, plan_reprint, reprint
+from verify_web.core import clock
 
 from .common import CLI_ACTOR, ID, domain_errors, fault_point, keystore, passphrase, transaction
 
@@ -153,7 +153,7 @@ def issue_cmd(
             product_id=product_id,
             lot_code=lot_code,
             count=count,
-            today=date.today(),
+            today=clock.today(),
             base_url=serializer.base_url,
         )
         label_design = design(stock, plan.facts)

@@ -7,9 +7,9 @@ from flask.cli import with_appcontext
 
 from traceability.enums import RevocationReason
 from traceability.services import revocations
+from verify_web.core import db
+from verify_web.staff.label_targets import parse_target
 
-from .. import db
-from ..targets import parse_target
 from .common import CLI_ACTOR, ID, domain_errors, keystore, transaction
 
 REASONS = [r.value for r in RevocationReason]

@@ -8,10 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from labels import Status, verify_scan
-from labels.verify import Verdict
+from usecases.verify import Status, Verdict, verify_scan
+from verify_web.core import clock, db
 
-from .. import db, scanlog
 from .common import keystore
 
 
@@ -55,7 +54,7 @@ def verify(text: str, offline: bool) -> None:
     verdict = verify_scan(
         text,
         keyring=keystore().keyring(),
-        today=scanlog.today(),  # the programme's calendar day (OCOP_TIMEZONE), not the machine's
+        today=clock.today(),
         session=session,
         our_base_url=ours,
     )

@@ -8,10 +8,10 @@ from werkzeug.wrappers import Response
 
 from traceability import RegistryError
 from traceability.services import partners, producers
-
-from .. import db
-from ..auth import actor, roles_required
-from ..staffkit import error_message, form_int
+from verify_web.core import db
+from verify_web.errors import message_of as error_message
+from verify_web.staff.auth import actor, roles_required
+from verify_web.staff.forms import form_int
 
 bp = Blueprint("admin_partners", __name__, url_prefix="/admin/partners")
 

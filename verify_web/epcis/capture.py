@@ -13,9 +13,9 @@ from flask import Blueprint, Response, current_app, request, url_for
 from traceability.exc import CaptureRejected, NotFound, NotPartnersLot, TokenRefused
 from traceability.models import Partner, utcnow
 from traceability.services import epcis_capture, partners
+from verify_web.core import db, ratelimit
+from verify_web.core.security import csrf_exempt
 
-from .. import db, ratelimit
-from ..security import csrf_exempt
 from .answers import context, document, handle_http_errors, problem
 
 bp = Blueprint("epcis_capture", __name__, url_prefix="/epcis/capture")

@@ -6,9 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from traceability.services import partners
-
-from ..cli.common import CLI_ACTOR, ID, domain_errors, transaction
-from ..timefmt import local_text
+from verify_web.cli.common import CLI_ACTOR, ID, domain_errors, transaction
+from verify_web.core.timefmt import local_text
 
 
 @click.group("partners")

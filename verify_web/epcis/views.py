@@ -16,8 +16,8 @@ from traceability.epcis import events, query
 from traceability.exc import NotFound, QueryParameterError
 from traceability.models import utcnow
 from traceability.services import epcis_events
+from verify_web.core import db, ratelimit
 
-from .. import db, ratelimit
 from .answers import context, document, handle_http_errors, problem
 
 bp = Blueprint("epcis", __name__, url_prefix="/epcis")

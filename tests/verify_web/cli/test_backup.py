@@ -16,14 +16,15 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from tests.conftest import BASE_URL, TEST_SECRET
+from tests.support.cli import run
+from tests.support.constants import BASE_URL, TEST_SECRET
 from tests.support.factories import World, issue, make_world
 from tests.support.pg import PostgresServer
-from tests.verify_web.cli.conftest import run
 from traceability import make_engine
 from traceability.models import Certification, Label, Lot, Product, Scan
 from traceability.services import scans
 from verify_web import create_app
+from verify_web.core.services import services
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def cli_for(url: str, tmp_path: Path) -> tuple[FlaskCliRunner, Engine]:
             "OCOP_INSTANCE": str(tmp_path),
         }
     )
-    return other.test_cli_runner(), other.extensions["ocop.engine"]
+    return other.test_cli_runner(), services(other).engine
 
 
 class Load:
@@ -129,7 +130,7 @@ def test_backup_under_load_restores_every_committed_row(
     ]
     scans.record_scans(app_session, rows)
     app_session.commit()
-    load = Load(app.extensions["ocop.engine"], world, app_signer)
+    load = Load(services(app).engine, world, app_signer)
     load.thread.start()
     try:
         load.wait_for(5)
@@ -174,7 +175,7 @@ def test_restore_refuses_a_database_with_tables_unless_replace(
     code, output = run(runner, "restore", out)
     assert code == 1 and output.startswith("Error: ") and "pass --replace" in output
     assert len(output.strip().splitlines()) == 1
-    app.extensions["ocop.engine"].dispose()
+    services(app).engine.dispose()
     code, output = run(runner, "restore", "--replace", out)
     assert code == 0, output
     app_session.expire_all()

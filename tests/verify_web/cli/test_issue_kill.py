@@ -17,11 +17,10 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from labels.issuance import BATCH
-from tests.conftest import BASE_URL, PASSPHRASE
+from tests.support.cli import assert_genuine, label_count, no_files
+from tests.support.constants import BASE_URL, PASSPHRASE
 from tests.support.factories import World
-
-from .conftest import assert_genuine, label_count, no_files
+from usecases.issuance import BATCH
 
 COUNT = BATCH + 200  # two batches, so "writing" falls after one was recorded
 STAGES = {

@@ -22,10 +22,10 @@ from labels.qr import encode
 from labels.secret import check_secret
 from tests.labels.decoding import decode, decode_pdf, rasterize_pdf
 from tests.support import require
+from tests.support.cli import assert_genuine, label_count, run, run_issue
 from tests.support.factories import World
 from traceability.models import Label
-
-from .conftest import assert_genuine, label_count, run, run_issue
+from verify_web.core.services import services
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -377,7 +377,7 @@ def test_issue_records_each_code_digest(
     manifest = tmp_path / "lot.csv"
     code, output = run_issue(runner, world, "--count", 3, "--out", manifest, "--quiet")
     assert code == 0, output
-    key = app.extensions["ocop.keystore"].digest_key()
+    key = services(app).keystore.digest_key()
     assert key is not None
     digests = {
         serial: digest for serial, digest in app_session.execute(select(Label.serial, Label.code_digest))

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskCliRunner
 
+from tests.support.cli import run_issue
 from tests.support.factories import World
-
-from .conftest import run_issue
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

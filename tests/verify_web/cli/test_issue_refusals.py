@@ -15,13 +15,12 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy.orm import Session
 
-from tests.conftest import BASE_URL, PASSPHRASE
 from tests.labels.decoding import decode_pdf
+from tests.support.cli import assert_genuine, audit_count, label_count, no_files, run
+from tests.support.constants import BASE_URL, PASSPHRASE
 from tests.support.factories import World, make_world
 from traceability.enums import RevocationReason, RevocationTarget
 from traceability.services import certifications, lots, revocations
-
-from .conftest import assert_genuine, audit_count, label_count, no_files, run
 
 
 def assert_refused(

@@ -8,8 +8,9 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from tests.conftest import PASSPHRASE
 from tests.keys.test_keyfile import _legacy_store
+from tests.support.constants import PASSPHRASE
+from verify_web.core.services import services
 
 
 def test_keys_migrate(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
@@ -25,4 +26,4 @@ def test_keys_migrate(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> Non
     assert not list(folder.glob("*.pem")) and len(list(folder.glob("*.key"))) == 2
     again = runner.invoke(args=["keys", "migrate"])
     assert again.exit_code == 0 and "nothing to do" in again.output
-    assert app.extensions["ocop.keystore"].signer(PASSPHRASE.encode()).kid == kids[-1]
+    assert services(app).keystore.signer(PASSPHRASE.encode()).kid == kids[-1]

@@ -15,7 +15,7 @@ from tests.verify_web.cli.conftest import run
 from tests.verify_web.staff import add_report
 from traceability.models import AuditEntry, Report
 from traceability.services.reports import KEPT_MONTHS, months_before
-from verify_web.reports import REPORT_KEPT_MONTHS
+from verify_web.public.fake_report import REPORT_KEPT_MONTHS
 
 
 def old_reports(app: Flask, session: Session) -> tuple[Path, dict[str, int]]:

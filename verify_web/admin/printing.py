@@ -1,9 +1,0 @@
-"""``/admin/labels``: issue and print labels for any producer's certified products, or
-reprint a lot, from the browser (see :mod:`verify_web.printviews`)."""
-
-from __future__ import annotations
-
-from ..printing import Scope
-from ..printviews import blueprint
-
-bp = blueprint("admin_printing", "/admin/labels", "admin", lambda: Scope(None, "admin_printing"))

@@ -1,0 +1,1 @@
+"""The public JSON API under ``/api/v1/`` and its OpenAPI document."""

@@ -1,0 +1,100 @@
+"""The request owns the database session: opened on first use, committed when the response is
+a success, rolled back otherwise, and always closed.
+
+The verify routes' hot path reads through :func:`reading` instead: a plain Core connection in
+autocommit mode, kept by each worker thread, for the one primary-key read a repeat
+verification needs. Autocommit means every statement reads the latest committed data and no
+transaction stays open between requests; keeping the connection skips the ORM session's
+bookkeeping and the pool's checkout and reset, which together cost more than the read itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from flask import Flask, Response, g
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from traceability import make_engine
+from traceability.transactions import retrying
+from verify_web.core import forksafe
+from verify_web.core.services import services
+
+T = TypeVar("T")
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    shared = services(app)
+    shared.engine = engine
+    shared.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    shared.reader = Reader()
+    app.after_request(_commit)
+    app.teardown_appcontext(_close)
+
+
+def engine() -> Engine:
+    engine: Engine = services().engine
+    return engine
+
+
+def session() -> Session:
+    """Return this request's session (created on first use)."""
+    if "db_session" not in g:
+        g.db_session = services().sessionmaker()
+    db: Session = g.db_session
+    return db
+
+
+def write(work: Callable[[Session], T]) -> T:
+    """Run an admin write in its own transaction, committed before the response is drawn and
+    run again if PostgreSQL aborted it for a concurrent transaction (see
+    :func:`traceability.transactions.retrying`, which says what is returned and raised)."""
+    result: T = retrying(services().sessionmaker, work)
+    return result
+
+
+class Reader(threading.local):
+    """One autocommit connection per thread and process (a forked worker opens its own)."""
+
+    pid: int | None = None
+    connection: Connection | None = None
+
+
+@contextmanager
+def reading() -> Iterator[Connection]:
+    """Yield this thread's read connection. Each statement runs in its own transaction; a
+    connection that fails is closed, and the next call opens a new one."""
+    holder: Reader = services().reader
+    connection = holder.connection
+    if connection is None or holder.pid != forksafe.pid() or connection.invalidated or connection.closed:
+        connection = engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+        holder.connection, holder.pid = connection, forksafe.pid()
+    try:
+        yield connection
+    except SQLAlchemyError:
+        holder.connection = None
+        connection.close()
+        raise
+
+
+def _commit(response: Response) -> Response:
+    db: Session | None = g.get("db_session")
+    if db is not None:
+        if response.status_code < 400:
+            db.commit()
+        else:
+            db.rollback()
+    return response
+
+
+def _close(_exc: BaseException | None) -> None:
+    db: Session | None = g.pop("db_session", None)
+    if db is not None:
+        db.rollback()
+        db.close()

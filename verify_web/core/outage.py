@@ -1,0 +1,91 @@
+"""While the database cannot be reached, every route that needs it answers 503 with
+``Retry-After`` — a page in the visitor's language, JSON under ``/api/`` — instead of a 500
+and a traceback per request.
+
+The log gets one line when a worker process first meets the outage and one when the database
+answers it again (with how long it lasted and how many requests got a 503), not one per
+request. "Cannot be reached" is what the driver reports as an operational or interface error:
+refused or lost connections, a server shutting down or starting, too many connections,
+SQLite's file locked beyond its busy timeout. A transaction aborted for a concurrent one
+(SQLSTATE 40001/40P01) is no outage: it also answers 503 with ``Retry-After``, logged alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Flask, Response
+from flask_babel import gettext
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from traceability.transactions import is_retryable
+from verify_web import errors
+from verify_web.core.services import services
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = 5  # seconds: a restart or failover takes about this long
+_PROBE_EVERY = 1.0  # seconds between checks for the end of an outage, per process
+
+
+class Outage:
+    """This process's view of the database: reachable, or unreachable since when."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.since: float | None = None
+        self.answered = 0
+        self.probed = 0.0
+
+
+def init_app(app: Flask) -> None:
+    services(app).outage = Outage()
+    app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(InterfaceError, _unavailable)
+    app.after_request(_maybe_ended)
+
+
+def _unavailable(error: OperationalError | InterfaceError) -> errors.ErrorAnswer:
+    cause = getattr(error, "orig", None) or error
+    detail = (str(cause).strip().splitlines() or [""])[0]
+    if is_retryable(error):
+        log.warning("request aborted by a concurrent transaction (%s): %s", type(cause).__name__, detail)
+    else:
+        state: Outage = services().outage
+        with state.lock:
+            state.answered += 1
+            first = state.since is None
+            if first:
+                state.since = state.probed = time.monotonic()
+        if first:
+            log.error(
+                "database unavailable (%s: %s): answering 503 until it is back", type(cause).__name__, detail
+            )
+    message = gettext("Labels cannot be checked right now. Please try again in a few minutes.")
+    return errors.answer(503, message, {"Retry-After": str(RETRY_AFTER)})
+
+
+def _maybe_ended(response: Response) -> Response:
+    """After a request that did not fail, during an outage, ask the database (at most once a
+    second) whether it is back, and log the end once."""
+    state: Outage = services().outage
+    if state.since is None or response.status_code >= 500:
+        return response
+    now = time.monotonic()
+    with state.lock:
+        if state.since is None or now - state.probed < _PROBE_EVERY:
+            return response
+        state.probed = now
+    try:
+        with services().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except (OperationalError, InterfaceError):
+        return response  # still down; already logged
+    with state.lock:
+        since, answered, state.since, state.answered = state.since, state.answered, None, 0
+    if since is not None:
+        log.warning("database reachable again after %.1fs; %d requests answered 503", now - since, answered)
+    return response

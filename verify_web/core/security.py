@@ -1,0 +1,97 @@
+"""Security headers on every response, and CSRF protection on every form.
+
+CSRF: a random token lives in the signed session cookie; every unsafe request to a non-API
+route must echo it in the ``csrf_token`` form field or the ``X-CSRF-Token`` header. The JSON
+API takes no cookies for authority, so it is exempt.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, Request, Response, abort, current_app, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+
+from verify_web.core.query_args import first
+
+F = TypeVar("F", bound=Callable[..., object])
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_EXEMPT_ATTR = "_csrf_exempt"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building the cookie signer for requests that
+    carry no session cookie, which is nearly every public scan."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not first(request.cookies, self.get_cookie_name(app), None):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    app.after_request(_headers)
+    app.before_request(_check_csrf)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def csrf_exempt(view: F) -> F:
+    """Mark a view as taking no cookie-based authority (public JSON API endpoints)."""
+    setattr(view, _EXEMPT_ATTR, True)
+    return view
+
+
+def csrf_token() -> str:
+    """Return this session's CSRF token, creating it on first use."""
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def _check_csrf() -> None:
+    if request.method not in UNSAFE_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, _EXEMPT_ATTR, False):
+        return
+    expected = session.get("csrf")
+    given = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    if not isinstance(expected, str) or not hmac.compare_digest(expected.encode(), given.encode()):
+        abort(400, description="csrf")
+
+
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def _headers(response: Response) -> Response:
+    """Add each security header the view did not set itself (one pass over the headers: this
+    runs on every response)."""
+    headers = response.headers
+    wanted = (
+        [*SECURITY_HEADERS, HSTS]
+        if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]
+        else SECURITY_HEADERS
+    )
+    present = {name.lower() for name, _value in headers}
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
+    return response

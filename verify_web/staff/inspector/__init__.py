@@ -1,0 +1,1 @@
+"""``/inspect``: the inspectors' area."""

@@ -1,0 +1,1 @@
+"""``/producer``: a producer's own portal and label printing."""
