@@ -27,18 +27,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.verify_web.public.offline_support import (  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from labels import LabelSerializer  # noqa: E402
+from tests.support.browser import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
+from tests.support.factories import issue, make_world, url_for_label  # noqa: E402
+from tests.verify_web.offline_support import (  # noqa: E402
     NO_DETECTOR,
     POLYFILL_AS_NATIVE,
     label_image,
     open_app,
     write_y4m,
 )
-from werkzeug.serving import make_server  # noqa: E402
-
-from labels import LabelSerializer  # noqa: E402
-from tests.support.browser import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
-from tests.support.factories import issue, make_world, url_for_label  # noqa: E402
 from traceability import make_engine, upgrade  # noqa: E402
 from traceability.services import revocations  # noqa: E402
 from verify_web import create_app  # noqa: E402

@@ -19,7 +19,8 @@ from keys import private_key_from_seed
 from labels.secret import hash_secret
 from tests.support.factories import issue, make_world
 from traceability.models import Base, Label
-from traceability.services import claims, clones, scans
+from traceability.services import clones, scans
+from usecases import claims
 
 KEY = private_key_from_seed(bytes(range(32)))
 

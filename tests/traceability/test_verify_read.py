@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from keys import private_key_from_seed
 from tests.support.factories import issue, make_world
 from traceability.models import utcnow
-from traceability.services import editing, labels, revocations, scans
+from traceability.services import corrections as editing
+from traceability.services import labels, revocations, scans
 from traceability.services.registry_version import read_version, registry_version
 from traceability.services.verify_read import LotParts, read_label
 

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.support.codes import Codes
 from tests.support.factories import make_world
-from tests.verify_web.conftest import Codes
 from traceability.epcis import schema
 from traceability.models import LotEvent, Partner
 from traceability.services import partners

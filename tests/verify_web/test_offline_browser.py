@@ -13,8 +13,8 @@ import pytest
 
 from tests.labels.vectors_gen import VECTORS
 from tests.support.browser import CHROMIUM_ARGS, PHONE, LiveServer, chromium_path
-from tests.verify_web.conftest import Codes
-from tests.verify_web.public.offline_support import (
+from tests.support.codes import Codes
+from tests.verify_web.offline_support import (
     NO_DETECTOR,
     POLYFILL_AS_NATIVE,
     label_image,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.support.browser import PHONE, LiveServer
-from tests.verify_web.conftest import Codes
-from tests.verify_web.public.offline_support import check, open_app
+from tests.support.codes import Codes
+from tests.verify_web.offline_support import check, open_app
 from tests.verify_web.staff import PASSWORD, make_user
 from traceability.models import Report
 from traceability.services import revocations

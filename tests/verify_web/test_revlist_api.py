@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from keys import KeyStatus
 from keys.ed25519 import b64url
-from tests.conftest import PASSPHRASE
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
+from tests.support.constants import PASSPHRASE
 from traceability.services import revocations
 from verify_web import create_app
 from verify_web.core.services import services

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.revlist.vectors_gen import VECTORS
 from tests.support.browser import LiveServer
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from traceability.services import revocations
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]

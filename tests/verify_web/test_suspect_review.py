@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.verify_web.conftest import Codes
+from tests.support.codes import Codes
 from tests.verify_web.staff import login, make_user
 from tests.verify_web.test_scan_page import get, verdict_of
 from traceability.models import AuditEntry, Label
