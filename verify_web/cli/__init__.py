@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
         importcmd,
         issuecmd,
         keyscmd,
+        partnerscmd,
         registrycmd,
         reportscmd,
         revokecmd,
@@ -39,3 +40,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(backupcmd.backup_cmd)
     app.cli.add_command(backupcmd.restore_cmd)
     app.cli.add_command(reportscmd.group)
+    app.cli.add_command(partnerscmd.group)
