@@ -4,7 +4,7 @@
 
 Each seed makes a fresh SQLite file registry and plays every label's trace through the same
 functions the site uses: :func:`scans.record_scans` (the scan writer), :func:`clones.record_place`
-(a located check), :func:`claims.claim` and :func:`scans.scan_history` (what the page shows).
+(a located check), :func:`claims.claim` and :func:`label_scans.scan_history` (what the page shows).
 It prints, per seed, the false-alarm rate (genuine labels ever flagged, by signal) and the
 recall (cloned codes flagged by their 5th, 10th and 20th fake scan, by signal). The trace
 model and its assumptions are in ``docs/clone-signals.md``. Goal: >= 95 % of cloned codes
@@ -32,7 +32,16 @@ from sqlalchemy.orm import Session  # noqa: E402
 from labels.secret import hash_secret  # noqa: E402
 from traceability import make_engine, places, upgrade  # noqa: E402
 from traceability.models import Label  # noqa: E402
-from traceability.services import certifications, clones, issuance, labels, lots, producers, scans  # noqa: E402
+from traceability.services import (  # noqa: E402
+    certifications,
+    clones,
+    issuance,
+    label_scans,
+    labels,
+    lots,
+    producers,
+    scans,
+)
 from usecases import claims  # noqa: E402
 
 HOUR = timedelta(hours=1)
@@ -265,7 +274,7 @@ def play(session: Session, label: tuple[int, int], events: list[Event]) -> tuple
                 now=event.at,
             )
         fake_scans += event.fake
-        signals = scans.scan_history(session, label_id, now=event.at).signals
+        signals = label_scans.scan_history(session, label_id, now=event.at).signals
         if signals and first_signal is None:
             first_signal = signals[0]
         if signals and event.fake and flagged_at is None:

@@ -27,23 +27,20 @@ import hmac
 import json
 import logging
 import os
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ed25519, keyfile
+from . import digest_file, ed25519, keyfile, private_file
 from .ed25519 import PrivateKey
 from .exc import KeyStateError, KeystoreError, LastActiveKey, NoActiveKey
 from .keyring import Keyring, KeyStatus, PublicKey
+from .private_file import Stamp
 
 KEYRING_FILE = "keyring.json"
 log = logging.getLogger(__name__)
-_Stamp = tuple[int, int, int]
-DIGEST_KEY_FILE = "code-digest.key"
-DIGEST_KEY_SIZE = 32
 
 
 class Keystore:
@@ -52,9 +49,9 @@ class Keystore:
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
         self._keyring_file = str(self.directory / KEYRING_FILE)
-        self._cache: tuple[_Stamp, Keyring] | None = None
+        self._cache: tuple[Stamp, Keyring] | None = None
         # kid -> (file stamp, keyed hash of the passphrase, key): see the module docstring.
-        self._unlocked: dict[str, tuple[_Stamp, bytes, PrivateKey]] = {}
+        self._unlocked: dict[str, tuple[Stamp, bytes, PrivateKey]] = {}
         self._tag_key = os.urandom(32)
         self._digest_key: bytes | None = None
 
@@ -114,13 +111,7 @@ class Keystore:
         if public.status is KeyStatus.COMPROMISED:
             raise KeyStateError(public.kid, public.status.value, "sign")
         path = self._private_path(public.kid)
-        try:
-            st = path.stat()
-        except OSError as e:
-            raise KeystoreError(f"cannot read private key {path}: {e.strerror}", path=path) from e
-        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise KeystoreError(f"private key {path} is readable by others; run: chmod 600 {path}", path=path)
-        stamp, tag = (st.st_ino, st.st_mtime_ns, st.st_size), self._tag(passphrase)
+        stamp, tag = private_file.stamp(path), self._tag(passphrase)
         cached = self._unlocked.get(public.kid)
         if cached and cached[0] == stamp and hmac.compare_digest(cached[1], tag):
             return cached[2]
@@ -136,10 +127,7 @@ class Keystore:
         return legacy if not current.exists() and legacy.exists() else current
 
     def _load(self, path: Path, passphrase: bytes) -> PrivateKey:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise KeystoreError(f"cannot read private key {path}: {e.strerror}", path=path) from e
+        data = private_file.read(path)
         if keyfile.is_key_file(data):
             return ed25519.load_key_file(data, passphrase, source=str(path))
         log.warning(
@@ -167,39 +155,16 @@ class Keystore:
                 self.directory / f"{k.kid}.pem" for k in keys if self._private_path(k.kid).suffix == ".pem"
             ]
             unlocked = [
-                (path, ed25519.load_encrypted_pem(self._read_private(path), passphrase, source=str(path)))
+                (path, ed25519.load_encrypted_pem(private_file.read(path), passphrase, source=str(path)))
                 for path in legacy
             ]
             for path, key in unlocked:
-                self._write_private(
+                private_file.write(
                     path.with_suffix(".key"), key.to_key_file(passphrase), replace_existing=True
                 )
                 path.unlink()
             self._unlocked.clear()
             return [key.kid for _path, key in unlocked]
-
-    def _read_private(self, path: Path) -> bytes:
-        try:
-            return path.read_bytes()
-        except OSError as e:
-            raise KeystoreError(f"cannot read private key {path}: {e.strerror}", path=path) from e
-
-    def _write_private(self, path: Path, data: bytes, *, replace_existing: bool = False) -> None:
-        # Written under a temporary name and moved into place: a crash leaves the old file.
-        tmp = path.with_suffix(".tmp-key")
-        try:
-            tmp.unlink(missing_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            if not replace_existing and path.exists():
-                raise FileExistsError(17, "File exists")
-            os.replace(tmp, path)
-        except OSError as e:
-            tmp.unlink(missing_ok=True)
-            raise KeystoreError(f"cannot write private key {path}: {e.strerror}", path=path) from e
 
     # -- changing --------------------------------------------------------------------------
 
@@ -269,23 +234,11 @@ class Keystore:
             return changed
 
     def digest_key(self) -> bytes | None:
-        """Return the key of the issued codes' digests, or ``None`` if none was made yet. It
-        never changes once made, so it is read once per process. Raises
-        :class:`KeystoreError` if the file is readable by others or damaged."""
+        """Return the key of the issued codes' digests (:mod:`keys.digest_file`), or ``None``
+        if none was made yet. It never changes once made, so it is read once per process.
+        Raises :class:`KeystoreError` if the file is readable by others or damaged."""
         if self._digest_key is None:
-            path = self.directory / DIGEST_KEY_FILE
-            try:
-                with open(path, "rb") as f:
-                    mode, data = os.fstat(f.fileno()).st_mode, f.read()
-            except FileNotFoundError:
-                return None
-            except OSError as e:
-                raise KeystoreError(f"cannot read {path}: {e.strerror}", path=path) from e
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise KeystoreError(f"{path} is readable by others; run: chmod 600 {path}", path=path)
-            if len(data) != DIGEST_KEY_SIZE:
-                raise KeystoreError(f"{path} is damaged: not {DIGEST_KEY_SIZE} bytes", path=path)
-            self._digest_key = data
+            self._digest_key = digest_file.read(self.directory)
         return self._digest_key
 
     def ensure_digest_key(self) -> bytes:
@@ -294,16 +247,7 @@ class Keystore:
         found = self.digest_key()
         if found is not None:
             return found
-        path = self.directory / DIGEST_KEY_FILE
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(os.urandom(DIGEST_KEY_SIZE))
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-        except OSError as e:
-            raise KeystoreError(f"cannot write {path}: {e.strerror}", path=path) from e
+        digest_file.create(self.directory)
         made = self.digest_key()
         assert made is not None
         return made
@@ -313,13 +257,8 @@ class Keystore:
         if any(k.kid == private.kid for k in existing):  # 2**-32 odds; never reuse a kid
             return self._create(passphrase, existing)
         path = self.directory / f"{private.kid}.key"
-        self._write_private(path, private.to_key_file(passphrase))
-        st = path.stat()
-        self._unlocked[private.kid] = (
-            (st.st_ino, st.st_mtime_ns, st.st_size),
-            self._tag(passphrase),
-            private,
-        )
+        private_file.write(path, private.to_key_file(passphrase))
+        self._unlocked[private.kid] = (private_file.stamp(path), self._tag(passphrase), private)
         return PublicKey(
             kid=private.kid, public_key=private.public_key, status=KeyStatus.ACTIVE, created_at=_now()
         )

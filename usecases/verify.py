@@ -121,12 +121,7 @@ def verify_scan(
     warnings: list[VerdictWarning] = []
     if our_base_url and address and not is_ours(address, our_base_url):
         warnings.append(VerdictWarning.FOREIGN_DOMAIN)
-    where = Verdict(
-        Status.INVALID,
-        today,
-        scanned_base_url=address.base if address else None,
-        scanned_host=address.hostname if address else None,
-    )
+    where = _where(address, today)
     vouch = issued if registry is not None and digest_key else None
     payload: LabelPayload | LinkPayload
     try:
@@ -138,12 +133,36 @@ def verify_scan(
             payload, key = open_link(code, scanned.link, keyring, issued=vouch)
     except (DecodeError, SignatureError) as e:
         return replace(where, reason=e.reason.value, warnings=tuple(warnings))
-    opened = replace(where, payload=payload, key=key)
+    return _opened(replace(where, payload=payload, key=key), payload, key, registry, looked_up, warnings)
+
+
+def _where(address: Address | None, today: date) -> Verdict:
+    """Return the ``invalid`` verdict that every later verdict of this scan starts from: the
+    scanned address, no payload yet."""
+    return Verdict(
+        Status.INVALID,
+        today,
+        scanned_base_url=address.base if address else None,
+        scanned_host=address.hostname if address else None,
+    )
+
+
+def _opened(
+    opened: Verdict,
+    payload: LabelPayload | LinkPayload,
+    key: PublicKey,
+    registry: FactsLookup | None,
+    looked_up: list[LabelFacts | None],
+    warnings: list[VerdictWarning],
+) -> Verdict:
+    """Return the verdict on a code whose signature (or issued digest) held: the key's state,
+    then the code alone (offline, no ``registry``) or the registry's facts, reusing the one
+    lookup the digest check made (``looked_up``)."""
     if key.status is KeyStatus.COMPROMISED:
         return replace(opened, status=Status.REVOKED, reason="key_compromised", warnings=tuple(warnings))
     if registry is None:
         warnings.append(VerdictWarning.OFFLINE)
-        if today > payload.certified_until:
+        if opened.checked_on > payload.certified_until:
             return replace(opened, status=Status.EXPIRED, reason="past_date", warnings=tuple(warnings))
         return replace(opened, status=Status.GENUINE, warnings=tuple(warnings))
     facts = looked_up[0] if looked_up else registry(payload.serial)

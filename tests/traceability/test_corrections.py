@@ -6,16 +6,23 @@ from __future__ import annotations
 import pytest
 
 from tests.support.factories import make_world
-from traceability import Conflict, ValidationError
+from traceability import Conflict, NotFound, ValidationError
+from traceability.enums import LabelForm, ProducerKind
 from traceability.models import AuditEntry
 from traceability.services import producers
 from traceability.services.corrections import update_producer, update_product
 
 
 def _details(producer, **changes):
-    fields = {"legal_name": producer.legal_name, "kind": producer.kind, "commune": producer.commune,
-              "province": producer.province, "district": producer.district, "contact": producer.contact,
-              "tax_code": producer.tax_code}
+    fields = {
+        "legal_name": producer.legal_name,
+        "kind": producer.kind,
+        "commune": producer.commune,
+        "province": producer.province,
+        "district": producer.district,
+        "contact": producer.contact,
+        "tax_code": producer.tax_code,
+    }
     return fields | changes
 
 
@@ -33,13 +40,163 @@ def test_changes_are_returned_and_audited(session):
 def test_same_checks_as_registering(session):
     world = make_world(session)
     other = make_world(session, name="Rượu mơ")
-    producers.product_fields(session, name="x", group="food", gtin=None)  # the shared check itself
+    producers.product_fields(
+        session, name="x", group="food", gtin=None, label_form="ocop"
+    )  # the shared check itself
     with pytest.raises(ValidationError) as bad:
-        update_producer(session, actor="t", producer_id=world.product.producer_id,
-                        **_details(world.product.producer, legal_name=" "))
+        update_producer(
+            session,
+            actor="t",
+            producer_id=world.product.producer_id,
+            **_details(world.product.producer, legal_name=" "),
+        )
     assert bad.value.field == "legal_name"
-    update_product(session, actor="t", product_id=world.product.id, name="Củ cải", group="food",
-                   gtin="8934567890120")
+    update_product(
+        session, actor="t", product_id=world.product.id, name="Củ cải", group="food", gtin="8934567890120"
+    )
     with pytest.raises(Conflict):
-        update_product(session, actor="t", product_id=other.product.id, name="Rượu mơ", group="food",
-                       gtin="8934567890120")
+        update_product(
+            session,
+            actor="t",
+            product_id=other.product.id,
+            name="Rượu mơ",
+            group="food",
+            gtin="8934567890120",
+        )
+
+
+def _entries(session, entity, entity_id):
+    return session.query(AuditEntry).filter_by(action=f"{entity}.update", entity_id=str(entity_id)).all()
+
+
+def test_producer_every_field_old_to_new_with_enum_values(session):
+    producer = make_world(session).product.producer
+    old_name = producer.legal_name
+    new = _details(
+        producer,
+        legal_name="  HTX Nông sản Mê Linh ",
+        kind="enterprise",
+        district=None,
+        contact="hợp tác xã",
+        tax_code="0101234567",
+    )
+    changed = update_producer(session, actor="admin", producer_id=producer.id, **new)
+    assert changed == {
+        "legal_name": {"from": old_name, "to": "HTX Nông sản Mê Linh"},
+        "kind": {"from": "cooperative", "to": "enterprise"},
+        "district": {"from": "huyện Mê Linh", "to": None},
+        "contact": {"from": None, "to": "hợp tác xã"},
+        "tax_code": {"from": None, "to": "0101234567"},
+    }
+    assert (producer.legal_name, producer.kind, producer.tax_code) == (
+        "HTX Nông sản Mê Linh",
+        ProducerKind.ENTERPRISE,
+        "0101234567",
+    )
+    (entry,) = _entries(session, "producer", producer.id)
+    assert entry.actor == "admin" and entry.entity == "producer"
+    assert entry.summary == f"Updated producer {producer.id}: contact, district, kind, legal_name, tax_code"
+
+
+def test_producer_refusals_change_nothing(session):
+    first, second = make_world(session).product.producer, make_world(session).product.producer
+    update_producer(session, actor="t", producer_id=first.id, **_details(first, tax_code="0101234567"))
+    with pytest.raises(Conflict):
+        update_producer(session, actor="t", producer_id=second.id, **_details(second, tax_code="0101234567"))
+    with pytest.raises(ValidationError) as bad:
+        update_producer(session, actor="t", producer_id=second.id, **_details(second, kind="bank"))
+    assert bad.value.field == "kind"
+    with pytest.raises(NotFound):
+        update_producer(session, actor="t", producer_id=second.id + 1000, **_details(second))
+    assert second.tax_code is None and second.kind == ProducerKind.COOPERATIVE
+    assert _entries(session, "producer", second.id) == []
+    # A producer keeps its own tax code: correcting another field is no conflict with itself.
+    assert update_producer(session, actor="t", producer_id=first.id, **_details(first, contact="x")) == {
+        "contact": {"from": None, "to": "x"}
+    }
+
+
+def test_product_name_group_and_gtin_are_audited(session):
+    product = make_world(session).product
+    changed = update_product(
+        session,
+        actor="admin",
+        product_id=product.id,
+        name="Củ cải muối",
+        group="beverage",
+        gtin="8934567890120",
+    )
+    assert changed == {
+        "name": {"from": "Củ cải trắng", "to": "Củ cải muối"},
+        "group": {"from": "food", "to": "beverage"},
+        "gtin": {"from": None, "to": "08934567890120"},
+    }
+    assert product.label_form == LabelForm.OCOP  # not given: kept
+    (entry,) = _entries(session, "product", product.id)
+    assert entry.detail == changed and entry.summary == f"Updated product {product.id}: group, gtin, name"
+    assert (
+        update_product(
+            session,
+            actor="t",
+            product_id=product.id,
+            name="Củ cải muối",
+            group="beverage",
+            gtin="8934567890120",
+        )
+        == {}
+    )
+    assert len(_entries(session, "product", product.id)) == 1
+
+
+def test_product_label_form_needs_a_gtin(session):
+    product = make_world(session).product
+    with pytest.raises(ValidationError):
+        update_product(
+            session, actor="t", product_id=product.id, name=product.name, group="food", label_form="gs1"
+        )
+    assert product.label_form == LabelForm.OCOP and _entries(session, "product", product.id) == []
+    changed = update_product(
+        session,
+        actor="t",
+        product_id=product.id,
+        name=product.name,
+        group="food",
+        gtin="8934567890120",
+        label_form="gs1",
+    )
+    assert changed["label_form"] == {"from": "ocop", "to": "gs1"}
+    # Dropping the GTIN while the form stays GS1 is refused; the form must change with it.
+    with pytest.raises(ValidationError):
+        update_product(session, actor="t", product_id=product.id, name=product.name, group="food", gtin=None)
+    back = update_product(
+        session,
+        actor="t",
+        product_id=product.id,
+        name=product.name,
+        group="food",
+        gtin=None,
+        label_form="ocop",
+    )
+    assert back == {
+        "gtin": {"from": "08934567890120", "to": None},
+        "label_form": {"from": "gs1", "to": "ocop"},
+    }
+
+
+def test_product_gtin_conflict_bad_gtin_and_unknown_product(session):
+    mine, other = make_world(session).product, make_world(session, name="Rượu mơ").product
+    update_product(
+        session, actor="t", product_id=other.id, name=other.name, group="food", gtin="8934567890120"
+    )
+    with pytest.raises(Conflict):
+        update_product(
+            session, actor="t", product_id=mine.id, name=mine.name, group="food", gtin="8934567890120"
+        )
+    with pytest.raises(ValidationError) as bad:
+        update_product(
+            session, actor="t", product_id=mine.id, name=mine.name, group="food", gtin="8934567890121"
+        )
+    assert bad.value.field == "gtin"
+    with pytest.raises(NotFound):
+        update_product(session, actor="t", product_id=mine.id + 1000, name="x", group="food")
+    assert mine.gtin is None and _entries(session, "product", mine.id) == []

@@ -28,7 +28,7 @@ from tests.support.factories import issue, make_world
 from traceability.models import Label
 from traceability.models.base import UTCDateTime
 from traceability.prepared import PreparedRead
-from traceability.services import scans
+from traceability.services import label_scans, scans
 
 KEY = private_key_from_seed(bytes(range(32)))
 
@@ -61,7 +61,7 @@ def _scanned_label(session: Session) -> int:
 def test_label_read_matches_connection_execute(engine: Engine, session: Session) -> None:
     """The verify path's read gives the same tuple as SQLAlchemy, with processed types."""
     label_id = _scanned_label(session)
-    prepared = scans._LABEL_AND_VERSION
+    prepared = label_scans._LABEL_AND_VERSION
     with autocommit(engine) as connection:
         expected = connection.execute(prepared._statement, {"label_id": label_id}).first()
         got = prepared.first(connection, {"label_id": label_id})
@@ -81,7 +81,7 @@ def test_label_read_matches_connection_execute(engine: Engine, session: Session)
 def test_missing_row_is_none(engine: Engine, session: Session) -> None:
     _scanned_label(session)
     with autocommit(engine) as connection:
-        assert scans._LABEL_AND_VERSION.first(connection, {"label_id": 987654}) is None
+        assert label_scans._LABEL_AND_VERSION.first(connection, {"label_id": 987654}) is None
 
 
 def test_driver_error_is_sqlalchemy_error(engine: Engine) -> None:

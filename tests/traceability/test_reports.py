@@ -12,7 +12,7 @@ from traceability.services.reports import submit_report
 def _report(session, **given):
     fields = {"code_text": "", "serial": None, "shop": "Chợ Hạ Long", "province": "Quảng Ninh"}
     fields |= {"note": None, "contact": None, "photo_path": None} | given
-    return submit_report(session, **fields)
+    return submit_report(session, **fields).report
 
 
 def test_report_naming_our_label_is_linked(session, test_key):
@@ -22,8 +22,10 @@ def test_report_naming_our_label_is_linked(session, test_key):
     assert _report(session, serial=label.serial + 10**6).label_id is None  # a serial we never issued
 
 
-@pytest.mark.parametrize(("field", "given"), [("shop", {"shop": " "}), ("province", {"province": ""}),
-                                              ("note", {"note": "x" * 2001})])
+@pytest.mark.parametrize(
+    ("field", "given"),
+    [("shop", {"shop": " "}), ("province", {"province": ""}), ("note", {"note": "x" * 2001})],
+)
 def test_bad_fields_are_named(session, field, given):
     with pytest.raises(ValidationError) as refused:
         _report(session, **given)

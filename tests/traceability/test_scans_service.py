@@ -19,7 +19,7 @@ from keys import private_key_from_seed
 from labels.secret import hash_secret
 from tests.support.factories import issue, make_world
 from traceability.models import Base, Label
-from traceability.services import clones, scans
+from traceability.services import clones, label_scans, recent_scans, scans
 from usecases import claims
 
 KEY = private_key_from_seed(bytes(range(32)))
@@ -33,14 +33,16 @@ def record(
 
 def test_history_counts_first_scan_and_current(session: Session) -> None:
     (label,) = issue(session, make_world(session), KEY, 1)
-    empty = scans.scan_history(session, label.id)
+    empty = label_scans.scan_history(session, label.id)
     assert (empty.count, empty.first_at, empty.clone_suspected) == (0, None, False)
-    now = scans.scan_history(session, label.id, current_source="a", current_area="Hà Nội", count_current=True)
+    now = label_scans.scan_history(
+        session, label.id, current_source="a", current_area="Hà Nội", count_current=True
+    )
     assert (now.count, now.first_area, now.recent_sources) == (1, "Hà Nội", 1)
     first = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
     record(session, label.id, source="a", area="Hà Nội", at=first)
     record(session, label.id, source="a", area="Huế")
-    history = scans.scan_history(session, label.id, current_source="a", count_current=True)
+    history = label_scans.scan_history(session, label.id, current_source="a", count_current=True)
     assert history.count == 3 and history.first_at == first and history.first_area == "Hà Nội"
     assert history.recent_sources == 1  # the old scan is outside the window; "a" is not new
 
@@ -48,20 +50,20 @@ def test_history_counts_first_scan_and_current(session: Session) -> None:
 def test_clone_signals(session: Session) -> None:
     (label,) = issue(session, make_world(session), KEY, 1)
     # Three days apart: never many networks at once (clones.BURST_WINDOW), many in the month.
-    for n in reversed(range(scans.CLONE_SOURCES - 1)):
+    for n in reversed(range(recent_scans.CLONE_SOURCES - 1)):
         at = datetime.now(UTC) - timedelta(days=3 * n)
         record(session, label.id, source=f"s{n}", area=["Hà Nội", "Quảng Ninh"][n % 2], at=at)
-    assert not scans.scan_history(session, label.id).clone_suspected
-    assert scans.scan_history(session, label.id, current_source="s0", count_current=True).signals == ()
-    grown = scans.scan_history(
+    assert not label_scans.scan_history(session, label.id).clone_suspected
+    assert label_scans.scan_history(session, label.id, current_source="s0", count_current=True).signals == ()
+    grown = label_scans.scan_history(
         session, label.id, current_source="new", current_area="Huế", count_current=True
     )
     assert grown.signals == ("many_sources",)
-    old = datetime.now(UTC) - scans.CLONE_WINDOW - timedelta(hours=1)
+    old = datetime.now(UTC) - recent_scans.CLONE_WINDOW - timedelta(hours=1)
     (other,) = issue(session, make_world(session), KEY, 1)
     for n in range(10):
         record(session, other.id, source=f"old{n}", at=old)
-    assert not scans.scan_history(session, other.id).clone_suspected  # a week later it is quiet
+    assert not label_scans.scan_history(session, other.id).clone_suspected  # a week later it is quiet
 
 
 def test_source_period_changes_every_30_days() -> None:
@@ -77,7 +79,7 @@ def test_source_period_changes_every_30_days() -> None:
 
 
 def test_unknown_label_has_empty_history(session: Session) -> None:
-    assert scans.scan_history(session, 987654).count == 0
+    assert label_scans.scan_history(session, 987654).count == 0
 
 
 def test_models_match_migrations(engine: Engine) -> None:
@@ -125,8 +127,8 @@ def forget_summary(session: Session, label_id: int) -> None:
 def test_record_scans_stores_capped_summary(session: Session) -> None:
     """Distinct sources and areas of the window, capped at the thresholds; the oldest scan read."""
     (label,) = issue(session, make_world(session), KEY, 1)
-    start = datetime.now(UTC).replace(microsecond=0) - scans.CLONE_WINDOW * 2 / 7
-    distinct = scans.CLONE_SOURCES + 1  # one more than the cap, some seen twice
+    start = datetime.now(UTC).replace(microsecond=0) - recent_scans.CLONE_WINDOW * 2 / 7
+    distinct = recent_scans.CLONE_SOURCES + 1  # one more than the cap, some seen twice
     sources = [f"s{n}" for n in range(distinct)] + [
         f"s{distinct - 1}",
         f"s{distinct - 2}",
@@ -135,31 +137,31 @@ def test_record_scans_stores_capped_summary(session: Session) -> None:
     places = ["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ"]
     areas = [places[n % len(places)] for n in range(len(sources))]
     scanned = [(sources[n], areas[n], start + timedelta(minutes=n)) for n in range(len(sources))]
-    old = start - scans.CLONE_WINDOW  # outside the window: in the count, not in the summary
+    old = start - recent_scans.CLONE_WINDOW  # outside the window: in the count, not in the summary
     scans.record_scans(session, rows(label.id, [("ancient", "Lào Cai", old), *reversed(scanned)]))
     stored_sources, stored_areas, oldest = summary(session, label.id)
-    assert len(stored_sources) == len(set(stored_sources)) == scans.CLONE_SOURCES
+    assert len(stored_sources) == len(set(stored_sources)) == recent_scans.CLONE_SOURCES
     assert set(stored_sources) <= set(sources)
-    assert len(stored_areas) == len(set(stored_areas)) == scans.CLONE_AREAS
+    assert len(stored_areas) == len(set(stored_areas)) == recent_scans.CLONE_AREAS
     assert set(stored_areas) <= set(areas)
     assert oldest == start and oldest.tzinfo is not None
-    history = scans.scan_history(session, label.id)
+    history = label_scans.scan_history(session, label.id)
     assert (history.count, history.first_at, history.first_area) == (len(sources) + 1, old, "Lào Cai")
 
 
 def test_summary_covers_the_latest_scans_only(session: Session) -> None:
     """Only the latest RECENT_LIMIT scans of the window are summarised; oldest is the last read."""
     (label,) = issue(session, make_world(session), KEY, 1)
-    start = datetime.now(UTC).replace(microsecond=0) - scans.CLONE_WINDOW * 3 / 7
-    early = [(f"early{n}", "Huế", start + timedelta(seconds=n)) for n in range(scans.CLONE_SOURCES)]
-    late_start = start + scans.CLONE_WINDOW / 168
-    late = [("same", None, late_start + timedelta(seconds=n)) for n in range(scans.RECENT_LIMIT)]
+    start = datetime.now(UTC).replace(microsecond=0) - recent_scans.CLONE_WINDOW * 3 / 7
+    early = [(f"early{n}", "Huế", start + timedelta(seconds=n)) for n in range(recent_scans.CLONE_SOURCES)]
+    late_start = start + recent_scans.CLONE_WINDOW / 168
+    late = [("same", None, late_start + timedelta(seconds=n)) for n in range(recent_scans.RECENT_LIMIT)]
     scans.record_scans(session, rows(label.id, early + late))
     assert summary(session, label.id) == (["same"], [], late_start)
-    history = scans.scan_history(session, label.id)
+    history = label_scans.scan_history(session, label.id)
     assert (history.count, history.recent_sources, history.signals) == (len(early) + len(late), 1, ())
     forget_summary(session, label.id)  # the fallback reads the same scans
-    fallback = scans.scan_history(session, label.id)
+    fallback = label_scans.scan_history(session, label.id)
     assert (fallback.recent_sources, fallback.recent_areas, fallback.signals) == (1, 0, ())
 
 
@@ -177,25 +179,27 @@ def test_summary_of_few_scans_is_complete(session: Session) -> None:
 def test_missing_summary_falls_back_to_exact_history(engine: Engine, session: Session) -> None:
     """A label whose summary is NULL (scanned before 0004) still gets exact history and signals."""
     (label,) = issue(session, make_world(session), KEY, 1)
-    first = datetime.now(UTC).replace(microsecond=0) - scans.CLONE_WINDOW / 7
+    first = datetime.now(UTC).replace(microsecond=0) - recent_scans.CLONE_WINDOW / 7
     scanned = [(f"s{n}", ["Hà Nội", "Huế", "Hà Nội"][n], first + timedelta(hours=n)) for n in range(3)]
     scans.record_scans(session, rows(label.id, scanned))
     scans.record_scans(session, rows(label.id, [("s3", None, first + timedelta(hours=4))]))
     forget_summary(session, label.id)
     assert summary(session, label.id) == (None, None, None)
-    history = scans.scan_history(session, label.id)
+    history = label_scans.scan_history(session, label.id)
     assert (history.count, history.first_at, history.first_area) == (4, first, "Hà Nội")
     assert (history.recent_sources, history.recent_areas, history.signals) == (4, 2, ())
-    known = scans.scan_history(session, label.id, current_source="s0", current_area="Huế", count_current=True)
+    known = label_scans.scan_history(
+        session, label.id, current_source="s0", current_area="Huế", count_current=True
+    )
     assert (known.count, known.recent_sources, known.recent_areas, known.signals) == (5, 4, 2, ())
-    grown = scans.scan_history(
+    grown = label_scans.scan_history(
         session, label.id, current_source="new", current_area="Cần Thơ", count_current=True
     )
-    assert grown.recent_sources == min(5, scans.CLONE_SOURCES)
-    assert grown.signals == (("many_sources",) if scans.CLONE_SOURCES <= 5 else ())
+    assert grown.recent_sources == min(5, recent_scans.CLONE_SOURCES)
+    assert grown.signals == (("many_sources",) if recent_scans.CLONE_SOURCES <= 5 else ())
     session.commit()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        found = scans.scan_history_and_version(
+        found = label_scans.scan_history_and_version(
             connection, label.id, current_source="new", current_area="Cần Thơ", count_current=True
         )
     assert found is not None and found[0] == grown
@@ -209,29 +213,31 @@ def test_missing_summary_falls_back_to_exact_history(engine: Engine, session: Se
 def test_expired_summary_is_not_used(session: Session) -> None:
     """Once the summary's oldest scan leaves the window, the signals come from the scans."""
     (label,) = issue(session, make_world(session), KEY, 1)
-    at = datetime.now(UTC) - scans.CLONE_WINDOW + timedelta(minutes=1)
-    scanned = [(f"s{n}", None, at) for n in range(scans.CLONE_SOURCES)]
+    at = datetime.now(UTC) - recent_scans.CLONE_WINDOW + timedelta(minutes=1)
+    scanned = [(f"s{n}", None, at) for n in range(recent_scans.CLONE_SOURCES)]
     scans.record_scans(session, rows(label.id, scanned))
-    assert scans.scan_history(session, label.id).signals == ("many_sources",)
-    inside = scans.scan_history(session, label.id, now=at + scans.CLONE_WINDOW - timedelta(seconds=30))
+    assert label_scans.scan_history(session, label.id).signals == ("many_sources",)
+    inside = label_scans.scan_history(
+        session, label.id, now=at + recent_scans.CLONE_WINDOW - timedelta(seconds=30)
+    )
     assert inside.signals == ("many_sources",)
-    later = at + scans.CLONE_WINDOW + timedelta(minutes=2)
-    expired = scans.scan_history(session, label.id, now=later)
-    assert (expired.count, expired.recent_sources, expired.signals) == (scans.CLONE_SOURCES, 0, ())
+    later = at + recent_scans.CLONE_WINDOW + timedelta(minutes=2)
+    expired = label_scans.scan_history(session, label.id, now=later)
+    assert (expired.count, expired.recent_sources, expired.signals) == (recent_scans.CLONE_SOURCES, 0, ())
     stored, _areas, _oldest = summary(session, label.id)
-    assert len(stored) == scans.CLONE_SOURCES  # the stored summary still says so: it was not used
+    assert len(stored) == recent_scans.CLONE_SOURCES  # the stored summary still says so: it was not used
 
 
 def test_expired_summary_keeps_newer_scans(session: Session) -> None:
     """The fallback counts the scans still inside the window, not none."""
     (label,) = issue(session, make_world(session), KEY, 1)
     now = datetime.now(UTC)
-    at = now - scans.CLONE_WINDOW + timedelta(minutes=1)
-    old = [(f"old{n}", "Huế", at) for n in range(scans.CLONE_SOURCES - 1)]
+    at = now - recent_scans.CLONE_WINDOW + timedelta(minutes=1)
+    old = [(f"old{n}", "Huế", at) for n in range(recent_scans.CLONE_SOURCES - 1)]
     scanned = [*old, ("fresh", "Hà Nội", now - timedelta(hours=1))]
     scans.record_scans(session, rows(label.id, scanned))
-    assert scans.scan_history(session, label.id).signals == ("many_sources",)
-    later = scans.scan_history(session, label.id, now=now + timedelta(minutes=2))
+    assert label_scans.scan_history(session, label.id).signals == ("many_sources",)
+    later = label_scans.scan_history(session, label.id, now=now + timedelta(minutes=2))
     assert (later.recent_sources, later.recent_areas, later.signals) == (1, 1, ())
 
 
@@ -240,17 +246,19 @@ def test_recent_counts_capped_at_thresholds(session: Session) -> None:
     (label,) = issue(session, make_world(session), KEY, 1)
     start = datetime.now(UTC) - timedelta(hours=12)
     areas = ["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ", "Lào Cai"]
-    scanned = [(f"s{n}", areas[n % 5], start + timedelta(minutes=n)) for n in range(scans.CLONE_SOURCES + 4)]
+    scanned = [
+        (f"s{n}", areas[n % 5], start + timedelta(minutes=n)) for n in range(recent_scans.CLONE_SOURCES + 4)
+    ]
     scans.record_scans(session, rows(label.id, scanned))
-    expected = (scans.CLONE_SOURCES, scans.CLONE_AREAS, ("many_sources",))
-    history = scans.scan_history(session, label.id)
+    expected = (recent_scans.CLONE_SOURCES, recent_scans.CLONE_AREAS, ("many_sources",))
+    history = label_scans.scan_history(session, label.id)
     assert (history.recent_sources, history.recent_areas, history.signals) == expected
-    current = scans.scan_history(
+    current = label_scans.scan_history(
         session, label.id, current_source="new", current_area="Sơn La", count_current=True
     )
     assert (current.recent_sources, current.recent_areas, current.signals) == expected
     forget_summary(session, label.id)  # the fallback caps them too
-    fallback = scans.scan_history(session, label.id)
+    fallback = label_scans.scan_history(session, label.id)
     assert (fallback.recent_sources, fallback.recent_areas, fallback.signals) == expected
 
 
@@ -303,7 +311,7 @@ def test_concurrent_writers_both_reach_the_summary(engine: Engine, session: Sess
     sources, areas, _oldest = summary(session, label.id)
     assert sorted(sources) == ["a0", "a1", "b0", "b1"]
     assert sorted(areas) == ["Huế", "Hà Nội"]
-    history = scans.scan_history(session, label.id)
+    history = label_scans.scan_history(session, label.id)
     assert (history.count, history.recent_sources, history.recent_areas) == (4, 4, 2)
 
 
@@ -312,15 +320,15 @@ def test_summary_added_to_equals_summary_read_again(session: Session) -> None:
     the scans again; after every batch it equals what reading the scans gives."""
     labels = issue(session, make_world(session), KEY, 3)
     now = datetime.now(UTC)
-    old = now - scans.CLONE_WINDOW - timedelta(hours=1)  # outside the window: never counted
+    old = now - recent_scans.CLONE_WINDOW - timedelta(hours=1)  # outside the window: never counted
     batches = [
-        [(labels[0].id, "a", "Huế", now - scans.CLONE_WINDOW * 2 / 7), (labels[1].id, "b", None, old)],
+        [(labels[0].id, "a", "Huế", now - recent_scans.CLONE_WINDOW * 2 / 7), (labels[1].id, "b", None, old)],
         [(labels[0].id, "b", None, now), (labels[1].id, "b", "Hà Nội", now), (labels[2].id, "c", "Huế", old)],
         [
-            (labels[0].id, f"s{n}", f"area {n}", now) for n in range(scans.CLONE_SOURCES)
+            (labels[0].id, f"s{n}", f"area {n}", now) for n in range(recent_scans.CLONE_SOURCES)
         ],  # past both thresholds
         [
-            (labels[2].id, "d", "Huế", now - scans.CLONE_WINDOW / 7),
+            (labels[2].id, "d", "Huế", now - recent_scans.CLONE_WINDOW / 7),
             (labels[1].id, "b", "Hà Nội", now),
             (labels[1].id, "zz", "Old place", old),  # added to a stored summary: left out
         ],
@@ -333,22 +341,22 @@ def test_summary_added_to_equals_summary_read_again(session: Session) -> None:
         )
         for label in labels:
             sources, areas, oldest = summary(session, label.id)
-            again = scans._read_recent(session.connection(), label.id, now)
+            again = recent_scans.read_recent(session.connection(), label.id, now)
             if sources is None:  # not scanned yet: nothing stored, nothing to read
-                assert (areas, oldest, again) == (None, None, scans.RecentScans((), (), None))
+                assert (areas, oldest, again) == (None, None, recent_scans.RecentScans((), (), None))
                 continue
             assert oldest == again.oldest
             for stored, read, cap in (
-                (sources, again.sources, scans.CLONE_SOURCES),
-                (areas, again.areas, scans.CLONE_AREAS),
+                (sources, again.sources, recent_scans.CLONE_SOURCES),
+                (areas, again.areas, recent_scans.CLONE_AREAS),
             ):
                 if len(read) < cap:
                     assert sorted(stored) == list(read)
                 else:  # either way enough to fire the signal: any `cap` of the distinct values
                     assert len(stored) == cap and len(set(stored)) == cap
-    first = scans.scan_history(session, labels[0].id, now=now)
-    assert first.signals == ("many_sources",) and first.count == 2 + scans.CLONE_SOURCES
-    assert scans.scan_history(session, labels[1].id, now=now).recent_sources == 1
+    first = label_scans.scan_history(session, labels[0].id, now=now)
+    assert first.signals == ("many_sources",) and first.count == 2 + recent_scans.CLONE_SOURCES
+    assert label_scans.scan_history(session, labels[1].id, now=now).recent_sources == 1
 
 
 def test_many_networks_at_once_is_kept_on_the_label(session: Session) -> None:
@@ -357,13 +365,13 @@ def test_many_networks_at_once_is_kept_on_the_label(session: Session) -> None:
     record(session, label.id, source="shop", at=start)  # the month's sixth network, weeks ago
     for n in range(clones.BURST_SOURCES - 1):
         record(session, label.id, source=f"phone{n}", at=start + timedelta(days=18, hours=n))
-    assert scans.scan_history(session, label.id).signals == ()  # five networks: one item's day
+    assert label_scans.scan_history(session, label.id).signals == ()  # five networks: one item's day
     record(session, label.id, source="phone-last", at=start + timedelta(days=19))
-    assert scans.scan_history(session, label.id).signals == ("sources_at_once",)
+    assert label_scans.scan_history(session, label.id).signals == ("sources_at_once",)
     detail = session.scalar(select(Label.clone_detail).where(Label.id == label.id))
     assert detail == {"places": [], "sources": 6}
     # Kept once fired, long after the networks left the window.
-    later = scans.scan_history(session, label.id, now=datetime.now(UTC) + timedelta(days=60))
+    later = label_scans.scan_history(session, label.id, now=datetime.now(UTC) + timedelta(days=60))
     assert later.signals == ("sources_at_once",)
 
 
@@ -375,9 +383,9 @@ def test_the_same_network_claiming_again_is_not_a_second_claim(session: Session)
     again = claims.claim(session, label_id=label.id, serial=label.serial, secret="7k3qx m9tpr", source="home")
     assert (first.outcome, again.outcome) == ("claimed", "already_claimed")
     assert again.claimed_at == first.claimed_at
-    assert scans.scan_history(session, label.id).signals == ()
+    assert label_scans.scan_history(session, label.id).signals == ()
     other = claims.claim(
         session, label_id=label.id, serial=label.serial, secret="7K3QX-M9TPR", source="elsewhere"
     )
     assert other.outcome == "already_claimed"
-    assert scans.scan_history(session, label.id).signals == ("claimed_twice",)
+    assert label_scans.scan_history(session, label.id).signals == ("claimed_twice",)

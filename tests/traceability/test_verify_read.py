@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from keys import private_key_from_seed
 from tests.support.factories import issue, make_world
 from traceability.models import utcnow
-from traceability.services import corrections as editing
-from traceability.services import labels, revocations, scans
+from traceability.services import corrections, label_scans, labels, revocations, scans
 from traceability.services.registry_version import read_version, registry_version
 from traceability.services.verify_read import LotParts, read_label
 
@@ -41,8 +40,8 @@ def test_read_label_is_facts_history_and_version(engine: Engine, session: Sessio
             assert read.facts == labels.label_facts(session, label.serial)
             assert read.version == registry_version(session) == read_version(connection)
             now = utcnow()
-            drawn = scans.history_from_row(connection, label.id, read.history, now, "b", None, True)
-            assert drawn == scans.scan_history(
+            drawn = label_scans.history_from_row(connection, label.id, read.history, now, "b", None, True)
+            assert drawn == label_scans.scan_history(
                 session, label.id, now=now, current_source="b", count_current=True
             )
         assert read_label(connection, 12345) is None
@@ -68,7 +67,9 @@ def test_lot_parts_give_the_same_facts_and_follow_the_version(engine: Engine, se
         assert lots.version == read.version and len(lots.parts) == 1
         assert read.facts.revocation is not None  # the label's own revocation, not the part's
         assert read_label(connection, 12345, lots) is None
-        editing.update_product(session, actor="t", product_id=world.product.id, name="Cải bẹ", group="food")
+        corrections.update_product(
+            session, actor="t", product_id=world.product.id, name="Cải bẹ", group="food"
+        )
         session.commit()
         moved = read_label(connection, second.serial, lots)
         assert moved is not None and moved.facts.product_name == "Cải bẹ"

@@ -14,7 +14,7 @@ from labels import LabelSerializer
 from labels.secret import hash_secret
 from tests.support.codes import SECRET, Codes
 from tests.support.factories import issue, make_world, url_for_label
-from traceability.services import lots, revocations, scans
+from traceability.services import lots, recent_scans, revocations, scans
 from verify_web.core.services import services
 from verify_web.hotpath.scan_recorder import writer
 
@@ -55,7 +55,7 @@ def codes(
         reason="counterfeit",
         note="test",
     )
-    for n in range(scans.CLONE_SOURCES):
+    for n in range(recent_scans.CLONE_SOURCES):
         scans.record_scan(
             app_session,
             serial=cloned.serial,

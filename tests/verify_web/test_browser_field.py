@@ -16,7 +16,7 @@ from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import PASSWORD, make_user
 from tests.verify_web.test_typo import mistype
-from traceability.services import scans
+from traceability.services import recent_scans, scans
 from verify_web.core.services import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -65,7 +65,7 @@ def test_field_check_of_a_look_alike_domain(
     world = make_world(app_session)
     genuine, copied = issue(app_session, world, app_signer, 2)
     app_session.commit()
-    for n in range(scans.CLONE_SOURCES):  # through the real scan service, as the writer does
+    for n in range(recent_scans.CLONE_SOURCES):  # through the real scan service, as the writer does
         scans.record_scan(
             app_session,
             serial=copied.serial,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.support.codes import SECRET, Codes
 from traceability.models import Label, Scan
-from traceability.services import clones, scans
+from traceability.services import clones, recent_scans
 from verify_web.hotpath import scan_recorder
 from verify_web.hotpath.scan_recorder import writer
 
@@ -85,7 +85,7 @@ def test_many_networks_at_once_raise_the_clone_state(client: FlaskClient, codes:
 def test_one_network_rechecking_is_one_source(client: FlaskClient, codes: Codes) -> None:
     # The hash of a network holds for a source period (30 days), so a buyer re-checking at
     # home, however often, never adds up to many sources.
-    for _ in range(scans.CLONE_SOURCES + 1):
+    for _ in range(recent_scans.CLONE_SOURCES + 1):
         assert verdict_of(get(client, codes.genuine, ip="198.51.100.7")) == "genuine"
 
 

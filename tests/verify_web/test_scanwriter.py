@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tests.support.codes import Codes
 from traceability import make_engine
-from traceability.services import scans
+from traceability.services import label_scans, scans
 from verify_web.core.services import services
 from verify_web.hotpath.scan_recorder import writer
 from verify_web.hotpath.scanwriter import DRAIN_SECONDS, MAX_BATCH, MAX_TRIES, ScanWriter, exit_worker
@@ -50,7 +50,7 @@ def test_concurrent_scans_all_written(app: Flask, codes: Codes, app_session: Ses
         t.join()
     writer.close()  # drains the queue
     assert scans.count_scans(app_session, label_id=label.id) == 2000
-    history = scans.scan_history(app_session, label.id)
+    history = label_scans.scan_history(app_session, label.id)
     assert history.count == 2000  # the label counter agrees with the rows
 
 
@@ -78,7 +78,7 @@ def test_a_rejected_row_is_given_up_and_the_others_written(
         writer.submit(_row(10**9 if n == 137 else label.id, n))
     writer.close()
     assert scans.count_scans(app_session, label_id=label.id) == 299
-    assert scans.scan_history(app_session, label.id).count == 299
+    assert label_scans.scan_history(app_session, label.id).count == 299
     assert (writer.written, writer.rejected, writer.dropped) == (299, 1, 1)
     given_up = [r for r in caplog.records if "given up" in r.getMessage()]
     assert len(given_up) == 1 and f"after {MAX_TRIES} tries" in given_up[0].getMessage()

@@ -11,23 +11,20 @@ and product exist adds only its certification, or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .. import provinces, validate
 from ..enums import LEVEL_FOR_STARS
 from ..exc import StateError, ValidationError
 from ..models import Certification, Producer, Product
 from ..spreadsheet import SheetRow, fold
 from . import audit
-from .bulk_values import group_of, kind_of, sheet_date, stars_of
+from .bulk_values import row_fields
 from .certifications import default_valid_until
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -157,37 +154,17 @@ def commit_import(session: Session, plan: ImportPlan, *, actor: str, source: str
 
 
 def _plan_row(row: SheetRow, known: _Registry, plan: ImportPlan) -> RowOutcome:
+    """Return the row's outcome, adding what it registers to ``plan`` and ``known``; a row
+    with any error adds nothing."""
     outcome = RowOutcome(row.number)
-    v = row.values
-
-    def take(check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-        try:
-            return check(*args, **kwargs)
-        except ValidationError as e:
-            outcome.errors.append(e)
-            return None
-
-    name = take(validate.required_text, "legal_name", v.get("legal_name"), max_length=200)
-    kind = take(kind_of, v.get("kind"))
-    tax = take(validate.tax_code, v.get("tax_code"))
-    commune = take(validate.required_text, "commune", v.get("commune"), max_length=100)
-    province = take(provinces.canonical, v.get("province"))
-    contact = take(validate.text, "contact", v.get("contact"), max_length=200, required=False)
-    product_name = take(validate.required_text, "product", v.get("product"), max_length=200)
-    group = take(group_of, v.get("group"))
-    gtin = take(validate.gtin, v.get("gtin"))
-    certified = any(v.get(f) not in (None, "") for f in ("stars", "number", "issued_on", "valid_until"))
-    stars = take(stars_of, v.get("stars")) if certified else None
-    number = take(validate.required_text, "number", v.get("number"), max_length=100) if certified else None
-    issued = take(sheet_date, "issued_on", v.get("issued_on"), required=True) if certified else None
-    until = take(sheet_date, "valid_until", v.get("valid_until"), required=False) if certified else None
-    if issued and until and until <= issued:
-        outcome.errors.append(ValidationError("valid_until", "must be after the decision date"))
+    f = row_fields(row.values, outcome.errors)
     if outcome.errors:
         return outcome
-    assert name and kind and commune and province and product_name and group
+    name, province, product_name = f["legal_name"], f["province"], f["product"]
+    assert name and f["kind"] and f["commune"] and province and product_name and f["group"]
     outcome.producer_name, outcome.product_name = name, product_name
     name_key = (fold(name), fold(province))
+    tax, gtin = f["tax_code"], f["gtin"]
     producer = (known.producer_by_tax.get(tax) if tax else None) or known.producer_by_name.get(name_key)
     product = known.product_by_name.get((producer, fold(product_name))) if producer is not None else None
     # Every check first, so that a refused row registers nothing for the rows after it.
@@ -204,20 +181,37 @@ def _plan_row(row: SheetRow, known: _Registry, plan: ImportPlan) -> RowOutcome:
         )
     if outcome.errors:
         return outcome
+    producer = _plan_producer(row, known, plan, outcome, f, producer, name_key)
+    product = _plan_product(row, known, plan, outcome, f, producer, product)
+    _plan_certification(known, plan, outcome, f, product)
+    return outcome
+
+
+def _plan_producer(
+    row: SheetRow,
+    known: _Registry,
+    plan: ImportPlan,
+    outcome: RowOutcome,
+    f: dict[str, Any],
+    producer: int | _New | None,
+    name_key: tuple[str, str],
+) -> int | _New:
+    """Return the row's producer: the one found (registered, or new in an earlier row), else a
+    new one added to ``plan`` and ``known``; ``outcome`` says which."""
     if producer is None:
         producer = _New(row.number, len(plan._producers))
         plan._producers.append(
             {
-                "legal_name": name,
-                "kind": kind,
-                "commune": commune,
-                "province": province,
-                "contact": contact,
-                "tax_code": tax,
+                "legal_name": f["legal_name"],
+                "kind": f["kind"],
+                "commune": f["commune"],
+                "province": f["province"],
+                "contact": f["contact"],
+                "tax_code": f["tax_code"],
             }
         )
-        if tax:
-            known.producer_by_tax[tax] = producer
+        if f["tax_code"]:
+            known.producer_by_tax[f["tax_code"]] = producer
         known.producer_by_name[name_key] = producer
         plan.producers += 1
         outcome.producer = "new"
@@ -225,31 +219,54 @@ def _plan_row(row: SheetRow, known: _Registry, plan: ImportPlan) -> RowOutcome:
         outcome.producer, outcome.producer_row = "row", producer.row
     else:
         outcome.producer = "existing"
-    if product is None:
-        product = _New(row.number, len(plan._products))
-        plan._products.append(({"name": product_name, "group": group, "gtin": gtin}, producer))
-        known.product_by_name[(producer, fold(product_name))] = product
-        if gtin:
-            known.gtins[gtin] = row.number
-        plan.products += 1
-        outcome.product = "new"
-    else:
+    return producer
+
+
+def _plan_product(
+    row: SheetRow,
+    known: _Registry,
+    plan: ImportPlan,
+    outcome: RowOutcome,
+    f: dict[str, Any],
+    producer: int | _New,
+    product: int | _New | None,
+) -> int | _New:
+    """Return the row's product: the registered one found, else a new one of ``producer``
+    added to ``plan`` and ``known``; ``outcome`` says which."""
+    if product is not None:
         outcome.product = "existing"
-    if stars is not None and number is not None and issued is not None:
-        if isinstance(product, int) and (product, number) in known.decisions:
-            outcome.certification = "existing"
-        else:
-            values = {
-                "stars": stars,
-                "number": number,
-                "level": LEVEL_FOR_STARS[stars],
-                "issued_on": issued,
-                "valid_until": until or default_valid_until(issued),
-            }
-            plan._certifications.append((values, product))
-            plan.certifications += 1
-            outcome.certification, outcome.stars = "new", stars
-    return outcome
+        return product
+    product = _New(row.number, len(plan._products))
+    plan._products.append(({"name": f["product"], "group": f["group"], "gtin": f["gtin"]}, producer))
+    known.product_by_name[(producer, fold(f["product"]))] = product
+    if f["gtin"]:
+        known.gtins[f["gtin"]] = row.number
+    plan.products += 1
+    outcome.product = "new"
+    return product
+
+
+def _plan_certification(
+    known: _Registry, plan: ImportPlan, outcome: RowOutcome, f: dict[str, Any], product: int | _New
+) -> None:
+    """Add the row's certificate to ``plan`` unless the row has none or the registered product
+    holds that decision already; ``outcome`` says which."""
+    stars, number, issued, until = f["stars"], f["number"], f["issued_on"], f["valid_until"]
+    if stars is None or number is None or issued is None:
+        return
+    if isinstance(product, int) and (product, number) in known.decisions:
+        outcome.certification = "existing"
+        return
+    values = {
+        "stars": stars,
+        "number": number,
+        "level": LEVEL_FOR_STARS[stars],
+        "issued_on": issued,
+        "valid_until": until or default_valid_until(issued),
+    }
+    plan._certifications.append((values, product))
+    plan.certifications += 1
+    outcome.certification, outcome.stars = "new", stars
 
 
 def _resolved(

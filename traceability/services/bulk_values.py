@@ -1,12 +1,15 @@
 """Reading the bulk import's cells: producer kinds and product groups as a province writes
 them (Vietnamese, with or without diacritics, or our stored values), star counts and dates in
-Vietnamese order (dd/mm/yyyy) or ISO."""
+Vietnamese order (dd/mm/yyyy) or ISO, and one row's cells checked (:func:`row_fields`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any, TypeVar
 
+from .. import provinces, validate
 from ..enums import LEVEL_FOR_STARS, ProducerKind, ProductGroup
 from ..exc import ValidationError
 from ..spreadsheet import fold
@@ -90,3 +93,43 @@ def sheet_date(field: str, value: object, *, required: bool) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError(field, "is not a date; write it as dd/mm/yyyy") from None
+
+
+T = TypeVar("T")
+
+
+def row_fields(v: dict[str, Any], errors: list[ValidationError]) -> dict[str, Any]:
+    """Return the row's values checked, by column (``None`` for a refused or empty one), with
+    each refusal added to ``errors``; the certificate's columns are checked only if
+    any of them is filled in."""
+
+    def take(check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except ValidationError as e:
+            errors.append(e)
+            return None
+
+    f: dict[str, Any] = {
+        "legal_name": take(validate.required_text, "legal_name", v.get("legal_name"), max_length=200),
+        "kind": take(kind_of, v.get("kind")),
+        "tax_code": take(validate.tax_code, v.get("tax_code")),
+        "commune": take(validate.required_text, "commune", v.get("commune"), max_length=100),
+        "province": take(provinces.canonical, v.get("province")),
+        "contact": take(validate.text, "contact", v.get("contact"), max_length=200, required=False),
+        "product": take(validate.required_text, "product", v.get("product"), max_length=200),
+        "group": take(group_of, v.get("group")),
+        "gtin": take(validate.gtin, v.get("gtin")),
+    }
+    certified = any(v.get(c) not in (None, "") for c in ("stars", "number", "issued_on", "valid_until"))
+    f["stars"] = take(stars_of, v.get("stars")) if certified else None
+    f["number"] = (
+        take(validate.required_text, "number", v.get("number"), max_length=100) if certified else None
+    )
+    f["issued_on"] = take(sheet_date, "issued_on", v.get("issued_on"), required=True) if certified else None
+    f["valid_until"] = (
+        take(sheet_date, "valid_until", v.get("valid_until"), required=False) if certified else None
+    )
+    if f["issued_on"] and f["valid_until"] and f["valid_until"] <= f["issued_on"]:
+        errors.append(ValidationError("valid_until", "must be after the decision date"))
+    return f

@@ -48,35 +48,13 @@ def certify(
     :class:`Conflict` (number already used for this product).
     """
     product = get_product(session, product_id)
-    if isinstance(stars, bool) or not isinstance(stars, int) or stars not in LEVEL_FOR_STARS:
-        raise ValidationError("stars", "OCOP recognises 3, 4 or 5 stars")
-    expected = LEVEL_FOR_STARS[stars]
-    chosen = expected if level is None else validate.choice("level", level, IssuingLevel)
-    if chosen is not expected:
-        raise ValidationError(
-            "level",
-            "%(stars)d★ is awarded by the %(expected)s council, not %(chosen)s",
-            stars=stars,
-            expected=expected.value,
-            chosen=chosen.value,
-        )
+    chosen = _council(stars, level)
     if not isinstance(issued_on, date):
         raise ValidationError("issued_on", "must be a date")
     until = valid_until or default_valid_until(issued_on)
     if until <= issued_on:
         raise ValidationError("valid_until", "must be after the decision date")
-    clean_number = validate.required_text("number", number, max_length=100)
-    if session.scalar(
-        select(Certification.id).where(
-            Certification.product_id == product.id, Certification.number == clean_number
-        )
-    ):
-        raise Conflict(
-            "certification",
-            clean_number,
-            "decision %(number)s is already recorded for this product",
-            number=clean_number,
-        )
+    clean_number = _new_number(session, product.id, number)
     certification = Certification(
         product=product,
         stars=stars,
@@ -104,6 +82,42 @@ def certify(
         },
     )
     return certification
+
+
+def _council(stars: int, level: IssuingLevel | str | None) -> IssuingLevel:
+    """Return the issuing level for ``stars``: ``level`` if given, which must be the council
+    that awards them. Raises :class:`ValidationError` (stars not 3-5, or another council)."""
+    if isinstance(stars, bool) or not isinstance(stars, int) or stars not in LEVEL_FOR_STARS:
+        raise ValidationError("stars", "OCOP recognises 3, 4 or 5 stars")
+    expected = LEVEL_FOR_STARS[stars]
+    chosen = expected if level is None else validate.choice("level", level, IssuingLevel)
+    if chosen is not expected:
+        raise ValidationError(
+            "level",
+            "%(stars)d★ is awarded by the %(expected)s council, not %(chosen)s",
+            stars=stars,
+            expected=expected.value,
+            chosen=chosen.value,
+        )
+    return chosen
+
+
+def _new_number(session: Session, product_id: int, number: str) -> str:
+    """Return the decision number, checked. Raises :class:`ValidationError` (empty or too
+    long), :class:`Conflict` (already recorded for this product)."""
+    clean_number = validate.required_text("number", number, max_length=100)
+    if session.scalar(
+        select(Certification.id).where(
+            Certification.product_id == product_id, Certification.number == clean_number
+        )
+    ):
+        raise Conflict(
+            "certification",
+            clean_number,
+            "decision %(number)s is already recorded for this product",
+            number=clean_number,
+        )
+    return clean_number
 
 
 def withdraw(session: Session, *, actor: str, certification_id: int, reason: str, on: date) -> Certification:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from .. import validate
 from ..exc import NotFound, StateError
 from ..models import Label, utcnow
-from . import audit, scans
+from . import audit, label_scans
 
 
 class CloneReview(StrEnum):
@@ -47,7 +47,7 @@ def state(session: Session, label_id: int, *, now: datetime | None = None) -> Re
     ).first()
     if row is None:
         raise NotFound("label", label_id)
-    history = scans.scan_history(session, label_id, now=now)
+    history = label_scans.scan_history(session, label_id, now=now)
     review = CloneReview(row.clone_review) if row.clone_review else None
     return ReviewState(review, row.clone_reviewed_at, history.signals, int(row.serial))
 
@@ -71,7 +71,7 @@ def review(
     if label is None:
         raise NotFound("label", label_id)
     moment = now or utcnow()
-    signals = scans.scan_history(session, label_id, now=moment).signals
+    signals = label_scans.scan_history(session, label_id, now=moment).signals
     if not signals:
         raise StateError("label", label_id, "no clone signal shows for this label")
     changes: dict[str, object] = {"clone_review": decided.value, "clone_reviewed_at": moment}

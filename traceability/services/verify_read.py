@@ -37,9 +37,9 @@ from sqlalchemy import Connection, bindparam, select
 
 from ..models import Label, Revocation
 from ..prepared import PreparedRead
+from .label_scans import HISTORY_COLUMNS
 from .labels import FACTS, FACTS_WIDTH, LabelFacts, facts_from_row
 from .registry_version import NEWEST_ID, RECENT_COUNT
-from .scans import HISTORY_COLUMNS
 
 _READ = PreparedRead(FACTS.add_columns(*HISTORY_COLUMNS, NEWEST_ID, RECENT_COUNT))
 _HISTORY_END = FACTS_WIDTH + len(HISTORY_COLUMNS)
@@ -66,8 +66,8 @@ MAX_LOT_PARTS = 1000
 
 @dataclass(frozen=True, slots=True)
 class LabelRead:
-    """A label's facts, its :data:`.scans.HISTORY_COLUMNS` row (for
-    :func:`.scans.history_from_row`) and the registry version they were read at."""
+    """A label's facts, its :data:`.label_scans.HISTORY_COLUMNS` row (for
+    :func:`.label_scans.history_from_row`) and the registry version they were read at."""
 
     facts: LabelFacts
     history: tuple[Any, ...]

@@ -5,203 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-STATUS = {"type": "string", "enum": ["genuine", "expired", "revoked", "invalid"]}
-DATE = {"type": "string", "format": "date"}
-NULLABLE_TEXT = {"type": ["string", "null"]}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "integer"},
-                    "name": {"type": "string"},
-                    "message": {"type": "string"},
-                },
-            }
-        },
-    },
-    "Verdict": {
-        "type": "object",
-        "required": ["status", "state", "reason", "warnings", "checked_on", "label", "product", "scans"],
-        "additionalProperties": False,
-        "properties": {
-            "status": STATUS,
-            "state": {
-                "type": "string",
-                "enum": [
-                    "genuine",
-                    "expired",
-                    "revoked",
-                    "invalid",
-                    "clone_suspected",
-                    "foreign_domain",
-                    "mistyped",
-                ],
-                "description": "what the headline says, never green unless genuine: foreign_domain when "
-                "the scanned QR opens another address than ours (whatever the code's status: a phishing "
-                "copy; only our own address is genuine), mistyped for a typed short code whose check "
-                "character does not match (a typing mistake, not a fake: type it again), clone_suspected "
-                "when a genuine code was scanned in a way one item cannot be (issued by the registry, but "
-                "this item may carry a copy: check the package, buy from a trusted seller, report it), "
-                "otherwise the status",
-            },
-            "reason": {
-                **NULLABLE_TEXT,
-                "description": "invalid: empty, too_long, not_a_label, bad_scheme, bad_length, bad_digits, "
-                "out_of_range, unsupported_version, bad_field, unknown_key, bad_signature, "
-                "unknown_serial, registry_mismatch, mistyped; "
-                "revoked: counterfeit, recalled, withdrawn, damaged_or_lost, key_compromised, other; "
-                "expired: past_date, withdrawn. "
-                "mistyped (a typed short code whose check character does not match) proves a typing "
-                "mistake, not a fake: ask for the code again and never warn about the product; a "
-                "short code sent to GET /verify/{code} that is bad_length or bad_digits is a typing "
-                "mistake too.",
-            },
-            "warnings": {
-                "type": "array",
-                "items": {
-                    "type": "string",
-                    "enum": ["foreign_domain", "past_best_before", "offline"],
-                },
-            },
-            "checked_on": DATE,
-            "scanned_base_url": NULLABLE_TEXT,
-            "label": {
-                "type": ["object", "null"],
-                "required": ["serial", "short_code", "stars", "certified_until", "kid"],
-                "properties": {
-                    "serial": {
-                        "type": "string",
-                        "pattern": "^[0-9]+$",
-                        "description": "the label's serial in decimal, as everywhere (docs/label-code.md §1)",
-                    },
-                    "short_code": {"type": "string", "description": "the short code printed on the label"},
-                    "stars": {"type": "integer", "minimum": 3, "maximum": 5},
-                    "certified_until": DATE,
-                    "kid": {"type": "string"},
-                },
-            },
-            "product": {
-                "type": ["object", "null"],
-                "required": ["name", "group", "producer", "stars", "certificate", "lot"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "group": {"type": "string"},
-                    "stars": {"type": "integer", "minimum": 3, "maximum": 5},
-                    "producer": {
-                        "type": "object",
-                        "required": ["name", "kind", "commune", "district", "province"],
-                        "properties": {
-                            "name": {"type": "string"},
-                            "kind": {"type": "string"},
-                            "commune": {"type": "string"},
-                            "district": NULLABLE_TEXT,
-                            "province": {"type": "string"},
-                        },
-                    },
-                    "certificate": {
-                        "type": "object",
-                        "required": ["number", "level", "issued_on", "valid_until"],
-                        "properties": {
-                            "number": {"type": "string"},
-                            "level": {"type": "string", "enum": ["district", "province", "central"]},
-                            "issued_on": DATE,
-                            "valid_until": DATE,
-                        },
-                    },
-                    "lot": {
-                        "type": "object",
-                        "required": ["code", "produced_on", "best_before"],
-                        "properties": {
-                            "code": {"type": "string"},
-                            "produced_on": DATE,
-                            "best_before": {"type": ["string", "null"], "format": "date"},
-                        },
-                    },
-                },
-            },
-            "scans": {
-                "type": ["object", "null"],
-                "required": [
-                    "count",
-                    "first_at",
-                    "first_area",
-                    "activated",
-                    "claimed_at",
-                    "clone_suspected",
-                    "signals",
-                ],
-                "properties": {
-                    "count": {"type": "integer", "minimum": 0},
-                    "first_at": {"type": ["string", "null"], "format": "date-time"},
-                    "first_area": {
-                        **NULLABLE_TEXT,
-                        "description": "the province of the first scan, when that phone shared its "
-                        "location (never the province an API caller names)",
-                    },
-                    "activated": {"type": "boolean", "description": "the buyer claimed the item"},
-                    "claimed_at": {"type": ["string", "null"], "format": "date-time"},
-                    "clone_suspected": {"type": "boolean"},
-                    "signals": {
-                        "type": "array",
-                        "items": {
-                            "type": "string",
-                            "enum": [
-                                "many_sources",
-                                "impossible_travel",
-                                "back_and_forth",
-                                "many_places",
-                                "sources_at_once",
-                                "many_sources_far",
-                                "claimed_twice",
-                            ],
-                        },
-                        "description": "see docs/clone-signals.md",
-                    },
-                },
-            },
-        },
-    },
-    "RevocationList": {
-        "type": "object",
-        "required": ["list", "alg", "kid", "signature"],
-        "properties": {
-            "alg": {"const": "EdDSA"},
-            "kid": {"type": "string"},
-            "signature": {
-                "type": "string",
-                "description": "Ed25519 over the UTF-8 JSON of `list` with sorted keys and no spaces",
-            },
-            "list": {
-                "type": "object",
-                "required": ["version", "issuer", "generated_at", "compromised_keys", "revoked"],
-                "properties": {
-                    "version": {"type": "integer", "minimum": 0},
-                    "issuer": {"type": "string"},
-                    "generated_at": DATE,
-                    "compromised_keys": {"type": "array", "items": {"type": "string"}},
-                    "revoked": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["serial", "reason", "revoked_at"],
-                            "properties": {
-                                "serial": {"type": "string", "pattern": "^[0-9]+$"},
-                                "reason": {"type": "string"},
-                                "revoked_at": {"type": "string"},
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
+from .openapi_schemas import SCHEMAS
 
 
 def _json(schema: str) -> dict[str, Any]:
@@ -214,10 +18,6 @@ def _error(description: str) -> dict[str, Any]:
 
 def document(base_url: str) -> dict[str, Any]:
     """Return the OpenAPI 3.1 document, with ``base_url`` as the server."""
-    verdict = {
-        "description": "The verdict (every code gets one, even a forged one)",
-        "content": _json("Verdict"),
-    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -226,103 +26,118 @@ def document(base_url: str) -> dict[str, Any]:
             "description": "Is this a genuine OCOP label? Verdicts for scanned QR text and short codes.",
         },
         "servers": [{"url": base_url.lower()}],
-        "paths": {
-            "/api/v1/verify/{code}": {
-                "get": {
-                    "operationId": "verifyCode",
-                    "summary": "Verify the digits of a label URL or a short code typed from the label",
-                    "parameters": [
-                        {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
-                        {
-                            "name": "province",
-                            "in": "query",
-                            "required": False,
-                            "description": "where the caller says the scan was: stored as the caller's "
-                            "claim, never used for clone signals or shown as the first scan's place",
-                            "schema": {"type": "string", "maxLength": 100},
-                        },
-                    ],
-                    "responses": {
-                        "200": verdict,
-                        "400": _error("province longer than 100 characters"),
-                        "404": _error("Not found"),
-                        "429": _error("Too many requests"),
-                    },
-                }
-            },
-            "/api/v1/verify": {
-                "post": {
-                    "operationId": "verifyScan",
-                    "summary": "Verify raw scanned QR text; flags QR content pointing to another domain",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["qr"],
-                                    "properties": {
-                                        "qr": {"type": "string", "maxLength": 2000},
-                                        "province": {"type": ["string", "null"], "maxLength": 100},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": verdict,
-                        "400": _error("Not a JSON object with a qr text"),
-                        "413": _error("Body too large"),
-                    },
-                }
-            },
-            "/api/v1/revocations": {
-                "get": {
-                    "operationId": "revocationList",
-                    "summary": "Signed, versioned list of revoked labels and compromised keys (ETag)",
-                    "responses": {
-                        "200": {"description": "The signed list", "content": _json("RevocationList")},
-                        "304": {"description": "Not modified since the given ETag"},
-                        "503": _error("The list cannot be signed now"),
-                    },
-                }
-            },
-            "/api/v1/revocation-list": {
-                "get": {
-                    "operationId": "signedRevocationList",
-                    "summary": "Revocation list for offline clients, a compact JWS (docs/revocation-list.md)",
-                    "parameters": [
-                        {
-                            "name": "since",
-                            "in": "query",
-                            "required": False,
-                            "description": "The version the client holds: answer a delta from it",
-                            "schema": {"type": "integer", "minimum": 0, "maximum": 2**53 - 1},
-                        }
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "The full list or a delta, as a compact JWS (EdDSA)",
-                            "content": {"application/jose": {"schema": {"type": "string"}}},
-                        },
-                        "304": {"description": "Not modified since the given ETag"},
-                        "400": _error("since is not a whole number in range"),
-                        "503": _error("The list cannot be signed now"),
-                    },
-                }
-            },
-            "/api/v1/openapi.json": {
-                "get": {
-                    "operationId": "openapiDocument",
-                    "summary": "This document",
-                    "responses": {
-                        "200": {
-                            "description": "The OpenAPI 3.1 description of this API",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
-                    },
-                }
-            },
-        },
+        "paths": {**_verify_paths(), **_list_paths()},
         "components": {"schemas": SCHEMAS},
+    }
+
+
+def _verify_paths() -> dict[str, Any]:
+    """Return the two verify operations: a code in the path, raw QR text in the body."""
+    verdict = {
+        "description": "The verdict (every code gets one, even a forged one)",
+        "content": _json("Verdict"),
+    }
+    return {
+        "/api/v1/verify/{code}": {
+            "get": {
+                "operationId": "verifyCode",
+                "summary": "Verify the digits of a label URL or a short code typed from the label",
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "province",
+                        "in": "query",
+                        "required": False,
+                        "description": "where the caller says the scan was: stored as the caller's "
+                        "claim, never used for clone signals or shown as the first scan's place",
+                        "schema": {"type": "string", "maxLength": 100},
+                    },
+                ],
+                "responses": {
+                    "200": verdict,
+                    "400": _error("province longer than 100 characters"),
+                    "404": _error("Not found"),
+                    "429": _error("Too many requests"),
+                },
+            }
+        },
+        "/api/v1/verify": {
+            "post": {
+                "operationId": "verifyScan",
+                "summary": "Verify raw scanned QR text; flags QR content pointing to another domain",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["qr"],
+                                "properties": {
+                                    "qr": {"type": "string", "maxLength": 2000},
+                                    "province": {"type": ["string", "null"], "maxLength": 100},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": verdict,
+                    "400": _error("Not a JSON object with a qr text"),
+                    "413": _error("Body too large"),
+                },
+            }
+        },
+    }
+
+
+def _list_paths() -> dict[str, Any]:
+    """Return the revocation lists' operations and this document's own."""
+    return {
+        "/api/v1/revocations": {
+            "get": {
+                "operationId": "revocationList",
+                "summary": "Signed, versioned list of revoked labels and compromised keys (ETag)",
+                "responses": {
+                    "200": {"description": "The signed list", "content": _json("RevocationList")},
+                    "304": {"description": "Not modified since the given ETag"},
+                    "503": _error("The list cannot be signed now"),
+                },
+            }
+        },
+        "/api/v1/revocation-list": {
+            "get": {
+                "operationId": "signedRevocationList",
+                "summary": "Revocation list for offline clients, a compact JWS (docs/revocation-list.md)",
+                "parameters": [
+                    {
+                        "name": "since",
+                        "in": "query",
+                        "required": False,
+                        "description": "The version the client holds: answer a delta from it",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": 2**53 - 1},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The full list or a delta, as a compact JWS (EdDSA)",
+                        "content": {"application/jose": {"schema": {"type": "string"}}},
+                    },
+                    "304": {"description": "Not modified since the given ETag"},
+                    "400": _error("since is not a whole number in range"),
+                    "503": _error("The list cannot be signed now"),
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapiDocument",
+                "summary": "This document",
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI 3.1 description of this API",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
     }

@@ -25,10 +25,10 @@ from flask import g
 
 from keys import Keyring
 from traceability.models import LotEvent, utcnow
-from traceability.services import lots, scans
+from traceability.services import label_scans, lots
+from traceability.services.label_scans import ScanHistory
 from traceability.services.labels import LabelFacts
 from traceability.services.registry_version import read_version
-from traceability.services.scans import ScanHistory
 from traceability.services.verify_read import LabelRead, LotParts, read_label
 from usecases.verify import FactsLookup, Verdict, verify_scan, verify_short_code
 from verify_web.core import clock, db
@@ -105,7 +105,7 @@ def _check(key: CacheKey, judge: Judge, seen: scanlog.Observation) -> Checked:
     hit = cache.verdicts.get(key)
     if hit is not None and hit.facts is not None and cache.version is not None:
         with db.reading() as connection:
-            found = scans.scan_history_and_version(
+            found = label_scans.scan_history_and_version(
                 connection,
                 hit.facts.label_id,
                 current_source=seen.source,
@@ -129,7 +129,7 @@ def _check(key: CacheKey, judge: Judge, seen: scanlog.Observation) -> Checked:
             return Checked(_remember(cache, key, verdict), None, key)
         read = reads[-1]
         _moved_to(cache, read.version)
-        history = scans.history_from_row(
+        history = label_scans.history_from_row(
             connection,
             read.facts.label_id,
             read.history,
@@ -180,7 +180,7 @@ def with_fresh_history(checked: Checked, seen: scanlog.Observation) -> Checked:
     facts = checked.verdict.facts
     if facts is None:
         return checked
-    history = scans.scan_history(
+    history = label_scans.scan_history(
         db.session(),
         facts.label_id,
         current_source=seen.source,

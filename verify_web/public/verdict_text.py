@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from labels import Reason, short_code
 from traceability import places
-from traceability.services.scans import ScanHistory
+from traceability.services.label_scans import ScanHistory
 from usecases.verify import Status, Verdict
 from verify_web.core.i18n import select_locale
 from verify_web.core.services import services

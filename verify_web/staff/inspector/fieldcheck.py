@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from keys import Keyring
 from labels import Reason
-from traceability.services import scans
-from traceability.services.scans import ScanHistory
+from traceability.services import label_scans
+from traceability.services.label_scans import ScanHistory
 from usecases.verify import Status, Verdict, verify_scan
 from verify_web.core import photos
 from verify_web.errors import PhotoError
@@ -85,6 +85,6 @@ def check_all(
     results = []
     for text in texts:
         verdict = verify_scan(text, keyring=keyring, today=today, session=session, our_base_url=our_base_url)
-        history = scans.scan_history(session, verdict.facts.label_id) if verdict.facts else None
+        history = label_scans.scan_history(session, verdict.facts.label_id) if verdict.facts else None
         results.append(field_result(text, verdict, history, our_base_url=our_base_url))
     return results
