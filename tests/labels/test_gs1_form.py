@@ -22,7 +22,7 @@ from tests.labels.decoding import decode_symbols, rasterize_pdf
 from tests.support.factories import make_world
 from traceability import ValidationError
 from traceability.enums import LabelForm
-from traceability.services import editing
+from traceability.services import corrections as editing
 from usecases.exc import IssueRefused, RefusalReason
 from usecases.issuance import issue, plan_issue, plan_reprint, reprint
 from usecases.verify import Status, verify_scan
