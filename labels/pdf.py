@@ -31,6 +31,26 @@ _ASCII_BITS = bytes(b"1"[0] if v else b"0"[0] for v in range(256))
 
 
 @functools.cache
+def _chunk_runs(row_end: int, valid: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """For each of the 256 values of an 8-module chunk (most significant bit first), its runs
+    of dark modules as ``(offset, length)``, split where a row ends (at offset ``row_end``) and
+    ignoring the offsets from ``valid`` on (past the last module)."""
+    out = []
+    for value in range(256):
+        runs, i = [], 0
+        while i < valid:
+            if value >> (_CHUNK - 1 - i) & 1:
+                start, end = i, row_end if i < row_end else valid
+                while i < end and value >> (_CHUNK - 1 - i) & 1:
+                    i += 1
+                runs.append((start, i - start))
+            else:
+                i += 1
+        out.append(tuple(runs))
+    return tuple(out)
+
+
+@functools.cache
 def _chunk_tables(size: int) -> tuple[tuple[str, ...], ...]:
     """For each 8-module chunk of a ``size``-module QR read row after row (chunks cross row
     ends), the path operators of all 256 values of the chunk's bits, most significant bit first.
@@ -40,20 +60,13 @@ def _chunk_tables(size: int) -> tuple[tuple[str, ...], ...]:
     total = size * size
     tables = []
     for first in range(0, total, _CHUNK):
-        entries = []
-        for value in range(256):
-            ops, i = [], 0
-            while i < _CHUNK:
-                if not value >> (_CHUNK - 1 - i) & 1 or first + i >= total:
-                    i += 1
-                    continue
-                y, x = divmod(first + i, size)
-                start = i
-                while i < _CHUNK and value >> (_CHUNK - 1 - i) & 1 and (first + i) // size == y:
-                    i += 1
-                ops.append(f"{x} {y} {i - start} 1 re ")
-            entries.append("".join(ops))
-        tables.append(tuple(entries))
+        runs = _chunk_runs(min(_CHUNK, size - first % size), min(_CHUNK, total - first))
+        ops = {
+            (i, n): f"{(first + i) % size} {(first + i) // size} {n} 1 re "
+            for i in range(_CHUNK)
+            for n in range(1, _CHUNK + 1 - i)
+        }
+        tables.append(tuple("".join([ops[run] for run in value]) for value in runs))
     return tuple(tables)
 
 
