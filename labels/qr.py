@@ -5,6 +5,8 @@ zxing-cpp's native encoder splits it into a byte segment (``https``), an alphanu
 (``://HOST/V/``) and a numeric segment (the digits) by itself, the cheapest split (see
 :func:`data_bits`); a single-mode encoder would need version 8. It is also ~20 times faster
 than a pure-Python encoder, which is what makes issuing 1,000 labels per second possible.
+zxing-cpp encodes with mask 0 and :mod:`labels.qrmask` picks the mask (the same one zxing-cpp
+would pick, four times faster).
 """
 
 from __future__ import annotations
