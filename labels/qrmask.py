@@ -90,17 +90,9 @@ class Board:
     masks: tuple[int, ...]  # each mask pattern, data modules only
     formats: tuple[int, ...]  # each mask's format modules
 
-    def where(self, test: Callable[[int, int], bool]) -> int:
-        """Return the board with the modules for which ``test(x, y)`` holds."""
-        n = self.size
-        return self.load(bytes(test(x, y) for y in range(n) for x in range(n)))
-
     def load(self, dark: bytes) -> int:
         """Return the board of a ``size * size`` matrix of 0/1 bytes."""
-        n, s = self.size, self.stride
-        rows = b"\0" * PAD + (b"\0" * PAD).join([dark[y * n : (y + 1) * n] for y in range(n)])
-        raw = b"\0" * (PAD * s) + rows + b"\0" * (PAD * s)
-        return int(raw.translate(_ASCII)[::-1], 2)
+        return _load(self.size, dark)
 
     def dump(self, board: int) -> bytes:
         """Return the ``size * size`` matrix of 0/1 bytes of a board."""
@@ -114,6 +106,13 @@ class Board:
         )
 
 
+def _load(n: int, dark: bytes) -> int:
+    s = n + PAD
+    rows = b"\0" * PAD + (b"\0" * PAD).join([dark[y * n : (y + 1) * n] for y in range(n)])
+    raw = b"\0" * (PAD * s) + rows + b"\0" * (PAD * s)
+    return int(raw.translate(_ASCII)[::-1], 2)
+
+
 @cache
 def board(size: int) -> Board:
     """Return the masks of a ``size``-module symbol (versions 1-40). Raises ``ValueError``
@@ -122,7 +121,10 @@ def board(size: int) -> Board:
     if rest or not 1 <= version <= 40:
         raise ValueError(f"no QR version has {size} modules")
     n = size
-    b = Board(n, n + PAD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (), ())
+
+    def where(test: Callable[[int, int], bool]) -> int:
+        return _load(n, bytes(test(x, y) for y in range(n) for x in range(n)))
+
     centres = _alignment_centres(version)
     corners = {(6, 6), (6, centres[-1]), (centres[-1], 6)} if centres else set()
     aligned = {
@@ -144,26 +146,26 @@ def board(size: int) -> Board:
 
     def formats(mask: int) -> int:
         word = _format_word(mask)
-        return b.where(lambda x, y: any((x, y) in bit and word >> i & 1 for i, bit in enumerate(places)))
+        return where(lambda x, y: any((x, y) in bit and word >> i & 1 for i, bit in enumerate(places)))
 
     def data_modules(mask: Callable[[int, int], bool]) -> int:
-        return b.where(lambda x, y: not function(x, y) and mask(x, y))
+        return where(lambda x, y: not function(x, y) and mask(x, y))
 
     full = (1 << ((n + 2 * PAD) * (n + PAD))) - 1
     return Board(
         size=n,
         stride=n + PAD,
         full=full,
-        x_pairs=b.where(lambda x, y: x <= n - 2),
-        y_pairs=b.where(lambda x, y: y <= n - 2),
-        x_five=b.where(lambda x, y: x <= n - 5),
-        y_five=b.where(lambda x, y: y <= n - 5),
-        x_first=b.where(lambda x, y: x >= 1),
-        y_first=b.where(lambda x, y: y >= 1),
-        x_seven=b.where(lambda x, y: x <= n - 7),
-        y_seven=b.where(lambda x, y: y <= n - 7),
-        blocks=b.where(lambda x, y: x <= n - 2 and y <= n - 2),
-        keep=full ^ b.where(lambda x, y: (x, y) in format_modules),
+        x_pairs=where(lambda x, y: x <= n - 2),
+        y_pairs=where(lambda x, y: y <= n - 2),
+        x_five=where(lambda x, y: x <= n - 5),
+        y_five=where(lambda x, y: y <= n - 5),
+        x_first=where(lambda x, y: x >= 1),
+        y_first=where(lambda x, y: y >= 1),
+        x_seven=where(lambda x, y: x <= n - 7),
+        y_seven=where(lambda x, y: y <= n - 7),
+        blocks=where(lambda x, y: x <= n - 2 and y <= n - 2),
+        keep=full ^ where(lambda x, y: (x, y) in format_modules),
         masks=tuple(data_modules(m) for m in _MASKS),
         formats=tuple(formats(m) for m in range(8)),
     )
