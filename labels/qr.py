@@ -5,6 +5,8 @@ zxing-cpp's native encoder splits it into a byte segment (``https``), an alphanu
 (``://HOST/V/``) and a numeric segment (the digits) by itself, the cheapest split (see
 :func:`data_bits`); a single-mode encoder would need version 8. It is also ~20 times faster
 than a pure-Python encoder, which is what makes issuing 1,000 labels per second possible.
+zxing-cpp encodes with mask 0 and :mod:`labels.qrmask` picks the mask (the same one zxing-cpp
+would pick, four times faster).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from dataclasses import dataclass
 
 import zxingcpp
+
+from .qrmask import best_mask
 
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 requires
 V6_M_DATA_BITS = 864  # 108 data codewords of version 6 at level M (ISO/IEC 18004 table 7)
@@ -87,13 +91,14 @@ def encode(text: str) -> QRSymbol:
     if not text:
         raise ValueError("cannot encode an empty text")
     try:
-        barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        # Mask 0 here; the mask is chosen by labels.qrmask, ~4 times faster than zxing-cpp's choice.
+        barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M", data_mask=0)
     except Exception as e:  # zxing-cpp raises its own untyped errors; turn them into ValueError
         raise ValueError(f"cannot encode as QR: {e}") from e
     image = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))  # type: ignore[arg-type]
     size = int(image.shape[0])  # type: ignore[index]
     # zxing-cpp draws dark modules as 0 and light as 255.
-    dark = image.tobytes().translate(_TO_DARK)
+    _, dark = best_mask(image.tobytes().translate(_TO_DARK), size)
     return QRSymbol(version=(size - 17) // 4, size=size, dark=dark)
 
 

@@ -12,7 +12,7 @@ from labels import LabelPayload, LabelSerializer
 from labels.exc import LayoutError
 from labels.layout import MIN_MODULE_MM, QR_MODULES, STOCKS, LotFacts, design, parse_stock
 from labels.output import format_for
-from labels.pdf import PdfWriter
+from labels.pdf import PdfWriter, _qr_path
 from labels.qr import QUIET_ZONE, encode
 from labels.render import PrintLabel
 from usecases.verify import Status, verify_scan
@@ -36,6 +36,20 @@ def test_runs_cover_exactly_the_dark_modules(serializer: LabelSerializer, test_k
     covered = {(x + i, y) for x, y, n in symbol.runs() for i in range(n)}
     dark = {(x, y) for y, row in enumerate(symbol.rows) for x, cell in enumerate(row) if cell}
     assert covered == dark
+
+
+@pytest.mark.parametrize("digits", [150, 280])  # versions 6 and 8, today's form and the GS1 form
+def test_pdf_path_covers_exactly_the_dark_modules(digits: int) -> None:
+    symbol = encode("https://XACTHUC.OCOP.VN/V/" + "".join(str(i * 7 % 10) for i in range(digits)))
+    assert symbol.version == (6 if digits == 150 else 8)
+    covered: list[tuple[int, int]] = []
+    for op in _qr_path(symbol.dark, symbol.size).split(" re "):
+        if op.strip():
+            x, y, w, h = (int(v) for v in op.split())
+            assert h == 1 and x + w <= symbol.size
+            covered.extend((x + i, y) for i in range(w))
+    dark = [(x, y) for y, row in enumerate(symbol.rows) for x, cell in enumerate(row) if cell]
+    assert sorted(covered, key=lambda m: (m[1], m[0])) == dark  # every dark module once, no light one
 
 
 @pytest.mark.parametrize("name", [*STOCKS, "custom:60x30", "custom:40.5x22"])

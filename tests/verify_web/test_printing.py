@@ -350,7 +350,7 @@ def test_gs1_form_product_prints_gs1_labels_on_a4_only(
     from traceability.services import lots
 
     world = make_world(app_session)
-    editing.update_product(
+    corrections.update_product(
         app_session,
         actor="t",
         product_id=world.product.id,
