@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from keys import private_key_from_seed
 from tests.support.factories import issue, make_world
 from traceability.models import utcnow
-from traceability.services import editing, labels, revocations, scans
+from traceability.services import corrections, labels, revocations, scans
 from traceability.services.registry_version import read_version, registry_version
 from traceability.services.verify_read import LotParts, read_label
 
@@ -67,7 +67,9 @@ def test_lot_parts_give_the_same_facts_and_follow_the_version(engine: Engine, se
         assert lots.version == read.version and len(lots.parts) == 1
         assert read.facts.revocation is not None  # the label's own revocation, not the part's
         assert read_label(connection, 12345, lots) is None
-        editing.update_product(session, actor="t", product_id=world.product.id, name="Cải bẹ", group="food")
+        corrections.update_product(
+            session, actor="t", product_id=world.product.id, name="Cải bẹ", group="food"
+        )
         session.commit()
         moved = read_label(connection, second.serial, lots)
         assert moved is not None and moved.facts.product_name == "Cải bẹ"

@@ -346,10 +346,10 @@ def test_gs1_form_product_prints_gs1_labels_on_a4_only(
     app: Flask, client: FlaskClient, app_session: Session, admin: str, tmp_path: Path
 ) -> None:
     from traceability.enums import LabelForm
-    from traceability.services import editing, lots
+    from traceability.services import corrections, lots
 
     world = make_world(app_session)
-    editing.update_product(
+    corrections.update_product(
         app_session,
         actor="t",
         product_id=world.product.id,

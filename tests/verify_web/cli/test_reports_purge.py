@@ -11,7 +11,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.verify_web.cli.conftest import run
+from tests.support.cli import run
 from tests.verify_web.staff import add_report
 from traceability.models import AuditEntry, Report
 from traceability.services.reports import KEPT_MONTHS, months_before
