@@ -27,8 +27,9 @@ from traceability.enums import LabelForm
 from traceability.models import Scan
 from traceability.services import corrections, revocations
 from usecases.issuance import issue, plan_issue
+from verify_web.core.clock import today
 from verify_web.core.services import services
-from verify_web.hotpath.scan_recorder import today, writer
+from verify_web.hotpath.scan_recorder import writer
 
 GTIN = "08934567890120"
 PHONE = {
