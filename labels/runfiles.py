@@ -1,7 +1,7 @@
 """Writing a run of labels to files without ever leaving half a file behind, or a file whose
 labels are not recorded: shared by ``ocop issue`` / ``ocop reprint`` (files named only after
 the run is committed, see :func:`staged`) and the staff web pages (an anonymous temporary file,
-sent only after the commit, see :func:`rendered`)."""
+handed on only after the commit, see :func:`rendered`)."""
 
 from __future__ import annotations
 
@@ -114,19 +114,22 @@ def staged(targets: list[Path], *, commit: Callable[[], None]) -> Iterator[list[
                 f.temp.unlink(missing_ok=True)
 
 
-def rendered(render: Callable[[BinaryIO], None]) -> BinaryIO:
-    """Return an anonymous temporary file that ``render`` has completely written, rewound to
-    its start; the caller closes it. If ``render`` raises, the file is closed (and so gone) and
-    the error propagates."""
-    out: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller on success
+@contextlib.contextmanager
+def rendered(*, commit: Callable[[BinaryIO], None]) -> Iterator[list[BinaryIO]]:
+    """Yield one anonymous temporary file, to be written completely inside the block; then
+    rewind it and call ``commit(file)``, which records what the file holds and takes it (to
+    send or copy it; the taker closes it). If the block or ``commit`` raises, the file is
+    closed (and so gone) and the error propagates: a file is handed on only once ``commit``
+    recorded its labels."""
+    out: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - handed to ``commit`` on success
     try:
-        render(out)
+        yield [out]
         out.flush()
         out.seek(0)
+        commit(out)
     except BaseException:
         out.close()
         raise
-    return out
 
 
 def parse_numbers(value: str) -> tuple[int, int]:

@@ -1,11 +1,10 @@
 """Issuing a lot of labels: every check first, then sign, record and hand each label to a
 renderer, a batch at a time, so 100,000 labels never sit in memory.
 
-All rows go into the caller's session, which the caller commits only once the output file is
-complete, and the caller makes the file visible only after that commit
-(:func:`labels.runfiles.staged` for files, :func:`labels.runfiles.rendered` then a download for
-the web pages): a failure or Ctrl-C before the commit leaves nothing recorded and no file, and
-a file under its final name always holds recorded labels.
+All rows go into the caller's session. :mod:`usecases.print_runs` (what the
+``ocop`` command and the web pages call) commits it only once the output files are complete
+and makes them visible only after that commit: a failure or Ctrl-C before the commit leaves
+nothing recorded and no file, and a file under its final name always holds recorded labels.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from tests.labels.decoding import decode_symbols, rasterize_pdf
 from tests.support.factories import make_world
 from traceability import ValidationError
 from traceability.enums import LabelForm
-from traceability.services import corrections as editing
+from traceability.services import corrections
 from usecases.exc import IssueRefused, RefusalReason
 from usecases.issuance import issue, plan_issue, plan_reprint, reprint
 from usecases.verify import Status, verify_scan
@@ -187,7 +187,7 @@ def test_the_lot_must_fit_ai_10_and_version_8(test_key: PrivateKey) -> None:
 
 def _gs1_world(session, gtin: str = GTIN):  # type: ignore[no-untyped-def]
     world = make_world(session)
-    editing.update_product(
+    corrections.update_product(
         session,
         actor="t",
         product_id=world.product.id,
@@ -203,12 +203,12 @@ def _gs1_world(session, gtin: str = GTIN):  # type: ignore[no-untyped-def]
 def test_the_gs1_form_needs_a_gtin(session) -> None:  # type: ignore[no-untyped-def]
     world = make_world(session)
     with pytest.raises(ValidationError) as caught:
-        editing.update_product(
+        corrections.update_product(
             session, actor="t", product_id=world.product.id, name="X", group="food", label_form="gs1"
         )
     assert caught.value.field == "label_form"
     with pytest.raises(ValidationError):
-        editing.update_product(
+        corrections.update_product(
             session, actor="t", product_id=world.product.id, name="X", group="food", label_form="ean"
         )
 
@@ -248,7 +248,7 @@ def test_issued_gs1_labels_print_decode_and_verify(  # type: ignore[no-untyped-d
             assert verdict.status is Status.GENUINE and verdict.facts is not None, verdict
             assert str(verdict.facts.serial) == ais["21"] and not verdict.warnings
     # The registry's GTIN changed: labels printed with the old one no longer match.
-    editing.update_product(
+    corrections.update_product(
         session, actor="t", product_id=world.product.id, name="X", group="food", gtin="08934567890137"
     )
     session.flush()

@@ -76,6 +76,9 @@ def open_app(page: Any, url: str) -> None:
 def check(page: Any, text: str) -> str:
     """Paste ``text`` into the app and return the verdict box's state."""
     page.fill("#qr", text)
+    # The previous verdict goes first, so the wait below is for this text's verdict (under
+    # load the old box was read before the new one was drawn).
+    page.evaluate("document.querySelector('#result').replaceChildren()")
     page.click("#paste button[type=submit]")
     page.wait_for_selector("#result .verdict-box")
     state: str = page.get_attribute("#result .verdict-box", "data-state")

@@ -25,8 +25,7 @@ from labels import LabelSerializer
 from tests.support.factories import make_world
 from traceability.enums import LabelForm
 from traceability.models import Scan
-from traceability.services import corrections as editing
-from traceability.services import revocations
+from traceability.services import corrections, revocations
 from usecases.issuance import issue, plan_issue
 from verify_web.core.clock import today
 from verify_web.core.services import services
@@ -53,7 +52,7 @@ class Item:
 @pytest.fixture
 def item(app: Flask, app_session: Session, app_signer: PrivateKey) -> Item:
     world = make_world(app_session)
-    editing.update_product(
+    corrections.update_product(
         app_session,
         actor="t",
         product_id=world.product.id,

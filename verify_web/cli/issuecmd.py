@@ -21,11 +21,12 @@ from flask.cli import with_appcontext
 
 from labels import LabelSerializer
 from labels.exc import LayoutError
-from labels.layout import Stock, design, parse_stock
-from labels.output import Format, format_for, open_writer
+from labels.layout import Design, Stock, design, parse_stock
+from labels.output import Format, format_for
 from labels.render import PrintLabel
-from labels.runfiles import parse_numbers, staged, write_all
-from usecases.issuance import BATCH, issue, plan_issue, plan_reprint, reprint
+from labels.runfiles import parse_numbers, staged
+from usecases.issuance import plan_issue, plan_reprint
+from usecases.print_runs import Output, Run, Watch, issue_run, reprint_run
 from verify_web.core import clock
 
 from .common import CLI_ACTOR, ID, domain_errors, fault_point, keystore, passphrase, transaction
@@ -59,35 +60,55 @@ def _format(path: Path, what: str) -> Format:
         raise click.BadParameter(str(e), param_hint=what) from e
 
 
-def _progress(labels: Iterable[PrintLabel], count: int, quiet: bool, verb: str) -> Iterator[PrintLabel]:
-    """Pass labels through, showing a bar with rate and time left on stderr unless ``quiet``."""
-    if quiet:
-        yield from labels
-        return
-    start = time.monotonic()
-    done = 0
+def _progress(count: int, quiet: bool, verb: str) -> Watch:
+    """Return a label stream wrapper showing a bar with rate and time left on stderr, or one
+    that shows nothing if ``quiet``."""
 
-    def rate(_: object) -> str:
-        elapsed = time.monotonic() - start
-        return f"{done / elapsed:,.0f} labels/s" if elapsed > 0 else ""
+    def watch(labels: Iterable[PrintLabel]) -> Iterator[PrintLabel]:
+        if quiet:
+            yield from labels
+            return
+        start = time.monotonic()
+        done = 0
 
-    with click.progressbar(
-        length=count, label=verb, file=sys.stderr, show_eta=True, show_pos=True, item_show_func=rate
-    ) as bar:
-        for label in labels:
-            yield label
-            done += 1
-            if done % 100 == 0 or done == count:
-                bar.update(100 if done % 100 == 0 else done % 100, done)
+        def rate(_: object) -> str:
+            elapsed = time.monotonic() - start
+            return f"{done / elapsed:,.0f} labels/s" if elapsed > 0 else ""
+
+        with click.progressbar(
+            length=count, label=verb, file=sys.stderr, show_eta=True, show_pos=True, item_show_func=rate
+        ) as bar:
+            for label in labels:
+                yield label
+                done += 1
+                if done % 100 == 0 or done == count:
+                    bar.update(100 if done % 100 == 0 else done % 100, done)
+
+    return watch
 
 
-def _with_fault_point(labels: Iterable[PrintLabel]) -> Iterator[PrintLabel]:
-    """Pass labels through, with the ``writing`` fault point after the first batch was
-    recorded and half written (see :func:`.common.fault_point`)."""
-    for done, label in enumerate(labels, 1):
-        if done == BATCH + 1:
-            fault_point("writing")
-        yield label
+def _serializer() -> LabelSerializer:
+    return LabelSerializer(current_app.config["OCOP_BASE_URL"], keystore().keyring())
+
+
+def _run(
+    label_design: Design,
+    outputs: list[Output],
+    targets: list[Path],
+    serializer: LabelSerializer,
+    watch: Watch,
+) -> Run:
+    """How the command writes a run: into ``targets``, named only after the commit, with the
+    test-only kill switch at every stage (:func:`.common.fault_point`)."""
+    return Run(
+        label_design,
+        outputs,
+        lambda commit: staged(targets, commit=commit),
+        serializer,
+        CLI_ACTOR,
+        watch=watch,
+        checkpoint=fault_point,
+    )
 
 
 @click.command("issue")
@@ -132,7 +153,7 @@ def issue_cmd(
     quiet: bool,
 ) -> None:
     """Issue COUNT new labels for a lot of a certified product and write them to FILE."""
-    fmt = _format(out, "--out")
+    outputs = [Output(_format(out, "--out"), int(dpi), with_secret)]
     targets = [_target(out, "--out")]
     if manifest is not None:
         if _format(manifest, "--manifest") is not Format.CSV:
@@ -142,11 +163,12 @@ def issue_cmd(
                 "the manifest must be a different file from --out", param_hint="--manifest"
             )
         targets.append(_target(manifest, "--manifest"))
+        outputs.append(Output(Format.CSV, with_secret=with_secret))
     stock = _stock(stock_name)
     if not 1 <= count <= 100_000:
         raise click.BadParameter("must be from 1 to 100,000", param_hint="--count")
     signer = keystore().signer(passphrase())
-    serializer = LabelSerializer(current_app.config["OCOP_BASE_URL"], keystore().keyring())
+    serializer = _serializer()
     with transaction() as session:
         plan = plan_issue(
             session,
@@ -156,30 +178,14 @@ def issue_cmd(
             today=clock.today(),
             base_url=serializer.base_url,
         )
-        label_design = design(stock, plan.facts)
         for warning in plan.warnings:
             click.echo(f"Warning: {warning}", err=True)
-
-        def commit() -> None:
-            fault_point("rendered")
-            session.commit()  # the labels are recorded before their file gets its name
-            fault_point("committed")
-
-        with staged(targets, commit=commit) as files:
-            writers = [open_writer(files[0], fmt, label_design, dpi=int(dpi), with_secret=with_secret)]
-            if manifest is not None:
-                writers.append(open_writer(files[1], Format.CSV, label_design, with_secret=with_secret))
-            labels = issue(
-                session,
-                plan,
-                key=signer,
-                serializer=serializer,
-                actor=CLI_ACTOR,
-                with_secret=with_secret,
-                digest_key=keystore().ensure_digest_key(),
-            )
-            write_all(_progress(_with_fault_point(labels), count, quiet, "Issuing"), writers)
-        fault_point("published")
+        run = _run(
+            design(stock, plan.facts), outputs, targets, serializer, _progress(count, quiet, "Issuing")
+        )
+        issue_run(
+            session, plan, run, key=signer, digest_key=keystore().ensure_digest_key(), with_secret=with_secret
+        )
     last = plan.first_number + count - 1
     click.echo(f"Issued {count} labels for lot {plan.lot_code} (numbers {plan.first_number}–{last}) → {out}")
     if manifest is not None:
@@ -226,28 +232,19 @@ def reprint_cmd(
 ) -> None:
     """Render already issued labels again (a damaged print run). No new serials; revoked labels
     are left out; scratch-off codes cannot be reprinted (only their hashes are kept)."""
-    fmt = _format(out, "--out")
-    target = _target(out, "--out")
+    outputs = [Output(_format(out, "--out"), int(dpi))]
+    targets = [_target(out, "--out")]
     span = _parse_range(numbers)
     stock = _stock(stock_name)
-    serializer = LabelSerializer(current_app.config["OCOP_BASE_URL"], keystore().keyring())
+    serializer = _serializer()
     with transaction() as session:
         plan = plan_reprint(
             session, lot_code=lot_code, product_id=product_id, numbers=span, base_url=serializer.base_url
         )
         if plan.skipped_revoked:
             click.echo(f"Warning: left out {plan.skipped_revoked} revoked labels", err=True)
-        label_design = design(stock, plan.facts)
-        labels = reprint(
-            session,
-            plan,
-            signer_for=lambda kid: keystore().signer(passphrase(), kid),
-            serializer=serializer,
-            actor=CLI_ACTOR,
+        run = _run(
+            design(stock, plan.facts), outputs, targets, serializer, _progress(plan.count, quiet, "Rendering")
         )
-        with staged([target], commit=session.commit) as files:
-            write_all(
-                _progress(labels, plan.count, quiet, "Rendering"),
-                [open_writer(files[0], fmt, label_design, dpi=int(dpi))],
-            )
+        reprint_run(session, plan, run, signer_for=lambda kid: keystore().signer(passphrase(), kid))
     click.echo(f"Reprinted {plan.count} labels of lot {plan.lot_code} → {out}")

@@ -18,6 +18,8 @@ from verify_web.errors import FormRefused
 from verify_web.staff.auth import actor, roles_required
 from verify_web.staff.printing import downloads as printruns
 from verify_web.staff.printing import issuing as printing
+from verify_web.staff.printing import messages
+from verify_web.staff.printing import requests as forms
 
 
 def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printing.Scope]) -> Blueprint:
@@ -42,7 +44,7 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
         """Show what an issue would do and ask to confirm. Records nothing."""
         where = scope()
         try:
-            return confirm_page(db.session(), where, printing.read_issue(request.form))
+            return confirm_page(db.session(), where, forms.read_issue(request.form))
         except FormRefused as e:
             return refused(e, where)
 
@@ -53,7 +55,7 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
         a refusal records nothing."""
         where = scope()
         try:
-            run = printing.issue_run(db.session(), where, printing.read_issue(request.form), actor())
+            run = printing.issue_run(db.session(), where, forms.read_issue(request.form), actor())
         except FormRefused as e:
             return refused(e, where)
         return render_template("staff/print_done.html", run=run, endpoint=where.endpoint), 200
@@ -77,9 +79,7 @@ def blueprint(name: str, url_prefix: str, role: str, scope: Callable[[], printin
         """Render a lot's issued labels again (no new serials) and send the file."""
         where = scope()
         try:
-            return printing.reprint_download(
-                db.session(), where, printing.read_reprint(request.form), actor()
-            )
+            return printing.reprint_download(db.session(), where, forms.read_reprint(request.form), actor())
         except FormRefused as e:
             return refused(e, where)
 
@@ -105,24 +105,24 @@ def form_page(
         "staff/print.html",
         products=found,
         issuable=[p for p in found if p.may_carry_labels],
-        stocks=printing.STOCKS,
-        formats=list(printing.FORMATS),
-        most=printing.WEB_MAX_COUNT,
-        png_most=printing.PNG_MAX_COUNT,
+        stocks=forms.STOCKS,
+        formats=list(forms.FORMATS),
+        most=forms.WEB_MAX_COUNT,
+        png_most=forms.PNG_MAX_COUNT,
         endpoint=scope.endpoint,
         error=error,
         form=dict(form or {}),
     ), status
 
 
-def confirm_page(session: Session, scope: printing.Scope, wanted: printing.IssueRequest) -> tuple[str, int]:
+def confirm_page(session: Session, scope: printing.Scope, wanted: forms.IssueRequest) -> tuple[str, int]:
     """Return the plan of an issue request for the user to confirm. Reads only; raises
     :class:`FormRefused`."""
     found, _ = printing.plan(session, scope, wanted)
     return render_template(
         "staff/print_confirm.html",
         plan=found,
-        warnings=printing.plan_warnings(found),
+        warnings=messages.plan_warnings(found),
         # The confirmed first number goes along, so sending the form twice issues once.
         fields=replace(wanted, first=found.first_number).fields(),
         wanted=wanted,
