@@ -1,6 +1,6 @@
 """Printing a run: the one orchestration of issuing and reprinting labels that ``ocop issue`` /
 ``ocop reprint`` and the staff printing pages all call. After the caller planned the run
-(:func:`usecases.issuance.plan_issue` / :func:`~usecases.issuance.plan_reprint`) and chose a
+(:func:`usecases.issuance.plan_issue` / :func:`~usecases.reprinting.plan_reprint`) and chose a
 design, it signs (or re-signs) the labels, hands them to one writer per output file, commits
 the session and only then lets the files be seen.
 
@@ -26,7 +26,8 @@ from labels.render import PrintLabel
 from labels.runfiles import write_all
 from labels.serializer import LabelSerializer
 from labels.signer import SigningKey
-from usecases.issuance import BATCH, IssuePlan, ReprintPlan, issue, reprint
+from usecases.issuance import BATCH, IssuePlan, issue
+from usecases.reprinting import ReprintPlan, reprint
 
 Publish = Callable[[Callable[[], None]], AbstractContextManager[Sequence[BinaryIO]]]
 """``publish(commit)`` opens the run's files (one per :class:`Output`, yielded in order), calls

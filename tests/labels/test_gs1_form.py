@@ -24,7 +24,8 @@ from traceability import ValidationError
 from traceability.enums import LabelForm
 from traceability.services import corrections
 from usecases.exc import IssueRefused, RefusalReason
-from usecases.issuance import issue, plan_issue, plan_reprint, reprint
+from usecases.issuance import issue, plan_issue
+from usecases.reprinting import plan_reprint, reprint
 from usecases.verify import Status, verify_scan
 from usecases.verify import VerdictWarning as Warning
 

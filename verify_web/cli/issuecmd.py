@@ -25,8 +25,9 @@ from labels.layout import Design, Stock, design, parse_stock
 from labels.output import Format, format_for
 from labels.render import PrintLabel
 from labels.runfiles import parse_numbers, staged
-from usecases.issuance import plan_issue, plan_reprint
+from usecases.issuance import plan_issue
 from usecases.print_runs import Output, Run, Watch, issue_run, reprint_run
+from usecases.reprinting import plan_reprint
 from verify_web.core import clock
 
 from .common import CLI_ACTOR, ID, domain_errors, fault_point, keystore, passphrase, transaction

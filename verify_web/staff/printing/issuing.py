@@ -29,8 +29,9 @@ from traceability import NotFound, ValidationError
 from traceability.services import producers
 from usecases import print_runs
 from usecases.exc import IssueRefused
-from usecases.issuance import IssuePlan, plan_issue, plan_reprint
+from usecases.issuance import IssuePlan, plan_issue
 from usecases.print_runs import Output, Publish, Run
+from usecases.reprinting import plan_reprint
 from verify_web.core import clock
 from verify_web.core.services import services
 from verify_web.errors import FormRefused
