@@ -2,14 +2,14 @@
 100,000 labels take no more memory than 1,000.
 
 A small PDF writer of our own rather than reportlab's canvas, which keeps every page in memory
-until it saves. Everything is vector: the QR is one filled path of module runs, text uses the
-embedded Noto Sans (whole font, CIDFontType2, glyph ids as codes), and the parts that are the
-same on every label of the lot are one Form XObject drawn once per label.
+until it saves. The QR is one 1-bit image mask (a stencil, one sample per module: see
+:func:`_qr_image`); text is vector, in the embedded Noto Sans (whole font, CIDFontType2, glyph
+ids as codes); the parts that are the same on every label of the lot are one Form XObject
+drawn once per label.
 """
 
 from __future__ import annotations
 
-import functools
 import zlib
 from typing import BinaryIO
 
@@ -26,56 +26,28 @@ def _n(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-_CHUNK = 8
 _ASCII_BITS = bytes(b"1"[0] if v else b"0"[0] for v in range(256))
 
 
-@functools.cache
-def _chunk_runs(row_end: int, valid: int) -> tuple[tuple[tuple[int, int], ...], ...]:
-    """For each of the 256 values of an 8-module chunk (most significant bit first), its runs
-    of dark modules as ``(offset, length)``, split where a row ends (at offset ``row_end``) and
-    ignoring the offsets from ``valid`` on (past the last module)."""
-    out = []
-    for value in range(256):
-        runs, i = [], 0
-        while i < valid:
-            if value >> (_CHUNK - 1 - i) & 1:
-                start, end = i, row_end if i < row_end else valid
-                while i < end and value >> (_CHUNK - 1 - i) & 1:
-                    i += 1
-                runs.append((start, i - start))
-            else:
-                i += 1
-        out.append(tuple(runs))
-    return tuple(out)
+def _qr_image(dark: bytes, size: int) -> str:
+    """The QR as one inline image mask: a 1-bit sample per module (1 = dark, painted in the
+    fill colour), each row padded to a whole byte, ASCII-hex coded so no reader has to guess
+    where binary data ends. Drawn in a unit square; the caller's ``cm`` sizes it.
 
-
-@functools.cache
-def _chunk_tables(size: int) -> tuple[tuple[str, ...], ...]:
-    """For each 8-module chunk of a ``size``-module QR read row after row (chunks cross row
-    ends), the path operators of all 256 values of the chunk's bits, most significant bit first.
-    Drawing a label is then one ``int`` conversion and ~300 C-level look-ups (``map``) instead
-    of scanning 2,401 modules in Python. A run crossing a chunk edge becomes two touching
-    rectangles of the same path, which fills as one shape."""
-    total = size * size
-    tables = []
-    for first in range(0, total, _CHUNK):
-        runs = _chunk_runs(min(_CHUNK, size - first % size), min(_CHUNK, total - first))
-        ops = {
-            (i, n): f"{(first + i) % size} {(first + i) // size} {n} 1 re "
-            for i in range(_CHUNK)
-            for n in range(1, _CHUNK + 1 - i)
-        }
-        tables.append(tuple("".join([ops[run] for run in value]) for value in runs))
-    return tuple(tables)
-
-
-def _qr_path(dark: bytes, size: int) -> str:
-    """Rectangles (module units, y down) covering the dark modules, as one PDF path."""
-    tables = _chunk_tables(size)
-    pad = len(tables) * _CHUNK - len(dark)
-    packed = int(dark.translate(_ASCII_BITS) + b"0" * pad, 2).to_bytes(len(tables), "big")
-    return "".join(map(tuple.__getitem__, tables, packed))
+    Why an image mask and not a path of module runs: the path cost ~55 µs a label at version 6
+    and ~65-100 µs at version 8 (GS1 form), and its deflate as much again, growing with the
+    modules; the mask costs a few µs whatever the version and makes the PDF ~5 times smaller.
+    A mask is a stencil, not a picture: no colour, no smoothing (``/Interpolate`` is false by
+    default), each module's edges fall on device pixels as a rectangle's do, and there are no
+    hairline seams between touching rectangles in viewers that anti-alias each one.
+    """
+    bits = dark.translate(_ASCII_BITS)
+    pad = -size % 8
+    fill = b"0" * pad
+    rows = fill.join([bits[y * size : (y + 1) * size] for y in range(size)]) + fill
+    row_bytes = (size + pad) // 8
+    data = int(rows, 2).to_bytes(row_bytes * size, "big").hex()
+    return f"BI /IM true /W {size} /H {size} /BPC 1 /D [1 0] /F /AHx ID {data}> EI\n"
 
 
 def _to_unicode(m: FontMetrics) -> bytes:
@@ -213,10 +185,11 @@ class PdfWriter:
         m = g.module * PT_PER_MM
         top = (h - g.qr_y) * PT_PER_MM - QUIET_ZONE * m
         left = g.qr_x * PT_PER_MM + QUIET_ZONE * m
-        # Module units with y downwards: one cm, then integer rectangles.
-        out.append(f"q {_n(m)} 0 0 {_n(-m)} {_n(left)} {_n(top)} cm\n")
-        out.append(_qr_path(label.symbol.dark, label.symbol.size))
-        out.append("f Q\n")
+        # The image's unit square scaled to the symbol; its first row is drawn at the top.
+        side = label.symbol.size * m
+        out.append(f"q 0 g {_n(side)} 0 0 {_n(side)} {_n(left)} {_n(top - side)} cm\n")
+        out.append(_qr_image(label.symbol.dark, label.symbol.size))
+        out.append("Q\n")
         assert label.symbol.size + 2 * QUIET_ZONE <= g.modules, "the layout is for a smaller QR version"
         out.append(self._text(d.serial_slot, d.serial_text(label.number), h))
         code = d.code_line(label.short_code)

@@ -12,7 +12,7 @@ from labels import LabelPayload, LabelSerializer
 from labels.exc import LayoutError
 from labels.layout import MIN_MODULE_MM, QR_MODULES, STOCKS, LotFacts, design, parse_stock
 from labels.output import format_for
-from labels.pdf import PdfWriter, _qr_path
+from labels.pdf import PdfWriter, _qr_image
 from labels.qr import QUIET_ZONE, encode
 from labels.render import PrintLabel
 from usecases.verify import Status, verify_scan
@@ -39,17 +39,38 @@ def test_runs_cover_exactly_the_dark_modules(serializer: LabelSerializer, test_k
 
 
 @pytest.mark.parametrize("digits", [150, 280])  # versions 6 and 8, today's form and the GS1 form
-def test_pdf_path_covers_exactly_the_dark_modules(digits: int) -> None:
+def test_pdf_image_mask_holds_exactly_the_dark_modules(digits: int) -> None:
     symbol = encode("https://XACTHUC.OCOP.VN/V/" + "".join(str(i * 7 % 10) for i in range(digits)))
     assert symbol.version == (6 if digits == 150 else 8)
-    covered: list[tuple[int, int]] = []
-    for op in _qr_path(symbol.dark, symbol.size).split(" re "):
-        if op.strip():
-            x, y, w, h = (int(v) for v in op.split())
-            assert h == 1 and x + w <= symbol.size
-            covered.extend((x + i, y) for i in range(w))
+    n = symbol.size
+    op = _qr_image(symbol.dark, n)
+    head, _, rest = op.partition(" ID ")
+    assert head.split() == [
+        "BI",
+        "/IM",
+        "true",
+        "/W",
+        str(n),
+        "/H",
+        str(n),
+        "/BPC",
+        "1",
+        "/D",
+        "[1",
+        "0]",
+        "/F",
+        "/AHx",
+    ]
+    data, _, tail = rest.partition(">")
+    assert tail.strip() == "EI"
+    row_bytes = (n + 7) // 8
+    raw = bytes.fromhex(data)
+    assert len(raw) == row_bytes * n
+    rows = [int.from_bytes(raw[y * row_bytes : (y + 1) * row_bytes], "big") for y in range(n)]
+    painted = [(x, y) for y in range(n) for x in range(n) if rows[y] >> (row_bytes * 8 - 1 - x) & 1]
     dark = [(x, y) for y, row in enumerate(symbol.rows) for x, cell in enumerate(row) if cell]
-    assert sorted(covered, key=lambda m: (m[1], m[0])) == dark  # every dark module once, no light one
+    assert painted == dark  # every dark module, no light one
+    assert all(row & ((1 << (row_bytes * 8 - n)) - 1) == 0 for row in rows)  # padding paints nothing
 
 
 @pytest.mark.parametrize("name", [*STOCKS, "custom:60x30", "custom:40.5x22"])
