@@ -1,4 +1,4 @@
-"""Real decoding of printed labels for the tests: pdftoppm for PDF pages, zxing-cpp for QR."""
+"""Real decoding of printed labels for the tests: pdftoppm or Ghostscript for PDF pages, zxing-cpp for QR."""
 
 from __future__ import annotations
 
@@ -23,13 +23,26 @@ def decode_symbols(image: Image.Image) -> list[tuple[str, int, str]]:
     return [(r.text, int(r.extra["Version"]), str(r.extra["ECLevel"])) for r in found]
 
 
-def rasterize_pdf(pdf: Path, out_dir: Path, dpi: int = 300) -> list[Image.Image]:
-    """Return every page of ``pdf`` rendered at ``dpi`` by poppler's pdftoppm."""
-    exe = shutil.which("pdftoppm")
-    require(exe is not None, "pdftoppm", "install Debian's 'poppler-utils' package")
-    assert exe is not None
-    subprocess.run([exe, "-r", str(dpi), "-gray", "-png", str(pdf), str(out_dir / "page")], check=True)
-    return [Image.open(p) for p in sorted(out_dir.glob("page-*.png"))]
+def rasterize_pdf(pdf: Path, out_dir: Path, dpi: int = 300, renderer: str = "poppler") -> list[Image.Image]:
+    """Return every page of ``pdf`` rendered at ``dpi`` by poppler's pdftoppm, or by Ghostscript
+    (``renderer="ghostscript"``: what CUPS uses to rasterise a PDF for many printers)."""
+    pages = out_dir / f"{renderer}-{dpi}"
+    pages.mkdir(exist_ok=True)
+    if renderer == "ghostscript":
+        exe = shutil.which("gs")
+        require(exe is not None, "Ghostscript", "install Debian's 'ghostscript' package")
+        assert exe is not None
+        out = f"-sOutputFile={pages}/page-%03d.png"
+        subprocess.run(
+            [exe, "-q", "-dSAFER", "-dNOPAUSE", "-dBATCH", "-sDEVICE=pnggray", f"-r{dpi}", out, str(pdf)],
+            check=True,
+        )
+    else:
+        exe = shutil.which("pdftoppm")
+        require(exe is not None, "pdftoppm", "install Debian's 'poppler-utils' package")
+        assert exe is not None
+        subprocess.run([exe, "-r", str(dpi), "-gray", "-png", str(pdf), str(pages / "page")], check=True)
+    return [Image.open(p) for p in sorted(pages.glob("page-*.png"))]
 
 
 def decode_pdf(pdf: Path, out_dir: Path, dpi: int = 300) -> list[str]:

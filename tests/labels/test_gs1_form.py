@@ -214,8 +214,9 @@ def test_the_gs1_form_needs_a_gtin(session) -> None:  # type: ignore[no-untyped-
         )
 
 
+@pytest.mark.parametrize("renderer", ["poppler", "ghostscript"])
 def test_issued_gs1_labels_print_decode_and_verify(  # type: ignore[no-untyped-def]
-    session, test_key: PrivateKey, keyring: Keyring, tmp_path: Path
+    session, test_key: PrivateKey, keyring: Keyring, tmp_path: Path, renderer: str
 ) -> None:
     world = _gs1_world(session)
     serializer = LabelSerializer(BASE_24, keyring)
@@ -234,7 +235,7 @@ def test_issued_gs1_labels_print_decode_and_verify(  # type: ignore[no-untyped-d
             writer.add(label)
         writer.close()
     session.flush()
-    symbols = [s for page in rasterize_pdf(pdf, tmp_path) for s in decode_symbols(page)]
+    symbols = [s for page in rasterize_pdf(pdf, tmp_path, 300, renderer) for s in decode_symbols(page)]
     assert sorted(t for t, _, _ in symbols) == sorted(label.text for label in printed)
     for text, version, level in symbols:
         assert version <= 8 and level == "M"
