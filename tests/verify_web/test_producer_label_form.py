@@ -4,6 +4,9 @@ next issue run uses the chosen form."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -12,7 +15,7 @@ from werkzeug.test import TestResponse
 
 from tests.support.constants import BASE_URL
 from tests.support.factories import World, make_world
-from tests.verify_web.staff import csrf, login, make_user
+from tests.verify_web.staff import PASSWORD, csrf, login, make_user
 from traceability.enums import LabelForm
 from traceability.models import AuditEntry, Product
 from traceability.services.corrections import update_product
@@ -27,9 +30,16 @@ def _gtin(body: str) -> str:
     return body + str(gtin_check_digit(body))
 
 
-def _state(session: Session, product_id: int) -> tuple[str | None, LabelForm, int]:
-    """(GTIN, label form, audit entries) as committed: a new transaction sees the requests'."""
+def _fresh(session: Session) -> None:
+    """Read what the requests committed: a new transaction, and no object kept from before (a
+    rollback with no transaction open expires nothing)."""
     session.rollback()
+    session.expire_all()
+
+
+def _state(session: Session, product_id: int) -> tuple[str | None, LabelForm, int]:
+    """(GTIN, label form, audit entries) as committed."""
+    _fresh(session)
     product = session.get(Product, product_id)
     assert product is not None
     audits = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
@@ -50,7 +60,7 @@ def _choose(client: FlaskClient, token: str | None, product_id: int, **form: str
 
 
 def _plan_has_link(session: Session, world: World) -> bool:
-    session.rollback()
+    _fresh(session)
     plan = issuance.plan_issue(
         session,
         product_id=world.product.id,
@@ -199,3 +209,30 @@ def test_missing_csrf_token_is_refused(app: Flask, app_session: Session) -> None
     # The same form with the session's token goes through: the refusal was the token's.
     assert _choose(client, token, world.product.id, label_form="gs1", gtin=HONEY_GTIN).status_code == 302
     assert _state(app_session, world.product.id)[:2] == (HONEY_GTIN, LabelForm.GS1)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_form_in_chromium_at_360_px(app_session: Session, live_server: Any, page: Any) -> None:
+    """The page's own form (with its CSRF token) switches a product to GS1, on a phone."""
+    world = make_world(app_session, name="Mật ong bạc hà")
+    app_session.commit()
+    make_user(app_session, "dongcao", "producer", world.product.producer_id)
+    page.goto(live_server.url + "/login")
+    page.fill("input[name=username]", "dongcao")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/producer")
+    card = page.locator(f"#product-{world.product.id}")
+    assert "Mẫu tem: Mã OCOP (/V/)" in card.locator(".label-form").inner_text()
+    card.locator("summary").click()
+    card.locator("select[name=label_form]").select_option("gs1")
+    card.locator("input[name=gtin]").fill("8938600000026")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    card.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/producer#product-{world.product.id}")
+    card = page.locator(f"#product-{world.product.id}")
+    assert card.locator(".label-form").inner_text() == f"Mẫu tem: GS1 Digital Link · Mã GTIN: {HONEY_GTIN}"
+    assert card.locator("input[name=gtin]").count() == 0
+    assert _state(app_session, world.product.id)[:2] == (HONEY_GTIN, LabelForm.GS1)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
