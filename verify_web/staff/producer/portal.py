@@ -74,7 +74,8 @@ def _home(error: str | None = None, status: int = 200) -> tuple[str, int]:
 @bp.post("/products/<int:product_id>/label-form")
 @roles_required("producer")
 def label_form(product_id: int) -> Response | tuple[str, int]:
-    """Choose one of the producer's products' label form (and its GTIN, while it has none)."""
+    """Set the label form of one of the producer's products (and its GTIN, while it has none);
+    the request's session commits it with the redirect (``verify_web.core.db``)."""
     product = _own_product(product_id)
     try:
         corrections.choose_label_form(
