@@ -10,7 +10,7 @@ from traceability import Conflict, NotFound, ValidationError
 from traceability.enums import LabelForm, ProducerKind
 from traceability.models import AuditEntry
 from traceability.services import producers
-from traceability.services.corrections import update_producer, update_product
+from traceability.services.corrections import choose_label_form, update_producer, update_product
 
 
 def _details(producer, **changes):
@@ -200,3 +200,64 @@ def test_product_gtin_conflict_bad_gtin_and_unknown_product(session):
     with pytest.raises(NotFound):
         update_product(session, actor="t", product_id=mine.id + 1000, name="x", group="food")
     assert mine.gtin is None and _entries(session, "product", mine.id) == []
+
+
+def test_choose_label_form_sets_the_form_and_a_first_gtin(session):
+    product = make_world(session).product
+    changed = choose_label_form(
+        session, actor="dongcao", product_id=product.id, label_form="gs1", gtin="8934567890120"
+    )
+    assert changed == {
+        "gtin": {"from": None, "to": "08934567890120"},
+        "label_form": {"from": "ocop", "to": "gs1"},
+    }
+    assert (product.gtin, product.label_form, product.name) == (
+        "08934567890120",
+        LabelForm.GS1,
+        "Củ cải trắng",
+    )
+    (entry,) = _entries(session, "product", product.id)
+    assert entry.actor == "dongcao" and entry.detail == changed
+    # The GTIN once set: left empty, or the same number written another way, it is kept.
+    assert choose_label_form(session, actor="t", product_id=product.id, label_form="ocop", gtin="") == {
+        "label_form": {"from": "gs1", "to": "ocop"}
+    }
+    assert (
+        choose_label_form(session, actor="t", product_id=product.id, label_form="ocop", gtin="08934567890120")
+        == {}
+    )
+    assert product.gtin == "08934567890120" and len(_entries(session, "product", product.id)) == 2
+
+
+def test_choose_label_form_never_changes_a_gtin(session):
+    product = make_world(session).product
+    update_product(
+        session, actor="office", product_id=product.id, name=product.name, group="food", gtin="8934567890120"
+    )
+    with pytest.raises(ValidationError) as refused:
+        choose_label_form(session, actor="t", product_id=product.id, label_form="gs1", gtin="8938600000026")
+    assert refused.value.field == "gtin" and "coordination office" in refused.value.message
+    assert (product.gtin, product.label_form) == ("08934567890120", LabelForm.OCOP)
+    assert len(_entries(session, "product", product.id)) == 1  # the office's correction only
+
+
+def test_choose_label_form_refusals_change_nothing(session):
+    mine, other = make_world(session).product, make_world(session, name="Rượu mơ").product
+    update_product(
+        session, actor="t", product_id=other.id, name=other.name, group="food", gtin="8934567890120"
+    )
+    cases = [
+        ({"label_form": "gs1", "gtin": "8934567890121"}, ValidationError, "gtin"),  # check digit
+        ({"label_form": "gs1", "gtin": None}, ValidationError, "label_form"),  # GS1 needs a GTIN
+        ({"label_form": "qr", "gtin": None}, ValidationError, "label_form"),
+        ({"label_form": "gs1", "gtin": "8934567890120"}, Conflict, None),  # the other product's
+    ]
+    for fields, error, field in cases:
+        with pytest.raises(error) as refused:
+            choose_label_form(session, actor="t", product_id=mine.id, **fields)
+        assert getattr(refused.value, "field", None) == field, fields
+    with pytest.raises(NotFound):
+        choose_label_form(session, actor="t", product_id=mine.id + 1000, label_form="ocop", gtin=None)
+    assert (mine.gtin, mine.label_form) == (None, LabelForm.OCOP) and _entries(
+        session, "product", mine.id
+    ) == []

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from traceability.enums import LabelForm, ProducerKind, ProductGroup
+from traceability.exc import ValidationError
 from traceability.services import audit
 from traceability.services.producers import get_producer, get_product, producer_fields, product_fields
 
@@ -92,3 +93,37 @@ def update_product(
         product_id=product.id,
     )
     return _audit_changes(session, actor, "product", product, new)
+
+
+def choose_label_form(
+    session: Session, *, actor: str, product_id: int, label_form: LabelForm | str, gtin: str | None
+) -> dict[str, Any]:
+    """The producer's choice: set the product's label form and, only while it has no GTIN yet,
+    its GTIN (``gtin`` empty keeps the one it has). Return the changed fields (``{}`` if none).
+
+    Raises :class:`NotFound`, :class:`ValidationError` (a bad GTIN or form, the GS1 form without
+    a GTIN, or a GTIN other than the product's own: field ``gtin``), :class:`Conflict` (GTIN in
+    use by another product).
+    """
+    product = get_product(session, product_id)
+    kept = product.gtin if product.gtin and not (gtin or "").strip() else gtin
+    new = product_fields(
+        session,
+        name=product.name,
+        group=product.group,
+        gtin=kept,
+        label_form=label_form,
+        product_id=product.id,
+    )
+    if product.gtin and new["gtin"] != product.gtin:
+        # A GS1-form label must name the registry's GTIN to verify (usecases.verify), so a
+        # changed GTIN turns every one printed into "not genuine": the office decides that
+        # (update_product), never the producer's portal.
+        raise ValidationError(
+            "gtin",
+            "this product's GTIN is already set; to change it, ask the coordination office "
+            "(labels already printed with the old GTIN would no longer verify as genuine)",
+        )
+    return _audit_changes(
+        session, actor, "product", product, {"gtin": new["gtin"], "label_form": new["label_form"]}
+    )
