@@ -19,7 +19,7 @@ from labels.qr import encode
 from labels.render import PrintLabel
 from labels.serializer import LabelSerializer
 from labels.signer import SigningKey
-from traceability.services import issuance as registry
+from traceability.services import issuance, reprints
 from usecases.exc import IssueRefused, RefusalReason
 from usecases.issuance import gs1_link
 
@@ -46,9 +46,9 @@ def plan_reprint(
     used by several products and none named), :class:`IssueRefused` (no active label in range,
     or labels of different star ratings in one run: one design shows one rating).
     """
-    lot = registry.find_lot(session, code=lot_code, product_id=product_id)
+    lot = issuance.find_lot(session, code=lot_code, product_id=product_id)
     first, last = numbers if numbers else (None, None)
-    summary = registry.range_summary(session, lot_id=lot.id, first=first, last=last)
+    summary = reprints.range_summary(session, lot_id=lot.id, first=first, last=last)
     span = f" numbered {first}–{last}" if numbers else ""
     if not summary.active:
         raise IssueRefused(
@@ -65,8 +65,8 @@ def plan_reprint(
             lot=lot.code,
             stars=sorted(summary.stars),
         )
-    product, producer, province = registry.product_facts(session, lot.product_id)
-    gtin, best_before = registry.gs1_facts(session, lot.id)
+    product, producer, province = issuance.product_facts(session, lot.product_id)
+    gtin, best_before = issuance.gs1_facts(session, lot.id)
     link = gs1_link(gtin, lot.code, best_before, base_url)
     facts = LotFacts(
         product=product,
@@ -91,7 +91,7 @@ def reprint(
     """Record the reprint in the audit trail and yield the plan's labels to draw again, streamed
     from the database. ``signer_for(kid)`` returns the key that signed a label (asked once per
     key). Raises what ``signer_for`` raises (e.g. a wrong passphrase)."""
-    registry.record_reprint(
+    reprints.record_reprint(
         session,
         actor=actor,
         lot_id=plan.lot_id,
@@ -101,7 +101,7 @@ def reprint(
     )
     first, last = plan.numbers if plan.numbers else (None, None)
     signers: dict[str, SigningKey] = {}
-    for recorded in registry.lot_labels(
+    for recorded in reprints.lot_labels(
         session, lot_id=plan.lot_id, first=first, last=last, active_only=True
     ):
         if recorded.key_id not in signers:
@@ -110,7 +110,7 @@ def reprint(
 
 
 def reprint_label(
-    recorded: registry.RecordedLabel,
+    recorded: reprints.RecordedLabel,
     key: SigningKey,
     serializer: LabelSerializer,
     link: LinkTemplate | None = None,
