@@ -26,6 +26,7 @@ from labels.secret import hash_secret, new_secret
 from labels.serializer import LabelSerializer, code_to_text
 from labels.signer import SigningKey, code_digest, sign
 from traceability.enums import RecordStatus
+from traceability.models import Certification
 from traceability.services import issuance as registry
 from traceability.services.labels import new_serials
 from usecases.exc import IssueRefused, RefusalReason
@@ -74,20 +75,9 @@ def ends_before_best_before(certified_until: date, best_before: date | None) -> 
     return best_before is not None and certified_until < best_before
 
 
-def plan_issue(
-    session: Session, *, product_id: int, lot_code: str, count: object, today: date, base_url: str
-) -> IssuePlan:
-    """Check everything an issue run needs and return the plan. Reads only.
-
-    Raises :class:`IssueRefused` (bad count, no active 3★+ certification, product, producer
-    or lot revoked, a lot code the GS1 form cannot carry) and :class:`traceability.NotFound`
-    (unknown product or lot).
-    """
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
-        raise IssueRefused(
-            RefusalReason.BAD_COUNT, f"the count must be a whole number from 1 to {MAX_COUNT:,}", count=count
-        )
-    ctx = registry.issue_context(session, product_id=product_id, lot_code=lot_code, today=today)
+def _certification_in_force(ctx: registry.IssueContext, today: date) -> Certification:
+    """Return the certification labels of ``ctx`` may carry. Raises :class:`IssueRefused`
+    (producer, product or lot revoked; no active certification of 3 stars or more)."""
     if ctx.producer_status is RecordStatus.REVOKED:
         raise IssueRefused(
             RefusalReason.PRODUCER_REVOKED,
@@ -108,6 +98,24 @@ def plan_issue(
             f"{today.isoformat()}",
             product_id=ctx.product_id,
         )
+    return cert
+
+
+def plan_issue(
+    session: Session, *, product_id: int, lot_code: str, count: object, today: date, base_url: str
+) -> IssuePlan:
+    """Check everything an issue run needs and return the plan. Reads only.
+
+    Raises :class:`IssueRefused` (bad count, no active 3★+ certification, product, producer
+    or lot revoked, a lot code the GS1 form cannot carry) and :class:`traceability.NotFound`
+    (unknown product or lot).
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
+        raise IssueRefused(
+            RefusalReason.BAD_COUNT, f"the count must be a whole number from 1 to {MAX_COUNT:,}", count=count
+        )
+    ctx = registry.issue_context(session, product_id=product_id, lot_code=lot_code, today=today)
+    cert = _certification_in_force(ctx, today)
     warnings = []
     if ctx.best_before is not None and ends_before_best_before(cert.valid_until, ctx.best_before):
         warnings.append(
