@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import short_code
-from tests.verify_web.staff import PASSWORD, make_office
+from tests.support.codes import Codes
+from tests.verify_web.staff import PASSWORD, make_office, make_user
+from tests.verify_web.test_scan_page import get, verdict_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 WIDTHS = {"desktop": 1280, "phone": 360}
@@ -121,5 +124,29 @@ def test_producer_pages(
         page.goto(live_server.url + "/producer/labels")
         assert page.locator("input[name=stock][value=custom]").count() >= 1
         assert fits(page)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_inspector_reviews_a_clone_suspect(
+    app_session: Session, client: FlaskClient, codes: Codes, live_server: Any, browser: Any, size: str
+) -> None:
+    label_id = codes.cloned_label.id
+    assert verdict_of(get(client, codes.cloned)) == "clone_suspected"
+    make_user(app_session, "soat", "inspector")
+    page = open_as(browser, live_server.url, "soat", WIDTHS[size])
+    try:
+        page.goto(live_server.url + f"/inspect/suspects/{label_id}")
+        assert "nhiều mạng" in page.inner_text("#signals-now")
+        assert page.locator("#review-form").is_visible() and fits(page)
+        page.click("#review-form button[value=cleared]")
+        assert page.url.endswith(f"/inspect/suspects/{label_id}")  # the browser asks for the note first
+        page.fill("#review-form textarea[name=note]", "Đã gặp chủ hàng, tem thật")
+        page.click("#review-form button[value=cleared]")
+        page.wait_for_load_state()
+        assert "reviewed=cleared" in page.url and page.locator("#review-form").count() == 0
+        assert "báo nhầm" in page.inner_text("#review-state") and fits(page)
+        keep(page, f"suspect-review-{size}")
     finally:
         page.context.close()
