@@ -17,13 +17,18 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from .db import upgrade
 from .exc import BackupError
+from .services import revocation_feed
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -54,8 +59,10 @@ def backup(engine: Engine, out: Path) -> int:
     return out.stat().st_size
 
 
-def restore(engine: Engine, source: Path, *, replace: bool = False) -> None:
-    """Load the backup ``source`` into ``engine``'s database, in one transaction.
+def restore(engine: Engine, source: Path, *, replace: bool = False, now: datetime | None = None) -> int:
+    """Load the backup ``source`` into ``engine``'s database, in one transaction, migrate it to
+    this release's schema, and raise the revocation list's version past every version served
+    before (``now``: the restore's time, default the clock's); return that version.
 
     Raises :class:`BackupError` if ``source`` is missing or not a backup for this kind of
     database, the database already has tables and ``replace`` is false, or ``pg_restore``
@@ -79,12 +86,35 @@ def restore(engine: Engine, source: Path, *, replace: bool = False) -> None:
             url.render_as_string(hide_password=True),
             f"the database is not empty ({tables} tables); pass --replace to overwrite it",
         )
+    served = _served_version(engine) if tables else 0
     if sqlite:
         _sqlite_restore(source, Path(str(url.database)))
     else:
         clean = ["--clean", "--if-exists"] if tables else []
         options = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *clean]
         _run(url, "pg_restore", [*options, "--dbname", _libpq(url), str(source)])
+    engine.dispose()  # connections opened on the database as it was before
+    upgrade(engine)  # a backup of an older release gets this release's tables
+    with Session(engine) as session, session.begin():
+        return revocation_feed.rebase(session, floor=max(served + 1, _clock_floor(now)))
+
+
+def _served_version(engine: Engine) -> int:
+    """The revocation list version the database being replaced has served (0 if it has none:
+    a database of another release, or not ours)."""
+    try:
+        with Session(engine) as session:
+            return revocation_feed.current_version(session)
+    except DBAPIError:  # no revocation_list_state table: nothing was served from it
+        return 0
+
+
+def _clock_floor(now: datetime | None) -> int:
+    """A version above any served before the restore when the replaced database is lost: the
+    restore's time in milliseconds since 1970. Versions count revocations one by one from 0
+    (or from an earlier restore's floor), far fewer than a thousand a second, so every version
+    served before is lower; a later restore has a later floor (docs/revocation-list.md §5)."""
+    return int((now or datetime.now(UTC)).timestamp() * 1000)
 
 
 def _sqlite_backup(database: Path, out: Path) -> None:

@@ -165,3 +165,18 @@ def test_migration_numbers_existing_revocations(
         key.id: ({"kid": "139e3940"}, 3, None),
         99: ({"lot_id": world.lot.id, "first": 4, "last": 5}, 4, None),
     }
+
+
+def test_rebase_raises_the_version_to_the_floor_and_deltas_start_there(
+    session: Session, world: World, test_key: PrivateKey
+) -> None:
+    (a,) = issue(session, world, test_key, 1)
+    _revoke(session, "label", {"serial": a.serial})
+    assert (revocation_feed.current_version(session), revocation_feed.rebased(session)) == (1, 0)
+    assert revocation_feed.rebase(session, floor=1_000) == 1_000  # below the floor: to the floor
+    assert (revocation_feed.current_version(session), revocation_feed.rebased(session)) == (1_000, 1_000)
+    assert revocation_feed.rebase(session, floor=10) == 1_001  # at or above it: one more
+    assert revocation_feed.rebased(session) == 1_001
+    assert revocation_feed.bump(session) == 1_002 and revocation_feed.rebased(session) == 1_001
+    # The entries in force are unchanged by a rebase: the revocation listed at version 1.
+    assert [e.members for e in revocation_feed.entries_at(session, 1_002)] == [{"serial": str(a.serial)}]

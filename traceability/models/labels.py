@@ -115,3 +115,5 @@ class RevocationListState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+    # The version the last restore from a backup set (0: never restored); deltas start there.
+    rebased: Mapped[int] = mapped_column(BigInteger, server_default="0")

@@ -178,4 +178,3 @@ def get_product(session: Session, product_id: int) -> Product:
     if product is None:
         raise NotFound("product", product_id)
     return product
-

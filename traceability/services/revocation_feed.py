@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..enums import RevocationTarget
@@ -78,6 +78,33 @@ def bump(session: Session) -> int:
             .execution_options(synchronize_session=False)
         ).scalar_one()
     )
+
+
+def rebase(session: Session, *, floor: int) -> int:
+    """After a restore from a backup: raise the version to ``floor`` (by one at least, if it
+    is already there) and make that the version deltas start from; return the new version.
+
+    Clients may hold versions the restored registry never reached or reached with other
+    entries (served between the backup and the restore): they accept the higher version as a
+    newer list, and a delta from any lower version is answered with the full list (§5).
+    """
+    state = RevocationListState
+    raised = case((state.version + 1 > floor, state.version + 1), else_=floor)
+    return int(
+        session.execute(
+            update(state)
+            .where(state.id == STATE_ROW)
+            .values(version=raised, rebased=raised)
+            .returning(state.version)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+    )
+
+
+def rebased(session: Session) -> int:
+    """Return the version the last restore set (0: never restored); one primary-key read."""
+    state = RevocationListState
+    return int(session.scalar(select(state.rebased).where(state.id == STATE_ROW)) or 0)
 
 
 def current_version(session: Session) -> int:

@@ -33,5 +33,8 @@ def backup_cmd(out: Path) -> None:
 def restore_cmd(source: Path, replace: bool) -> None:
     """Load the backup SOURCE into the database (stop the site first). Refuses a database that
     has tables unless --replace is given."""
-    backups.restore(db.engine(), source, replace=replace)
-    click.echo(f"Restored {source} into {engine_url()}.")
+    version = backups.restore(db.engine(), source, replace=replace)
+    click.echo(
+        f"Restored {source} into {engine_url()}; the revocation list is now at version {version:,}, "
+        "above every version served before, so offline clients take it as newer."
+    )

@@ -3,15 +3,18 @@ started is in the restored database, on SQLite and PostgreSQL; bad input is one 
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
@@ -22,7 +25,7 @@ from tests.support.factories import World, issue, make_world
 from tests.support.pg import PostgresServer
 from traceability import make_engine
 from traceability.models import Certification, Label, Lot, Product, Scan
-from traceability.services import scans
+from traceability.services import revocations, scans
 from verify_web import create_app
 from verify_web.core.services import services
 
@@ -213,3 +216,66 @@ def test_unreachable_postgresql_is_one_line_error(tmp_path: Path) -> None:
     code, output = run(runner, "backup", out)
     assert code == 1 and output.startswith("Error: ") and "pg_dump failed: " in output, output
     assert len(output.strip().splitlines()) == 1 and not out.exists()
+
+
+def _list(client: FlaskClient, since: int | None = None) -> tuple[str, dict[str, Any]]:
+    """The revocation list as served: (JWS typ, payload), read without checking the signature
+    (test_revlist_api.py checks that)."""
+    response = client.get("/api/v1/revocation-list" + ("" if since is None else f"?since={since}"))
+    assert response.status_code == 200, response.data
+    head, payload, _signature = response.data.split(b".")
+    pad = lambda part: part + b"=" * (-len(part) % 4)  # noqa: E731
+    return json.loads(base64.urlsafe_b64decode(pad(head)))["typ"], json.loads(
+        base64.urlsafe_b64decode(pad(payload))
+    )
+
+
+def test_restore_raises_the_revocation_list_past_what_clients_hold(
+    app: Flask, app_session: Session, app_signer: PrivateKey, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    client = app.test_client()
+    world = make_world(app_session)
+    labels = issue(app_session, world, app_signer, 3)
+    for label in labels[:1]:
+        revocations.revoke(
+            app_session, actor="t", target="label", ref={"serial": label.serial}, reason="counterfeit"
+        )
+    app_session.commit()
+    out = tmp_path / "ocop.backup"
+    assert run(runner, "backup", out)[0] == 0
+    # After the backup: a revocation the restore will lose, which a phone has already fetched.
+    revocations.revoke(
+        app_session, actor="t", target="label", ref={"serial": labels[1].serial}, reason="counterfeit"
+    )
+    app_session.commit()
+    typ, held = _list(client)
+    assert held["version"] == 2 and len(held["entries"]) == 2
+    services(app).engine.dispose()
+    before = int(time.time() * 1000)
+    code, output = run(runner, "restore", "--replace", out)
+    assert code == 0, output
+    typ, full = _list(client)
+    # Higher than anything served before (a client accepts it as newer), at least the
+    # restore's time in ms, and holding only what the restored registry holds.
+    assert full["version"] > held["version"] and full["version"] >= before
+    assert f"version {full['version']:,}" in output
+    assert [e["serial"] for e in full["entries"]] == [str(labels[0].serial)]
+    # A delta from a version served before the restore would build on entries the registry
+    # no longer has (ids are given again): the full list instead, from below the restore too.
+    assert _list(client, since=held["version"])[0] == "ocop-revocation-list+jws"
+    assert _list(client, since=1)[0] == "ocop-revocation-list+jws"
+    typ, empty = _list(client, since=full["version"])
+    assert typ == "ocop-revocation-delta+jws" and empty["add"] == [] and empty["remove"] == []
+    # Revocations after the restore follow on from its version, as deltas.
+    app_session.expire_all()
+    revocations.revoke(
+        app_session, actor="t", target="label", ref={"serial": labels[2].serial}, reason="counterfeit"
+    )
+    app_session.commit()
+    typ, delta = _list(client, since=full["version"])
+    assert typ == "ocop-revocation-delta+jws" and delta["version"] == full["version"] + 1
+    assert [e["serial"] for e in delta["add"]] == [str(labels[2].serial)]
+    # Restoring the same backup again (a second failure) still goes past everything served.
+    services(app).engine.dispose()
+    assert run(runner, "restore", "--replace", out)[0] == 0
+    assert _list(client)[1]["version"] > delta["version"]
