@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { importKeySet } from "../../verify_web/static/verifier/labelcode.js";
-import { acceptUpdate, applyDelta, freshness, parseList, revokedBy } from "../../verify_web/static/verifier/revlist.js";
+import { acceptUpdate, applyDelta, freshness, parseList, revokedBy, unmatchable } from "../../verify_web/static/verifier/revlist.js";
 
 const folder = fileURLToPath(new URL("../../docs/vectors/revocation-list/", import.meta.url));
 const files = readdirSync(folder).filter((name) => name.endsWith(".json"));
@@ -31,6 +31,10 @@ for (const name of files.sort()) {
     }
     for (const { label, scope } of vector.labels ?? []) {
       assert.equal(revokedBy(list, label)?.scope ?? null, scope, JSON.stringify(label));
+    }
+    if (vector.unmatchable) {
+      assert.equal(unmatchable(list, { gs1: true }), vector.unmatchable.gs1);
+      assert.equal(unmatchable(list), vector.unmatchable.plain);
     }
     if (vector.freshness) assert.deepEqual(freshness(list, new Date(vector.now)), vector.freshness);
   });

@@ -52,6 +52,13 @@ ENTRIES = [
     FeedEntry(9, "key", {"kid": COMPROMISED_KID}, "key_compromised", AT),
 ]
 ADDED = FeedEntry(12, "lot", {"lot": 11}, "recalled", datetime(2026, 12, 1, 9, 15, tzinfo=UTC))
+HONEY, TEA = "08938600000026", "08934567890120"  # GTIN-14 with valid check digits
+GS1_ENTRIES = [
+    FeedEntry(20, "lot", {"lot": 21, "gtin": HONEY, "lot_code": "MV-2026-11"}, "recalled", AT),
+    FeedEntry(22, "product", {"product": 23, "gtin": TEA}, "withdrawn", AT),
+    FeedEntry(24, "lot", {"lot": 25}, "recalled", AT),  # a lot of a product without a GTIN
+    FeedEntry(26, "range", {"lot": 21, "first": 1, "last": 9}, "damaged_or_lost", AT),
+]
 
 
 def issue(version: int, now: datetime = NOON, hours: int = 48) -> Issue:
@@ -279,6 +286,66 @@ def cases() -> dict[str, dict[str, Any]]:
             "jws": with_payload(
                 FULL_TYPE,
                 {**payload5, "entries": [{**payload5["entries"][0], "revoked_at": "2026-11-31T08:00:00Z"}]},
+            ),
+            "expected": refused("bad_payload"),
+        },
+        "28-gs1-items": {
+            "description": "Lot and product entries with the GTIN (and lot code) a GS1 Digital Link "
+            "label carries in its signed text: matched offline without the registry",
+            "jws": full(8, GS1_ENTRIES)[0],
+            "expected": {"ok": True, "list": full(8, GS1_ENTRIES)[1]},
+            "labels": [
+                {
+                    "label": {"serial": "7", "kid": KEY.kid, "gtin": HONEY, "lotCode": "MV-2026-11"},
+                    "scope": "lot",
+                },
+                {
+                    "label": {"serial": "7", "kid": KEY.kid, "gtin": HONEY, "lotCode": "MV-2026-12"},
+                    "scope": None,
+                },
+                {
+                    "label": {"serial": "7", "kid": KEY.kid, "gtin": HONEY, "lotCode": "mv-2026-11"},
+                    "scope": None,
+                },
+                {"label": {"serial": "7", "kid": KEY.kid, "gtin": TEA, "lotCode": "T-1"}, "scope": "product"},
+                {"label": {"serial": "7", "kid": KEY.kid}, "scope": None},
+                {"label": {"serial": "7", "kid": KEY.kid, "lot": 21, "number": 5}, "scope": "range"},
+                {"label": {"serial": "7", "kid": KEY.kid, "lot": 25}, "scope": "lot"},
+            ],
+            # Entries a label known by its code alone cannot be matched against: for a GS1
+            # label the range and the lot without a GTIN; for a /V/ label all four.
+            "unmatchable": {"gs1": 2, "plain": 4},
+        },
+        "29-bad-gtin": {
+            "description": "A lot entry whose GTIN is not 14 digits: the whole list is refused",
+            "jws": with_payload(
+                FULL_TYPE,
+                {
+                    **full_payload(issue(8), GS1_ENTRIES),
+                    "entries": [
+                        {**full_payload(issue(8), GS1_ENTRIES)["entries"][0], "gtin": "8938600000026"}
+                    ],
+                },
+            ),
+            "expected": refused("bad_payload"),
+        },
+        "30-lot-code-without-gtin": {
+            "description": "A lot entry with a lot code but no GTIN: the whole list is refused",
+            "jws": with_payload(
+                FULL_TYPE,
+                {
+                    **full_payload(issue(8), GS1_ENTRIES),
+                    "entries": [
+                        {
+                            "id": 20,
+                            "scope": "lot",
+                            "lot": 21,
+                            "lot_code": "MV-2026-11",
+                            "reason": "recalled",
+                            "revoked_at": "2026-11-30T08:00:05Z",
+                        }
+                    ],
+                },
             ),
             "expected": refused("bad_payload"),
         },

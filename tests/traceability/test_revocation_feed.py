@@ -17,7 +17,7 @@ from tests.support.factories import World, issue, make_world
 from traceability.db import alembic_config, upgrade
 from traceability.models import Revocation
 from traceability.models.base import UTCDateTime
-from traceability.services import revocation_feed, revocations
+from traceability.services import corrections, lots, revocation_feed, revocations
 from traceability.services.revocation_feed import FeedEntry
 
 
@@ -180,3 +180,37 @@ def test_rebase_raises_the_version_to_the_floor_and_deltas_start_there(
     assert revocation_feed.bump(session) == 1_002 and revocation_feed.rebased(session) == 1_001
     # The entries in force are unchanged by a rebase: the revocation listed at version 1.
     assert [e.members for e in revocation_feed.entries_at(session, 1_002)] == [{"serial": str(a.serial)}]
+
+
+def test_lot_and_product_entries_carry_the_gtin_a_gs1_label_holds(
+    session: Session, world: World, test_key: PrivateKey
+) -> None:
+    plain = make_world(session)  # a product without a GTIN
+    corrections.update_product(
+        session, actor="t", product_id=world.product.id, name="Mật ong", group="food", gtin="08938600000026"
+    )
+    second = lots.create_lot(
+        session, actor="t", product_id=world.product.id, code="MV-2", produced_on=world.lot.produced_on
+    )
+    issue(session, world, test_key, 2)
+    issue(session, World(world.product, world.certification, second), test_key, 1)  # for the product's entry
+    issue(session, plain, test_key, 1)
+    lot = _revoke(session, "lot", {"lot_id": world.lot.id})
+    product = _revoke(session, "product", {"product_id": world.product.id}, "withdrawn")
+    bare = _revoke(session, "lot", {"lot_id": plain.lot.id})
+    session.commit()
+    members = {
+        e.id: e.members for e in revocation_feed.entries_at(session, revocation_feed.current_version(session))
+    }
+    assert members[lot.id] == {"lot": world.lot.id, "gtin": "08938600000026", "lot_code": world.lot.code}
+    assert members[product.id] == {"product": world.product.id, "gtin": "08938600000026"}
+    assert members[bare.id] == {"lot": plain.lot.id}
+    # Kept with the revocation: a later GTIN correction does not change what was served.
+    corrections.update_product(
+        session, actor="t", product_id=world.product.id, name="Mật ong", group="food", gtin="08934567890120"
+    )
+    session.commit()
+    again = {
+        e.id: e.members for e in revocation_feed.entries_at(session, revocation_feed.current_version(session))
+    }
+    assert again[product.id]["gtin"] == "08938600000026"

@@ -7,15 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from keys import PrivateKey
+from labels import LabelSerializer
 from tests.support.browser import PHONE, LiveServer
 from tests.support.codes import Codes
+from tests.support.factories import make_world
 from tests.verify_web.offline_support import check, open_app
 from tests.verify_web.staff import PASSWORD, make_user
 from traceability.models import Report
-from traceability.services import revocations
+from traceability.services import corrections, lots, revocations
+from usecases.issuance import issue, plan_issue
+from verify_web.core.services import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
@@ -226,3 +232,48 @@ def test_a_report_whose_answer_was_lost_is_stored_once(
     assert len(keys) == 2 and keys[0] == keys[1] and keys[0] is not None and len(keys[0]) == 36
     assert len(reports_stored(app_session)) == 1
     context.close()
+
+
+def test_a_gs1_label_of_a_recalled_lot_is_revoked_offline(
+    live_server: LiveServer, page: Any, app: Flask, app_session: Session, app_signer: PrivateKey
+) -> None:
+    # A GS1 Digital Link label carries its GTIN and lot code in its signed text, and the list's
+    # lot entry carries them too (docs/revocation-list.md §3): no registry needed to match.
+    world = make_world(app_session)
+    corrections.update_product(
+        app_session,
+        actor="t",
+        product_id=world.product.id,
+        name="Mật ong",
+        group="food",
+        gtin="08938600000026",
+        label_form="gs1",
+    )
+    other = lots.create_lot(
+        app_session, actor="t", product_id=world.product.id, code="MV-2", produced_on=world.lot.produced_on
+    )
+    base = app.config["OCOP_BASE_URL"]
+    serializer = LabelSerializer(base, services(app).keystore.keyring())
+
+    def printed(lot_code: str) -> str:
+        plan = plan_issue(
+            app_session,
+            product_id=world.product.id,
+            lot_code=lot_code,
+            count=1,
+            today=world.certification.issued_on,
+            base_url=base,
+        )
+        (label,) = issue(app_session, plan, key=app_signer, serializer=serializer, actor="t")
+        return label.text
+
+    recalled, kept = printed(world.lot.code), printed(other.code)
+    assert "/01/08938600000026/10/" in recalled
+    revocations.revoke(app_session, actor="t", target="lot", ref={"lot_id": world.lot.id}, reason="recalled")
+    app_session.commit()
+    open_app(page, live_server.url)
+    page.context.set_offline(True)
+    assert check(page, recalled) == "revoked"
+    assert "app.revoked_by_list" in notices(page) and "app.unmatched" not in notices(page)
+    assert check(page, kept) == "genuine"
+    assert "app.unmatched" not in notices(page)  # the one lot entry could be checked for this label

@@ -37,6 +37,8 @@ MEMBERS = {
     "product_id": "product",
     "producer_id": "producer",
     "kid": "kid",
+    "gtin": "gtin",  # lot and product entries whose product has a GTIN
+    "lot_code": "lot_code",
 }
 
 

@@ -83,7 +83,7 @@ def revoke(
     revocation = Revocation(
         target=kind,
         target_ref=_describe(kind, ref),
-        target_data=_target_data(kind, ref),
+        target_data=_target_data(session, kind, ref),
         listed_version=version,
         reason=why,
         note=validate.text("note", note, max_length=2000, required=False),
@@ -171,8 +171,12 @@ def _describe(kind: RevocationTarget, ref: dict[str, Any]) -> str:
     return f"{kind.value} {ref[key]}"
 
 
-def _target_data(kind: RevocationTarget, ref: dict[str, Any]) -> dict[str, Any]:
-    """What was hit, as data for the offline list (``ref`` was checked by :func:`label_filter`)."""
+def _target_data(session: Session, kind: RevocationTarget, ref: dict[str, Any]) -> dict[str, Any]:
+    """What was hit, as data for the offline list (``ref`` was checked by :func:`label_filter`).
+    A lot or product with a GTIN also carries it (and the lot its code), as they are now: a
+    GS1 Digital Link label holds both in its signed text, so an offline client can match it
+    (docs/revocation-list.md §3). Kept with the revocation, so the list at a version never
+    changes after it was served."""
     names = {
         RevocationTarget.LABEL: ("serial",),
         RevocationTarget.RANGE: ("lot_id", "first", "last"),
@@ -182,7 +186,16 @@ def _target_data(kind: RevocationTarget, ref: dict[str, Any]) -> dict[str, Any]:
     }.get(kind)
     if names is None:
         return {"kid": str(ref["kid"])}
-    return {name: int(ref[name]) for name in names}
+    data: dict[str, Any] = {name: int(ref[name]) for name in names}
+    if kind is RevocationTarget.LOT:
+        lot = get_lot(session, data["lot_id"])
+        if lot.product.gtin:
+            data.update(gtin=lot.product.gtin, lot_code=lot.code)
+    elif kind is RevocationTarget.PRODUCT:
+        gtin = get_product(session, data["product_id"]).gtin
+        if gtin:
+            data["gtin"] = gtin
+    return data
 
 
 def _ref_of(revocation: Revocation) -> dict[str, Any] | None:

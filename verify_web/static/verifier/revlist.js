@@ -36,6 +36,14 @@ const SCOPES = {
   producer: { producer: (v) => isCount(v, 1) },
   key: { kid: (v) => typeof v === "string" && KID.test(v) },
 };
+// Members an entry may carry (§2): a lot's or product's GTIN and the lot's code, which a GS1
+// Digital Link label holds in its signed text (§3). Checked when present.
+const GTIN = /^[0-9]{14}$/;
+const AI10 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/; // GS1 AI 10: 1-20 characters of CSET 82
+const OPTIONAL = {
+  lot: { gtin: (v) => typeof v === "string" && GTIN.test(v), lot_code: (v) => typeof v === "string" && AI10.test(v) },
+  product: { gtin: (v) => typeof v === "string" && GTIN.test(v) },
+};
 
 class Refused extends Error {
   constructor(reason) {
@@ -84,6 +92,12 @@ function readEntry(entry) {
   check(typeof entry.reason === "string" && isTime(entry.revoked_at), "bad_payload");
   const out = { id: entry.id, scope: entry.scope };
   for (const name of Object.keys(members)) out[name] = entry[name];
+  for (const [name, valid] of Object.entries(OPTIONAL[entry.scope] ?? {})) {
+    if (entry[name] === undefined) continue;
+    check(valid(entry[name]), "bad_payload");
+    out[name] = entry[name];
+  }
+  check(entry.scope !== "lot" || (out.gtin === undefined) === (out.lot_code === undefined), "bad_payload");
   return Object.assign(out, { reason: entry.reason, revoked_at: entry.revoked_at });
 }
 
@@ -175,35 +189,53 @@ const indexes = new WeakMap();
 function indexOf(list) {
   let index = indexes.get(list.entries);
   if (index) return index;
-  index = { key: new Map(), code: new Map(), range: new Map(), lot: new Map(), product: new Map(), producer: new Map() };
+  index = {
+    key: new Map(), code: new Map(), range: new Map(), lot: new Map(), product: new Map(), producer: new Map(),
+    item: new Map(), gtin: new Map(), // lot entries by GTIN and lot code, product entries by GTIN
+  };
   const keyOf = { key: "kid", code: "serial", lot: "lot", product: "product", producer: "producer" };
+  const first = (map, key, entry) => map.has(key) || map.set(key, entry); // entries are sorted by id
   for (const entry of list.entries) {
     if (entry.scope === "range") {
       const ranges = index.range.get(entry.lot) ?? [];
       index.range.set(entry.lot, [...ranges, entry]);
     } else {
-      const map = index[entry.scope];
-      if (!map.has(entry[keyOf[entry.scope]])) map.set(entry[keyOf[entry.scope]], entry);
+      first(index[entry.scope], entry[keyOf[entry.scope]], entry);
     }
+    if (entry.scope === "lot" && entry.gtin !== undefined) first(index.item, itemKey(entry.gtin, entry.lot_code), entry);
+    if (entry.scope === "product" && entry.gtin !== undefined) first(index.gtin, entry.gtin, entry);
   }
   indexes.set(list.entries, index);
   return index;
 }
 
+const itemKey = (gtin, lot) => `${gtin}/${lot}`;
+const lowest = (...found) => found.filter(Boolean).sort((a, b) => a.id - b.id)[0];
+
 /**
- * The entry revoking `label` ({serial: "<decimal>", kid, lot?, number?, product?, producer?}),
+ * The entry revoking `label` ({serial: "<decimal>", kid, lot?, number?, product?, producer?,
+ * gtin?, lotCode?}: a GS1 Digital Link label's GTIN and lot code come from its signed text),
  * or null (§3: key, code, range, lot, product, producer; lowest id first). A copy of the entry.
  */
 export function revokedBy(list, label) {
   const index = indexOf(list);
+  const gs1 = label.gtin !== undefined && label.gtin !== null;
   const hit =
     index.key.get(label.kid) ??
     (label.serial === undefined ? undefined : index.code.get(String(label.serial))) ??
     (index.range.get(label.lot) ?? []).find((e) => e.first <= label.number && label.number <= e.last) ??
-    index.lot.get(label.lot) ??
-    index.product.get(label.product) ??
+    lowest(index.lot.get(label.lot), gs1 ? index.item.get(itemKey(label.gtin, label.lotCode)) : undefined) ??
+    lowest(index.product.get(label.product), gs1 ? index.gtin.get(label.gtin) : undefined) ??
     index.producer.get(label.producer);
   return hit ? { ...hit } : null;
+}
+
+/** How many entries a label known by its code alone cannot be matched against (§3): ranges and
+ * producers always; lots and products without a GTIN, or all of them for a `/V/` label. */
+export function unmatchable(list, { gs1 = false } = {}) {
+  return list.entries.filter(
+    (e) => e.scope === "range" || e.scope === "producer" || ((e.scope === "lot" || e.scope === "product") && !(gs1 && e.gtin !== undefined)),
+  ).length;
 }
 
 /** How old the list is at `now` and whether it is stale (> 24 h) or expired (§6). */

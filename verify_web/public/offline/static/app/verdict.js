@@ -3,12 +3,10 @@
 // phone cannot know is said on the verdict itself: the registry was not consulted, the lists'
 // age, an expired list. The wording is the scan page's (verify_web/public/offline/strings.py).
 import { verify } from "/static/verifier/labelcode.js";
-import { revokedBy } from "/static/verifier/revlist.js";
+import { revokedBy, unmatchable } from "/static/verifier/revlist.js";
 import { ed25519 } from "./crypto.js";
 import { day, t, when } from "./i18n.js";
 import { keySet, trust } from "./lists.js";
-
-const OFFLINE_SCOPES = new Set(["code", "key"]); // the only entries a code alone can match (§3)
 
 /**
  * Judge scanned `text` against the stored lists `saved` (lists.js load()). Returns null before
@@ -24,7 +22,8 @@ export async function judge(text, saved, { ourBaseUrl, now = Date.now() } = {}) 
   let warnings = got.warnings;
   let byList = null;
   if (saved.list && got.payload && (status === "genuine" || status === "expired")) {
-    byList = revokedBy(saved.list, { serial: got.payload.serial, kid: got.payload.kid });
+    const { serial, kid, gtin, lot } = got.payload; // gtin and lot: the GS1 form's signed text
+    byList = revokedBy(saved.list, { serial, kid, gtin, lotCode: lot });
     if (byList) {
       status = "revoked";
       reason = byList.scope === "key" ? "key_compromised" : byList.reason;
@@ -32,7 +31,6 @@ export async function judge(text, saved, { ourBaseUrl, now = Date.now() } = {}) 
     }
   }
   const foreign = warnings.includes("foreign_domain");
-  const entries = saved.list?.entries ?? [];
   const digits = typeof text === "string" ? /(?:^|\/)(\d{191})\s*$/.exec(text.trim())?.[1] ?? null : null;
   return {
     status,
@@ -42,7 +40,7 @@ export async function judge(text, saved, { ourBaseUrl, now = Date.now() } = {}) 
     warnings,
     byList,
     trust: trust(saved, now),
-    unmatched: entries.filter((e) => !OFFLINE_SCOPES.has(e.scope)).length,
+    unmatched: saved.list ? unmatchable(saved.list, { gs1: Boolean(got.payload?.gtin) }) : 0,
     digits: foreign ? null : digits,
     refreshedAt: saved.refreshedAt,
     list: saved.list,
