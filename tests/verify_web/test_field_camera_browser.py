@@ -5,6 +5,7 @@ check; a refused or missing camera says so on the button; without JavaScript the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,10 @@ def test_camera_reads_a_label_into_the_field_check(
     assert page.inner_text("#camera-start") == "Quét bằng máy ảnh"
     assert fits(page)
     assert not any(url.endswith(".wasm") for url in requested)  # loaded only when asked for
+    started = time.perf_counter()
     page.click("#camera-start")
     result = page.wait_for_selector(".result", timeout=30_000)
+    print(f"field check camera (wasm reader): press to check result {time.perf_counter() - started:.2f} s")
     # A revoked label: the check the camera posted is this code's, not any genuine answer.
     assert result.get_attribute("data-state") == "revoked"
     assert page.inner_text(".result h2.verdict") == "Tem đã bị thu hồi"
