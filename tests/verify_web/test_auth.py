@@ -11,6 +11,7 @@ from tests.support.windows import fresh_window
 from tests.verify_web.staff import PASSWORD, counts, csrf, login, make_user
 from traceability.models import AuditEntry, User
 from traceability.services import users
+from verify_web.core import security
 from verify_web.staff import auth
 
 
@@ -184,3 +185,23 @@ def test_security_headers_on_staff_pages(client: FlaskClient, app_session: Sessi
         assert "unsafe-inline" not in headers["Content-Security-Policy"]
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_only_the_field_check_may_compile_the_camera_reader(
+    client: FlaskClient, app_session: Session
+) -> None:
+    """The field check's camera may run the ZXing WebAssembly reader ('wasm-unsafe-eval', as the
+    offline app), on its form and its answers alike; every other staff page, and the sign-in
+    redirect of the check page itself, keep the strict policy."""
+    assert client.get("/inspect/check").headers.getlist("Content-Security-Policy") == [security.CSP]
+    make_user(app_session, "kiem", "inspector")
+    login(client, "kiem")
+    page = client.get("/inspect/check")
+    assert page.status_code == 200 and 'id="camera-start"' in page.get_data(as_text=True)
+    assert page.headers.getlist("Content-Security-Policy") == [security.WASM_CSP]
+    assert security.WASM_CSP.replace(" 'wasm-unsafe-eval'", "") == security.CSP
+    refused = client.post("/inspect/check", data={"text": "", "csrf_token": csrf(client, "/inspect/check")})
+    assert refused.status_code == 400
+    assert refused.headers.getlist("Content-Security-Policy") == [security.WASM_CSP]
+    for path in ("/inspect", "/inspect/suspects", "/inspect/reports", "/login"):
+        assert client.get(path).headers.getlist("Content-Security-Policy") == [security.CSP], path

@@ -7,23 +7,30 @@ API takes no cookies for authority, so it is exempt.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
-from flask import Flask, Request, Response, abort, current_app, request, session
+from flask import Flask, Request, Response, abort, current_app, make_response, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 
 from verify_web.core.query_args import first
 
 F = TypeVar("F", bound=Callable[..., object])
+P = ParamSpec("P")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# Pages that read QR codes through the camera compile the ZXing reader (WebAssembly) where the
+# browser has no BarcodeDetector of its own; nothing else is loosened (no inline script, no
+# other origin). Only those pages get it: the offline app and the inspectors' field check.
+WASM_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _EXEMPT_ATTR = "_csrf_exempt"
 
@@ -49,6 +56,21 @@ def csrf_exempt(view: F) -> F:
     """Mark a view as taking no cookie-based authority (public JSON API endpoints)."""
     setattr(view, _EXEMPT_ATTR, True)
     return view
+
+
+def wasm_allowed(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
+    """Serve ``view``'s pages with :data:`WASM_CSP` (the camera's QR reader may compile its
+    WebAssembly). Put it under the role check, so a refusal keeps the strict policy.
+
+    Returns the wrapped view, whose answer is always a :class:`Response`."""
+
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> Response:
+        response = make_response(view(*args, **kwargs))
+        response.headers["Content-Security-Policy"] = WASM_CSP
+        return response
+
+    return wrapped
 
 
 def csrf_token() -> str:

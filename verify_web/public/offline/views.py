@@ -28,16 +28,13 @@ bp = Blueprint(
 STATIC = Path(__file__).parent / "static"
 SERVICE_WORKER = STATIC / "app" / "sw.js"
 TEMPLATE = Path(__file__).parent / "templates" / "offline" / "app.html"
-# The page compiles the ZXing reader (WebAssembly) where the browser has no BarcodeDetector;
-# nothing else is loosened (no inline script, no other origin).
-CSP = security.CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)
 # Files of the site itself that the app needs offline, besides its own static folder.
 SITE_FILES = ("site.css", "verifier/labelcode.js", "verifier/revlist.js")
 
 
 @bp.after_request
 def _policy(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Security-Policy"] = security.WASM_CSP
     return response
 
 

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from traceability import RegistryError, ValidationError, validate
 from traceability.services import casework, clonereview, dashboard, naming, suspects
-from verify_web.core import clock, db, timefmt
+from verify_web.core import clock, db, security, timefmt
 from verify_web.errors import PhotoError, message_of
 from verify_web.staff import dashboards
 from verify_web.staff import names as staffnames
@@ -53,8 +53,10 @@ def home() -> str:
 
 @bp.route("/check", methods=["GET", "POST"])
 @roles_required(*INSPECTORS)
+@security.wasm_allowed  # the camera button reads QR codes with the offline app's scanner
 def check() -> str | tuple[str, int]:
-    """Check pasted QR text or a photo of a label: signature, registry, revocation, domain."""
+    """Check pasted QR text, a photo of a label or what the camera read (posted as text):
+    signature, registry, revocation, domain."""
     if request.method == "GET":
         return render_template("staff/check.html", results=None, text="")
     text = request.form.get("text", "")[:2000]

@@ -17,8 +17,11 @@ export async function qrDetector() {
     }
   }
   const ponyfill = await import(PONYFILL);
-  ponyfill.prepareZXingModule({
+  // Loaded and compiled now, so a reader that cannot load (a blocked or missing .wasm) rejects
+  // here, before the camera opens, instead of failing every frame unseen.
+  await ponyfill.prepareZXingModule({
     overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? WASM : prefix + path) },
+    fireImmediately: true,
   });
   return { reader: "wasm", detector: new ponyfill.BarcodeDetector({ formats: ["qr_code"] }) };
 }
@@ -26,7 +29,10 @@ export async function qrDetector() {
 /**
  * Open the back camera into `video` and read frames until one holds a QR code; then stop the
  * camera and call `found(text, { reader, frameMs })` (frameMs: reading the frame that held it).
- * Returns a function that stops scanning. Rejects if the camera cannot be opened.
+ * Returns { reader, stop }: which reader runs, and a function that stops scanning. Rejects if
+ * the reader cannot be loaded or the camera cannot be opened (getUserMedia's error, so its
+ * `name` says why: NotAllowedError, NotFoundError, …). Shared by the offline app and the
+ * inspectors' field check (verify_web/static/camera.js).
  */
 export async function scan(video, found) {
   const { reader, detector } = await qrDetector();
@@ -38,7 +44,12 @@ export async function scan(video, found) {
     video.srcObject = null;
   };
   video.srcObject = stream;
-  await video.play();
+  try {
+    await video.play();
+  } catch (error) {
+    stop(); // the camera is not left on behind a video that will not play
+    throw error;
+  }
   const tick = async () => {
     if (stopped) return;
     if (video.readyState >= 2) {
