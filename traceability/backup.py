@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
@@ -65,8 +66,9 @@ def restore(engine: Engine, source: Path, *, replace: bool = False, now: datetim
     before (``now``: the restore's time, default the clock's); return that version.
 
     Raises :class:`BackupError` if ``source`` is missing or not a backup for this kind of
-    database, the database already has tables and ``replace`` is false, or ``pg_restore``
-    fails (the database is then as it was).
+    database, the database already has tables and ``replace`` is false, ``pg_restore`` fails
+    (the database is then as it was), or the backup is of a schema this release does not know
+    (a newer release's: the data is restored, the service will not run on it).
     """
     try:
         with source.open("rb") as stream:
@@ -94,7 +96,10 @@ def restore(engine: Engine, source: Path, *, replace: bool = False, now: datetim
         options = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *clean]
         _run(url, "pg_restore", [*options, "--dbname", _libpq(url), str(source)])
     engine.dispose()  # connections opened on the database as it was before
-    upgrade(engine)  # a backup of an older release gets this release's tables
+    try:
+        upgrade(engine)  # a backup of an older release gets this release's tables
+    except CommandError as e:  # a revision this release does not know: a newer release's backup
+        raise BackupError(source, f"restored, but its schema is not one this release knows ({e})") from e
     with Session(engine) as session, session.begin():
         return revocation_feed.rebase(session, floor=max(served + 1, _clock_floor(now)))
 

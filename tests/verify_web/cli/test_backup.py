@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 import threading
 import time
 import uuid
@@ -279,3 +280,17 @@ def test_restore_raises_the_revocation_list_past_what_clients_hold(
     services(app).engine.dispose()
     assert run(runner, "restore", "--replace", out)[0] == 0
     assert _list(client)[1]["version"] > delta["version"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_newer_releases_backup_is_a_one_line_error(
+    runner: FlaskCliRunner, app: Flask, tmp_path: Path
+) -> None:
+    out = tmp_path / "ocop.backup"
+    assert run(runner, "backup", out)[0] == 0
+    with sqlite3.connect(out) as connection:  # as if a later release had migrated it further
+        connection.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    services(app).engine.dispose()
+    code, output = run(runner, "restore", "--replace", out)
+    assert code == 1 and output.startswith("Error: ") and len(output.strip().splitlines()) == 1
+    assert "schema is not one this release knows" in output and "0099_future" in output
