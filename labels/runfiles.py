@@ -30,10 +30,9 @@ def write_all(labels: Iterable[PrintLabel], writers: list[LabelWriter]) -> None:
         writer.close()
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+# Owner-only, like the key files: a sheet of issued labels is as good as the goods' labels
+# themselves to whoever can read it (print it, and the copies verify as genuine).
+LABEL_FILE_MODE = 0o600
 
 
 @dataclass
@@ -52,7 +51,7 @@ def _open_anonymous(target: Path) -> _Staged | None:
     if not flag:
         return None
     try:
-        fd = os.open(target.parent, flag | os.O_WRONLY, 0o666 & ~_umask())
+        fd = os.open(target.parent, flag | os.O_WRONLY, LABEL_FILE_MODE)
     except OSError as e:
         if e.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
             return None
@@ -62,8 +61,7 @@ def _open_anonymous(target: Path) -> _Staged | None:
 
 def _open_named(target: Path) -> _Staged:
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    # mkstemp makes the file owner-only; the finished file gets the usual umask mode.
-    os.fchmod(fd, 0o666 & ~_umask())
+    os.fchmod(fd, LABEL_FILE_MODE)  # mkstemp's own mode, said once more: the file stays owner-only
     return _Staged(target, os.fdopen(fd, "wb"), Path(name))
 
 

@@ -117,6 +117,10 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_templa
     """The app on a fresh database with its own copy of a signing key store."""
     app = make_app(db_url, tmp_path, key_template, monkeypatch)
     yield app
+    # Write what the test left queued and stop the writer thread while its database is still
+    # there: a thread left behind retries on a deleted file for the rest of the run, counting
+    # database errors another test reads.
+    services(app).scan_writer.close()
     services(app).engine.dispose()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import stat
 import subprocess
 import zipfile
 from pathlib import Path
@@ -60,6 +61,8 @@ def test_pdf_sheet_decodes_and_verifies_and_matches_the_manifest(
     assert label_count(app_session) == 45
     assert_genuine(app, app_session, decoded)
     assert not list(tmp_path.glob(".*partial"))
+    # Whoever can read a sheet can print labels that verify: owner-only, whatever the umask.
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and stat.S_IMODE(manifest.stat().st_mode) == 0o600
 
 
 @SQLITE_ONLY
