@@ -10,6 +10,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -82,3 +83,28 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     finally:
         context.close()
+
+
+def page_problems(page: Any) -> list[str]:
+    """Start collecting what went wrong on ``page`` and return the list it fills: script
+    errors, console errors (CSP refusals among them) and answers of 400 or more. A failed load
+    is listed once, by its answer's status and URL; the favicon (the public site's) is not."""
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    return problems

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.support.browser import CHROMIUM_ARGS, PHONE, LiveServer, chromium_path
+from tests.support.browser import CHROMIUM_ARGS, PHONE, LiveServer, chromium_path, page_problems
 from tests.support.codes import Codes
 from tests.verify_web.offline_support import label_image, write_y4m
 from tests.verify_web.staff import PASSWORD, make_user
@@ -69,24 +69,8 @@ def test_camera_reads_a_label_into_the_field_check(
     page = camera
     make_user(app_session, "kiem", "inspector")
     requested: list[str] = []
-    errors: list[str] = []
+    errors = page_problems(page)
     page.on("request", lambda r: requested.append(r.url))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    # Failed loads by URL instead (the favicon belongs to the public site).
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None
-        ),
-    )
     page.add_init_script(COUNT_STOPS)
     sign_in(page, live_server.url, "kiem")
     page.goto(live_server.url + "/inspect/check")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from labels import LabelSerializer
+from tests.support.browser import page_problems
 from tests.support.constants import BASE_URL
 from tests.support.factories import issue, make_world, url_for_label
 from tests.verify_web.staff import PASSWORD, add_report, make_user
@@ -53,9 +54,7 @@ def test_admin_revokes_a_code_in_the_browser(
     label = issue(app_session, world, app_signer, 2)[0]
     app_session.commit()
     make_user(app_session, "boss", "admin")
-    text = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
-    )
+    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring()))
     assert judge(app, app_session, text).status is Status.GENUINE
     sign_in(page, live_server.url, "boss")
     assert page.url.endswith("/admin")
@@ -83,9 +82,7 @@ def test_inspector_confirms_a_report_in_the_browser(
     app_session.commit()
     report_id = add_report(app_session, label, shop="Tạp hóa Minh", province="Quảng Ninh")
     make_user(app_session, "insp", "inspector")
-    text = url_for_label(
-        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
-    )
+    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring()))
     sign_in(page, live_server.url, "insp")
     page.goto(live_server.url + "/inspect/reports")
     card = page.locator(f"#report-{report_id}")
@@ -123,25 +120,7 @@ def test_staff_pages_run_under_the_strict_csp(
     app: Flask, app_session: Session, live_server: Any, page: Any
 ) -> None:
     """No inline script or style is blocked, no script errors, and the camera script loads."""
-    problems: list[str] = []
-    # Failed loads are checked by URL below (the favicon belongs to the public site's issue).
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = page_problems(page)
     make_user(app_session, "boss", "admin")
     sign_in(page, live_server.url, "boss")
     loaded: list[str] = []
