@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from keys import private_key_from_seed
@@ -357,6 +357,39 @@ def test_summary_added_to_equals_summary_read_again(session: Session) -> None:
     first = label_scans.scan_history(session, labels[0].id, now=now)
     assert first.signals == ("many_sources",) and first.count == 2 + recent_scans.CLONE_SOURCES
     assert label_scans.scan_history(session, labels[1].id, now=now).recent_sources == 1
+
+
+def test_first_scans_are_summarised_without_reading_the_scans(engine: Engine, session: Session) -> None:
+    """A label's first batch needs no read of the scans table (real traffic scans most labels
+    once); its stored summary is still what reading the scans gives, and the next batch of a
+    label with a summary adds to it, reading nothing either."""
+    labels = issue(session, make_world(session), KEY, 2)
+    now = datetime.now(UTC)
+    inside = now - recent_scans.CLONE_WINDOW / 7
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    first = [
+        (labels[0].id, "a", "Huế", inside),
+        (labels[0].id, "b", None, now),
+        (labels[1].id, "c", None, now),
+    ]
+    batch = [row for label_id, source, area, at in first for row in rows(label_id, [(source, area, at)])]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        scans.record_scans(session, batch, now=now)
+        scans.record_scans(session, rows(labels[1].id, [("d", "Huế", now)]), now=now)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM scans" in s]
+    assert reads == []
+    for label, expected in ((labels[0], (["a", "b"], ["Huế"])), (labels[1], (["c", "d"], ["Huế"]))):
+        sources, areas, oldest = summary(session, label.id)
+        again = recent_scans.read_recent(session.connection(), label.id, now)
+        assert (sorted(sources), sorted(areas)) == expected == (list(again.sources), list(again.areas))
+        assert oldest == again.oldest
 
 
 def test_many_networks_at_once_is_kept_on_the_label(session: Session) -> None:
