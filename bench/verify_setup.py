@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from labels import LabelPayload, sign
@@ -25,6 +26,7 @@ from labels.serializer import code_to_text, normalize_base_url
 from labels.signer import code_digest
 from tests.support.pg import PostgresServer, find_bindir
 from traceability import make_engine, upgrade
+from traceability.models import AuditEntry
 from traceability.services import certifications, issuance, labels, lots, producers
 from verify_web import create_app
 from verify_web.core.services import services
@@ -62,11 +64,19 @@ class Issued:
     codes: list[str]  # the QR text of every label, in number order
 
 
+# A registry in service has a long audit trail (every producer, product, certification, lot,
+# journey event, issue run, revocation and account change): 5,000 entries is a province after
+# a year or so. What a verification reads of it must not grow with it (before revision 0015
+# the registry version counted the newest 1,000 audit ids on every verification).
+AUDIT_HISTORY = 5_000
+
+
 def prepare(folder: Path, env: dict[str, str], count: int) -> Issued:
     """Migrate the registry, make a key, one lot with three journey events and ``count``
     labels (at least 1,000) recorded straight through the labels service with their code
-    digests (as ``ocop issue`` records them, without drawing them); return the lot and the QR
-    texts of the first ``count`` labels."""
+    digests (as ``ocop issue`` records them, without drawing them), and an audit trail of
+    :data:`AUDIT_HISTORY` entries; return the lot and the QR texts of the first ``count``
+    labels."""
     upgrade(make_engine(env["DATABASE_URL"]))
     app = create_app(
         {
@@ -133,6 +143,14 @@ def prepare(folder: Path, env: dict[str, str], count: int) -> Issued:
             first_number=1,
             code_digests=[code_digest(code, digest_key) for code in signed],
         )
+        s.execute(
+            insert(AuditEntry),
+            [
+                {"actor": "bench", "action": "edit", "entity": "product", "entity_id": str(product.id),
+                 "summary": f"earlier change {n}", "detail": {}}
+                for n in range(AUDIT_HISTORY)
+            ],
+        )  # fmt: skip
         s.commit()
         lot_id = lot.id
     services(app).engine.dispose()

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from .db import upgrade
 from .exc import BackupError
-from .services import revocation_feed
+from .services import registry_version, revocation_feed
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -63,7 +63,8 @@ def backup(engine: Engine, out: Path) -> int:
 def restore(engine: Engine, source: Path, *, replace: bool = False, now: datetime | None = None) -> int:
     """Load the backup ``source`` into ``engine``'s database, in one transaction, migrate it to
     this release's schema, and raise the revocation list's version past every version served
-    before (``now``: the restore's time, default the clock's); return that version.
+    before (``now``: the restore's time, default the clock's), and the registry version past
+    any a worker may have cached; return the revocation list's version.
 
     Raises :class:`BackupError` if ``source`` is missing or not a backup for this kind of
     database, the database already has tables and ``replace`` is false, ``pg_restore`` fails
@@ -101,6 +102,9 @@ def restore(engine: Engine, source: Path, *, replace: bool = False, now: datetim
     except CommandError as e:  # a revision this release does not know: a newer release's backup
         raise BackupError(source, f"restored, but its schema is not one this release knows ({e})") from e
     with Session(engine) as session, session.begin():
+        # Workers on other hosts cache what they judged under the registry version; the
+        # restored registry must not carry a number one of them has seen with other facts.
+        registry_version.rebase(session, floor=_clock_floor(now))
         return revocation_feed.rebase(session, floor=max(served + 1, _clock_floor(now)))
 
 

@@ -1,6 +1,6 @@
 """The registry's tables, as SQLAlchemy 2 typed models."""
 
-from .activity import AuditEntry, RateHit, Report, Scan, StaffSession, User
+from .activity import AuditEntry, RateHit, RegistryState, Report, Scan, StaffSession, User
 from .base import Base, utcnow
 from .labels import Label, Revocation, RevocationListState
 from .partners import Partner
@@ -17,6 +17,7 @@ __all__ = [
     "Producer",
     "Product",
     "RateHit",
+    "RegistryState",
     "Report",
     "Revocation",
     "RevocationListState",

@@ -27,6 +27,17 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class RegistryState(Base):
+    """One row: the registry's version, raised by one at the commit of every transaction that
+    wrote an audit entry, under this row's lock (see
+    :mod:`traceability.services.registry_version`)."""
+
+    __tablename__ = "registry_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class Scan(Base):
     """One human verification. Never the raw IP: ``source_hash`` is a keyed, rotating hash."""
 

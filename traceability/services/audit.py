@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEntry
+from . import registry_version
 
 
 def record(
@@ -22,7 +23,8 @@ def record(
     summary: str,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add an audit entry to the session (written with the change it describes) and return it."""
+    """Add an audit entry to the session (written with the change it describes) and return it;
+    the transaction's commit raises the registry version (:mod:`.registry_version`)."""
     entry = AuditEntry(
         actor=actor,
         action=action,
@@ -32,6 +34,7 @@ def record(
         detail=detail or {},
     )
     session.add(entry)
+    registry_version.changed(session)
     return entry
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..models import Label, utcnow
 from ..prepared import PreparedRead
 from .recent_scans import CLONE_AREAS, CLONE_SOURCES, RecentScans, read_recent
-from .registry_version import NEWEST_ID, RECENT_COUNT
+from .registry_version import VERSION, as_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ HISTORY_COLUMNS = (
 # Built once, so the verify path skips statement construction and hits the compiled cache.
 _LABEL = select(*HISTORY_COLUMNS).where(Label.id == bindparam("label_id"))
 # The verify path's one query, run on the driver directly (see traceability.prepared).
-_LABEL_AND_VERSION = PreparedRead(_LABEL.add_columns(NEWEST_ID, RECENT_COUNT))
+_LABEL_AND_VERSION = PreparedRead(_LABEL.add_columns(VERSION))
 
 
 def scan_history(
@@ -94,7 +94,7 @@ def scan_history_and_version(
     current_source: str | None = None,
     current_area: str | None = None,
     count_current: bool = False,
-) -> tuple[ScanHistory, tuple[int, int]] | None:
+) -> tuple[ScanHistory, int] | None:
     """Return the label's scan history and the registry version
     (:func:`.registry_version.registry_version`) read in one statement, or ``None`` if the
     label does not exist. The verify path's cache check and history cost one round trip; it
@@ -103,11 +103,11 @@ def scan_history_and_version(
     row = _LABEL_AND_VERSION.first(connection, {"label_id": label_id})
     if row is None:
         return None
-    *label, newest, recent = row
+    *label, version = row
     history = history_from_row(
         connection, label_id, tuple(label), utcnow(), current_source, current_area, count_current
     )
-    return history, (int(newest or 0), int(recent))
+    return history, as_version(version)
 
 
 def history_from_row(

@@ -39,9 +39,9 @@ from ..models import Label, Revocation
 from ..prepared import PreparedRead
 from .label_scans import HISTORY_COLUMNS
 from .labels import FACTS, FACTS_WIDTH, LabelFacts, facts_from_row
-from .registry_version import NEWEST_ID, RECENT_COUNT
+from .registry_version import VERSION, as_version
 
-_READ = PreparedRead(FACTS.add_columns(*HISTORY_COLUMNS, NEWEST_ID, RECENT_COUNT))
+_READ = PreparedRead(FACTS.add_columns(*HISTORY_COLUMNS, VERSION))
 _HISTORY_END = FACTS_WIDTH + len(HISTORY_COLUMNS)
 
 # FACTS' columns in order: the label's 8, its revocation's 5, the lot part's 22, the digest.
@@ -53,8 +53,7 @@ _LABEL_ROW = PreparedRead(
         Label.lot_id,
         Label.certification_id,
         *HISTORY_COLUMNS,
-        NEWEST_ID,
-        RECENT_COUNT,
+        VERSION,
     )
     .select_from(Label)
     .outerjoin(Revocation, Label.revocation_id == Revocation.id)
@@ -71,7 +70,7 @@ class LabelRead:
 
     facts: LabelFacts
     history: tuple[Any, ...]
-    version: tuple[int, int]
+    version: int
 
 
 @dataclass
@@ -80,13 +79,13 @@ class LotParts:
     version; a worker keeps one (not thread-safe: one per thread, or under the GIL for
     single dictionary operations as here)."""
 
-    version: tuple[int, int] | None = None
+    version: int | None = None
     parts: dict[tuple[int, int], tuple[Any, ...]] = field(default_factory=dict)
 
-    def get(self, key: tuple[int, int], version: tuple[int, int]) -> tuple[Any, ...] | None:
+    def get(self, key: tuple[int, int], version: int) -> tuple[Any, ...] | None:
         return self.parts.get(key) if version == self.version else None
 
-    def keep(self, key: tuple[int, int], version: tuple[int, int], part: tuple[Any, ...]) -> None:
+    def keep(self, key: tuple[int, int], version: int, part: tuple[Any, ...]) -> None:
         if version != self.version or len(self.parts) >= MAX_LOT_PARTS:
             self.version = version
             self.parts.clear()
@@ -105,22 +104,17 @@ def read_label(connection: Connection, serial: int, lots: LotParts | None = None
         own = _LABEL_ROW.first(connection, {"serial": serial})
         if own is None:
             return None
-        version = _version(own[-2:])
+        version = as_version(own[-1])
         key = (own[_REVOKED_END + 1], own[_REVOKED_END + 2])
         part = lots.get(key, version)
         if part is not None:
             joined = (*own[:_REVOKED_END], *part, own[_REVOKED_END])
-            return LabelRead(facts_from_row(joined), tuple(own[_ROW_HISTORY:-2]), version)
+            return LabelRead(facts_from_row(joined), tuple(own[_ROW_HISTORY:-1]), version)
     row = _READ.first(connection, {"serial": serial})
     if row is None:
         return None
-    read = LabelRead(facts_from_row(row), tuple(row[FACTS_WIDTH:_HISTORY_END]), _version(row[_HISTORY_END:]))
+    read = LabelRead(facts_from_row(row), tuple(row[FACTS_WIDTH:_HISTORY_END]), as_version(row[_HISTORY_END]))
     if lots is not None:
         key = (read.facts.lot_id, read.facts.certification_id)
         lots.keep(key, read.version, tuple(row[_REVOKED_END:_PART_END]))
     return read
-
-
-def _version(columns: tuple[Any, ...]) -> tuple[int, int]:
-    newest, recent = columns
-    return int(newest or 0), int(recent)
