@@ -44,7 +44,7 @@ Judge = Callable[[Keyring, date, FactsLookup], Verdict]
 
 @dataclass
 class VerdictCache:
-    version: tuple[int, int] | None = None
+    version: int | None = None
     keyring: Keyring | None = None
     day: date | None = None
     verdicts: OrderedDict[CacheKey, Verdict] = field(default_factory=OrderedDict)
@@ -52,7 +52,7 @@ class VerdictCache:
     fragments: dict[tuple[Hashable, str, str], object] = field(default_factory=dict)
     lots: LotParts = field(default_factory=LotParts)  # kept per version by itself
 
-    def reset(self, version: tuple[int, int] | None) -> None:
+    def reset(self, version: int | None) -> None:
         self.version = version
         self.verdicts.clear()
         self.events.clear()
@@ -93,7 +93,7 @@ def _validated(cache: VerdictCache) -> None:
         _moved_to(cache, read_version(connection))
 
 
-def _moved_to(cache: VerdictCache, version: tuple[int, int]) -> None:
+def _moved_to(cache: VerdictCache, version: int) -> None:
     """Note the version this request read; a new one drops everything judged before it."""
     if version != cache.version:
         cache.reset(version)
