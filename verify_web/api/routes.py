@@ -47,6 +47,8 @@ DEPRECATED = (
 
 @bp.after_request
 def _cors(response: Response) -> Response:
+    if isinstance(response, _VerifyAnswer):
+        return response  # built with its CORS and cache headers; not a preflight, no ETag
     headers = response.headers
     if "Access-Control-Allow-Origin" not in headers:  # the verify answers carry theirs
         headers.add(*CORS_ORIGIN)
@@ -67,11 +69,16 @@ def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify(error={"code": status, "name": "Bad Request", "message": message}), status
 
 
+class _VerifyAnswer(Response):
+    """A verify answer: it carries :data:`VERIFY_HEADERS` from the start, so :func:`_cors` has
+    nothing to add (each of its header lookups scans the whole header list)."""
+
+
 def _answer(checked: verdicts.Checked, seen: scanlog.Observation) -> Response:
     scanlog.record(checked.verdict, seen, channel="api")
     verdict = checked.verdict
     drawn = verdicts.fragment(checked, "json", "", lambda: facts_json(verdict))
-    return Response(
+    return _VerifyAnswer(
         verdict_json(verdict, checked.history, drawn=drawn),
         mimetype="application/json",
         headers=VERIFY_HEADERS,
