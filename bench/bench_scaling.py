@@ -30,11 +30,13 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_verify import ROTATE_LUA, THREADS, Walk, wrk  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+from verify_setup import BASE_URL, free_port, prepare  # noqa: E402
 
-from bench.bench_verify import BASE_URL, ROTATE_LUA, free_port, prepare, wrk  # noqa: E402
 from tests.support.factories import make_world  # noqa: E402
 from tests.support.pg import PostgresServer, find_bindir  # noqa: E402
 from traceability import make_engine, upgrade  # noqa: E402
@@ -199,7 +201,7 @@ def throughput(server: PostgresServer, args: argparse.Namespace) -> None:
         OCOP_METRICS_TOKEN=token,
     )
     env.pop("OCOP_KEY_PASSPHRASE_FILE", None)
-    codes = [qr.split("/V/")[1] for qr in prepare(folder, env, 1000)]
+    codes = [qr.split("/V/")[1] for qr in prepare(folder, env, 1000).codes]
     for name, prefix in (("json", "/api/v1/verify/"), ("page", "/V/")):
         (folder / f"{name}.txt").write_text("".join(f"{prefix}{code}\n" for code in codes))
         (folder / f"{name}.lua").write_text(ROTATE_LUA)
@@ -229,14 +231,18 @@ def throughput(server: PostgresServer, args: argparse.Namespace) -> None:
             "JSON, 1,000": ("/", folder / "json.txt"),
             "page, 1,000": ("/", folder / "page.txt"),
         }
-        for path, listed in cases.values():  # warm-up
-            wrk(base + path, 2, args.connections, listed)
+        walks = {
+            name: Walk(listed, THREADS, len(codes)) if listed else Walk(None, THREADS)
+            for name, (_path, listed) in cases.items()
+        }
+        for name, (path, _listed) in cases.items():  # warm-up
+            wrk([base], path, 2, args.connections, walks[name])
         rounds: list[dict[str, dict[str, float]]] = []
         for _ in range(args.rounds):
             measured: dict[str, dict[str, float]] = {}
-            for name, (path, listed) in cases.items():
+            for name, (path, _listed) in cases.items():
                 app_before, db_before = cpu_seconds([process.pid]), cpu_seconds([postmaster])
-                r = wrk(base + path, args.seconds, args.connections, listed)
+                r = wrk([base], path, args.seconds, args.connections, walks[name])
                 r["app_ms"] = (cpu_seconds([process.pid]) - app_before) / r["requests"] * 1000
                 r["db_ms"] = (cpu_seconds([postmaster]) - db_before) / r["requests"] * 1000
                 measured[name] = r
