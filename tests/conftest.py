@@ -4,6 +4,7 @@ that this suite starts; each test gets a fresh database cloned from a migrated t
 from __future__ import annotations
 
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,10 +19,24 @@ from sqlalchemy.orm import Session
 from keys import Keyring, KeyStatus, Keystore, PrivateKey, PublicKey, private_key_from_seed
 from labels import LabelSerializer
 from tests.support import require
-from tests.support.apps import make_app
+from tests.support.apps import close_app, make_app
 from tests.support.constants import BASE_URL, PASSPHRASE
 from tests.support.pg import PostgresServer, find_bindir
 from traceability import make_engine, upgrade
+
+
+def _scan_writers() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "scan-writer" and t.is_alive()}
+
+
+@pytest.fixture(autouse=True)
+def _no_scan_writer_left() -> Iterator[None]:
+    """Fail the test that leaves a scan-writer thread running (an app it built and never
+    closed: see :func:`tests.support.apps.close_app`). Torn down after every other fixture."""
+    before = _scan_writers()
+    yield
+    left = _scan_writers() - before
+    assert not left, f"{len(left)} scan-writer thread(s) left running: close the app (close_app)"
 
 
 @pytest.fixture(scope="session")
@@ -117,13 +132,7 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key_templa
     """The app on a fresh database with its own copy of a signing key store."""
     app = make_app(db_url, tmp_path, key_template, monkeypatch)
     yield app
-    # Write what the test left queued and stop the writer thread while its database is still
-    # there: a thread left behind retries on a deleted file for the rest of the run, counting
-    # database errors another test reads.
-    writer = services(app).scan_writer
-    if writer is not None:  # None: an app whose scans are not recorded
-        writer.close()
-    services(app).engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from flask import Flask
 
 from tests.support.constants import BASE_URL, PASSPHRASE, TEST_SECRET
 from verify_web import create_app
+from verify_web.core.services import services
 
 
 def make_app(
@@ -32,3 +33,13 @@ def make_app(
             **extra,
         }
     )
+
+
+def close_app(app: Flask) -> None:
+    """Write what ``app``'s scan writer holds, stop its thread and close its connections,
+    while its database is still there: a writer left behind retries on a deleted file for
+    the rest of the run, counting database errors another test reads."""
+    writer = services(app).scan_writer
+    if writer is not None:  # None: the app recorded no scan
+        writer.close()
+    services(app).engine.dispose()

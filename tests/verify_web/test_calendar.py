@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.support.apps import make_app
+from tests.support.apps import close_app, make_app
 from tests.support.constants import BASE_URL
 from tests.support.factories import make_world
 from tests.verify_web.staff import login, make_user
@@ -32,7 +32,7 @@ def frozen_app(
 ) -> Iterator[Flask]:
     app = make_app(db_url, tmp_path / "frozen", key_template, monkeypatch, OCOP_CLOCK=lambda: FROZEN)
     yield app
-    services(app).engine.dispose()
+    close_app(app)
 
 
 def test_today_is_the_vietnamese_day(frozen_app: Flask) -> None:

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.support.apps import close_app
 from tests.support.codes import Codes
 from tests.support.constants import BASE_URL, PASSPHRASE, TEST_SECRET
 from tests.support.windows import fresh_window
@@ -47,7 +48,7 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxies: i
     )
     services(app).keystore.generate(PASSPHRASE.encode())
     yield app
-    services(app).engine.dispose()
+    close_app(app)
 
 
 def behind_proxy(client_address: str) -> dict[str, str]:

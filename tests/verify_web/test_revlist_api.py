@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from keys import KeyStatus
 from keys.ed25519 import b64url
+from tests.support.apps import close_app
 from tests.support.codes import Codes
 from tests.support.constants import PASSPHRASE
 from traceability.services import revocations
 from verify_web import create_app
 from verify_web.core.services import services
-from verify_web.hotpath.scan_recorder import writer
 
 URL = "/api/v1/revocation-list"
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,8 +141,7 @@ def test_next_update_follows_the_setting(app: Flask, monkeypatch: pytest.MonkeyP
         client = six.test_client()
         _, payload = _open(client, client.get(URL).data)
     finally:
-        writer(six).close()
-        services(six).engine.dispose()
+        close_app(six)
     valid = datetime.fromisoformat(payload["next_update"]) - datetime.fromisoformat(payload["issued_at"])
     assert valid == timedelta(hours=6)
 
@@ -153,8 +152,7 @@ def second_app(app: Flask) -> Iterator[Flask]:
     url = app.config["DATABASE_URL"].render_as_string(hide_password=False)
     other = create_app({"TESTING": True, **keys, "DATABASE_URL": url})
     yield other
-    writer(other).close()
-    services(other).engine.dispose()
+    close_app(other)
 
 
 def test_two_workers_serve_the_same_bytes_and_versions(

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support.apps import close_app
 from verify_web import create_app
-from verify_web.core.services import services
 from verify_web.public.fake_report import REPORT_KEPT_MONTHS
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -41,7 +41,7 @@ def test_operator_and_contact_come_from_the_environment(
     built = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "x" * 40, "OCOP_INSTANCE": str(tmp_path)})
     assert built.config["OCOP_OPERATOR"] == "Sở Nông nghiệp và Môi trường"
     assert built.config["OCOP_CONTACT"] is None
-    services(built).engine.dispose()
+    close_app(built)
 
 
 def test_report_form_has_a_privacy_notice(client: FlaskClient) -> None:

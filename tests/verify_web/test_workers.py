@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from tests.support.apps import close_app
 from tests.support.codes import Codes
 from traceability.services import revocations
 from verify_web import create_app
 from verify_web.core.services import services
-from verify_web.hotpath.scan_recorder import writer
 
 
 @pytest.fixture
@@ -27,8 +27,7 @@ def second_app(app: Flask) -> Iterator[Flask]:
         }
     )
     yield other
-    writer(other).close()
-    services(other).engine.dispose()
+    close_app(other)
 
 
 def test_revocation_visible_next_request_on_both(

@@ -12,9 +12,10 @@ writes one raises ``registry_state.version`` by one as its last statement before
   holding it waits for nothing but its own COMMIT; the scan writer never takes it.
 - **A read is one primary-key lookup.** Before (revision 0014 and earlier) the version was the
   newest audit id and a count of the 1,000 ids below it (concurrent transactions may commit
-  their ids out of order): on PostgreSQL that count cost ~120 µs of the server's time per
-  verification once the audit log held 1,000 entries, against ~15 µs for this read
-  (docs/performance.md, "Verify site, 2026-12-01 evening").
+  their ids out of order): on PostgreSQL, from 1,000 audit entries on, that read cost
+  ~100–140 µs more a verification than this one (round trip 241–281 µs against 138–146 µs;
+  server execution 0.09–0.21 ms against 0.02–0.03 ms; ``bench/bench_version_read.py``,
+  docs/performance.md, "Verify site, 2026-12-01 evening").
 
 A transaction that wrote an audit entry and was rolled back still raises the version at the
 session's next commit: a spurious change only empties caches, a missed one would keep them

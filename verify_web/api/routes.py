@@ -50,7 +50,7 @@ def _cors(response: Response) -> Response:
     if isinstance(response, _VerifyAnswer):
         return response  # built with its CORS and cache headers; not a preflight, no ETag
     headers = response.headers
-    if "Access-Control-Allow-Origin" not in headers:  # the verify answers carry theirs
+    if "Access-Control-Allow-Origin" not in headers:  # once, should a view set its own
         headers.add(*CORS_ORIGIN)
     if request.method == "OPTIONS":
         headers.extend(PREFLIGHT)

@@ -1,8 +1,8 @@
 """The registry version as one counter row: ``registry_state.version``, raised at the commit of
 every transaction that writes an audit entry (traceability.services.registry_version). Before,
 the version was the newest audit id and a count of the 1,000 ids below it, read on every
-verification: on PostgreSQL that count cost ~100 µs of the server's time per request once
-the audit log held 1,000 entries (docs/performance.md).
+verification: on PostgreSQL, from 1,000 audit entries on, that read cost ~100–140 µs more a
+request than the counter row (bench/bench_version_read.py, docs/performance.md).
 
 Revision ID: 0015_registry
 Revises: 0014_rebase
