@@ -22,6 +22,7 @@ from tests.support import require
 from tests.support.apps import close_app, make_app
 from tests.support.constants import BASE_URL, PASSPHRASE
 from tests.support.pg import PostgresServer, find_bindir
+from tests.support.pgbouncer import PgBouncer, find_pgbouncer
 from traceability import make_engine, upgrade
 
 
@@ -55,6 +56,18 @@ def pg_server() -> Iterator[PostgresServer]:
     migrated.dispose()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_server: PostgresServer) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode in front of the suite's server (docs/scaling.md, step 3)."""
+    executable = find_pgbouncer()
+    require(executable is not None, "PgBouncer", "install Debian's 'pgbouncer' package")
+    assert executable is not None
+    bouncer = PgBouncer(pg_server, executable)
+    bouncer.start()
+    yield bouncer
+    bouncer.stop()
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,8 @@ GOOD = {"SECRET_KEY": "s" * 40}
         ({"OCOP_REVLIST_VALID_HOURS": "1"}, "OCOP_REVLIST_VALID_HOURS"),
         ({"OCOP_REVLIST_VALID_HOURS": "169"}, "OCOP_REVLIST_VALID_HOURS"),
         ({"OCOP_REVLIST_VALID_HOURS": "a day"}, "OCOP_REVLIST_VALID_HOURS"),
+        ({"DATABASE_PREPARED_STATEMENTS": "no"}, "DATABASE_PREPARED_STATEMENTS"),
+        ({"DATABASE_PREPARED_STATEMENTS": ""}, "DATABASE_PREPARED_STATEMENTS"),
     ],
 )
 def test_bad_settings(tmp_path, config, name):
@@ -82,3 +84,13 @@ def test_security_headers_and_error_pages(client):
     assert "This page does not exist." in english.get_data(as_text=True)
     api = client.get("/api/v1/nothing")
     assert api.status_code == 404 and api.json["error"]["code"] == 404
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [(None, True), ("on", True), (" OFF ", False), (False, False)]
+)
+def test_prepared_statements_setting(tmp_path, monkeypatch, given, expected):
+    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+    extra = {} if given is None else {"DATABASE_PREPARED_STATEMENTS": given}
+    app = create_app(GOOD | {"OCOP_INSTANCE": str(tmp_path)} | extra)
+    assert app.config["DATABASE_PREPARED_STATEMENTS"] is expected

@@ -54,6 +54,9 @@ def load(
     settings["TESTING"] = bool(given.get("TESTING", False))
     settings["OCOP_TRUSTED_PROXIES"] = _trusted_proxies(get("OCOP_TRUSTED_PROXIES", 0))
     settings["OCOP_REVLIST_VALID_HOURS"] = _revlist_valid_hours(get("OCOP_REVLIST_VALID_HOURS", 48))
+    settings["DATABASE_PREPARED_STATEMENTS"] = _on_off(
+        get("DATABASE_PREPARED_STATEMENTS", "on"), "DATABASE_PREPARED_STATEMENTS"
+    )
     for name, value in given.items():  # extra keys used by tests and blueprints
         settings.setdefault(name, value)
     return settings
@@ -102,6 +105,16 @@ def _int(value: Any, name: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ConfigError(name, f"must be a whole number, not {value!r}") from None
+
+
+def _on_off(value: Any, name: str) -> bool:
+    """``on`` or ``off`` (any case; a bool from ``create_app``). Raises :class:`ConfigError`."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word not in ("on", "off"):
+        raise ConfigError(name, f"must be on or off, not {value!r}")
+    return word == "on"
 
 
 MAX_PROXIES = 5

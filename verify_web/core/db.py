@@ -29,7 +29,9 @@ T = TypeVar("T")
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"], prepared_statements=app.config["DATABASE_PREPARED_STATEMENTS"]
+    )
     shared = services(app)
     shared.engine = engine
     shared.sessionmaker = sessionmaker(engine, expire_on_commit=False)

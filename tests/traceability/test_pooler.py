@@ -1,0 +1,67 @@
+"""Engines behind PgBouncer in transaction mode (docs/scaling.md, step 3): psycopg's prepared
+statements clash there, and ``make_engine(prepared_statements=False)`` is the way through."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from tests.support.pg import PostgresServer
+from tests.support.pgbouncer import PgBouncer
+from traceability import make_engine
+
+pytestmark = pytest.mark.postgres
+
+CLASHES = {"DuplicatePreparedStatement", "InvalidSqlStatementName"}
+
+
+@pytest.fixture
+def pooled_database(pg_server: PostgresServer, pgbouncer: PgBouncer) -> Iterator[str]:
+    """A fresh migrated database, and its URL through the pooler."""
+    name = f"p_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(pg_server.url())
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE ocop_template'))
+    yield pgbouncer.url(name)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _in_turns(engine: Engine, runs: int = 8) -> list[str]:
+    """Run one statement ``runs`` times on each of two connections, in turns, each run its own
+    transaction (so the pooler may hand both the same server connection); return the class
+    names of the driver errors met."""
+    errors = []
+    with engine.connect() as one, engine.connect() as two:
+        for n in range(runs):
+            for connection in (one, two):
+                try:
+                    found = connection.execute(text("SELECT CAST(:n AS integer) + 1"), {"n": n}).scalar_one()
+                    assert found == n + 1
+                    connection.commit()
+                except DBAPIError as e:
+                    errors.append(type(e.orig).__name__)
+                    connection.rollback()
+    return errors
+
+
+def test_prepared_statements_clash_behind_a_transaction_pooler(pooled_database: str) -> None:
+    engine = make_engine(pooled_database)
+    try:
+        errors = _in_turns(engine)
+    finally:
+        engine.dispose()
+    assert errors and set(errors) <= CLASHES
+
+
+def test_without_prepared_statements_every_statement_runs(pooled_database: str) -> None:
+    engine = make_engine(pooled_database, prepared_statements=False)
+    try:
+        assert _in_turns(engine) == []
+    finally:
+        engine.dispose()
