@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from labels import LabelSerializer
 from tests.support import require
 from tests.support.apps import close_app, make_app
 from tests.support.constants import BASE_URL, PASSPHRASE
-from tests.support.pg import PostgresServer, find_bindir
+from tests.support.pg import PostgresServer, find_bindir, fresh_database
 from tests.support.pgbouncer import PgBouncer, find_pgbouncer
 from traceability import make_engine, upgrade
 
@@ -90,14 +89,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         yield f"sqlite:///{path}"
         return
     server: PostgresServer = request.getfixturevalue("pg_server")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server.url())
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE ocop_template'))
-    yield server.url(name)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database(server, "t", template="ocop_template") as name:
+        yield server.url(name)
 
 
 @pytest.fixture

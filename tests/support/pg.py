@@ -14,7 +14,12 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
 
 
 def find_bindir() -> Path | None:
@@ -100,3 +105,20 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def fresh_database(server: PostgresServer, prefix: str, *, template: str | None = None) -> Iterator[str]:
+    """Create a database on ``server`` (a copy of ``template``, or empty) and yield its name;
+    drop it afterwards, cutting off any session still on it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        yield name
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -3,14 +3,13 @@ statements clash there, and ``make_engine(prepared_statements=False)`` is the wa
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.support.pg import PostgresServer
+from tests.support.pg import PostgresServer, fresh_database
 from tests.support.pgbouncer import PgBouncer
 from traceability import make_engine
 
@@ -22,14 +21,8 @@ CLASHES = {"DuplicatePreparedStatement", "InvalidSqlStatementName"}
 @pytest.fixture
 def pooled_database(pg_server: PostgresServer, pgbouncer: PgBouncer) -> Iterator[str]:
     """A fresh migrated database, and its URL through the pooler."""
-    name = f"p_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(pg_server.url())
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE ocop_template'))
-    yield pgbouncer.url(name)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database(pg_server, "p", template="ocop_template") as name:
+        yield pgbouncer.url(name)
 
 
 def _in_turns(engine: Engine, runs: int = 8) -> list[str]:

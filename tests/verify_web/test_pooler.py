@@ -5,19 +5,16 @@ are separate client connections sharing the pooler's one server connection."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.support.codes import Codes
-from tests.support.pg import PostgresServer
+from tests.support.pg import PostgresServer, fresh_database
 from tests.support.pgbouncer import PgBouncer
-from traceability import make_engine
 from traceability.services import revocations, scans
 from verify_web.hotpath.scan_recorder import writer
 
@@ -28,14 +25,8 @@ pytestmark = pytest.mark.postgres
 def db_url(pg_server: PostgresServer, pgbouncer: PgBouncer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Overrides the suite's fixture: a fresh migrated database, reached through the pooler."""
     monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "off")
-    name = f"b_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(pg_server.url())
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE ocop_template'))
-    yield pgbouncer.url(name)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database(pg_server, "b", template="ocop_template") as name:
+        yield pgbouncer.url(name)
 
 
 def test_verify_site_works_through_the_pooler(

@@ -8,7 +8,6 @@ import json
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,15 +15,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
 from tests.support.cli import run
 from tests.support.constants import BASE_URL, TEST_SECRET
 from tests.support.factories import World, issue, make_world
-from tests.support.pg import PostgresServer
-from traceability import make_engine
+from tests.support.pg import PostgresServer, fresh_database
 from traceability.models import Certification, Label, Lot, Product, Scan
 from traceability.services import revocations, scans
 from traceability.services.registry_version import registry_version
@@ -39,14 +37,8 @@ def target_url(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
         yield f"sqlite:///{tmp_path / 'restored' / 'ocop.db'}"
         return
     server: PostgresServer = request.getfixturevalue("pg_server")
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server.url())
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.url(name)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database(server, "r") as name:
+        yield server.url(name)
 
 
 def cli_for(url: str, tmp_path: Path) -> tuple[FlaskCliRunner, Engine]:
