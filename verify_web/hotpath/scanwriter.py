@@ -34,6 +34,12 @@ What can be lost, and how much:
   scans while the database keeps up; during an outage, the queue (at most
   :data:`MAX_PENDING`).
 
+On PostgreSQL a batch commits with ``synchronous_commit = local``: flushed to this server's
+disk as always, but not waiting for a synchronous replica. With a replica listed in
+``synchronous_standby_names`` (docs/scaling.md, step 2: revocations wait for it with
+``remote_apply``) every other commit would wait for its flush too, and a replica that is down
+would stop the scans; a scan's bound is this queue, not the replica.
+
 The counters (:attr:`ScanWriter.written`, :attr:`ScanWriter.shed`, :attr:`ScanWriter.rejected`,
 :attr:`ScanWriter.abandoned`, :meth:`ScanWriter.depth`) are plain attributes for metrics.
 """
@@ -50,7 +56,7 @@ import time
 from typing import Any, NoReturn
 
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -71,6 +77,7 @@ LINGER = 0.25
 _MAX_DELAY = 1.0
 # The database could not take the batch (unreachable, locked, aborted it): the rows are fine.
 _TRANSIENT = (OperationalError, InterfaceError)
+_LOCAL_COMMIT = text("SET LOCAL synchronous_commit = local")
 _STOP = object()
 
 Row = dict[str, Any]
@@ -81,6 +88,7 @@ class ScanWriter:
 
     def __init__(self, engine: Engine, *, max_pending: int = MAX_PENDING) -> None:
         self._engine = engine
+        self._local_commit = engine.dialect.name == "postgresql"  # see the module docstring
         self._max_pending = max_pending
         self._guard = threading.Lock()
         self._pid: int | None = None
@@ -184,6 +192,8 @@ class ScanWriter:
             part, tries = parts.pop()
             try:
                 with Session(self._engine) as session, session.begin():
+                    if self._local_commit:
+                        session.execute(_LOCAL_COMMIT)
                     scans.record_scans(session, part)
             except _TRANSIENT as e:
                 if self._out_of_time():
