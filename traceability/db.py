@@ -47,9 +47,11 @@ def make_engine(url: str | URL, *, prepared_statements: bool = True, **kwargs: A
     On PostgreSQL, psycopg prepares a statement on the server once a connection has run it 5
     times. ``prepared_statements=False`` turns that off, for a connection pooler in transaction
     mode that does not track them: behind PgBouncer 1.18 (Debian 12's) with
-    ``pool_mode = transaction``, 87 of 800 statements from four threads failed with
-    ``prepared statement "_pg3_0" already exists``, and none with it off (docs/scaling.md,
-    step 3). PgBouncer 1.21 and later, with ``max_prepared_statements`` set, needs no change.
+    ``pool_mode = transaction``, two clients meet each other's statements on the shared server
+    connection (``prepared statement "_pg3_0" already exists``, or another client's statement
+    run with this one's parameters), and with it off they do not
+    (``tests/traceability/test_pooler.py``; docs/scaling.md, step 3). PgBouncer 1.21 and
+    later, with ``max_prepared_statements`` set, needs no change.
 
     Raises :class:`ValidationError` for a bad URL; nothing is connected yet.
     """
