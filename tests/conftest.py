@@ -20,7 +20,7 @@ from labels import LabelSerializer
 from tests.support import require
 from tests.support.apps import close_app, make_app
 from tests.support.constants import BASE_URL, PASSPHRASE
-from tests.support.pg import PostgresServer, find_bindir, fresh_database
+from tests.support.pg import PostgresServer, fresh_database, running_server
 from tests.support.pgbouncer import PgBouncer, find_pgbouncer
 from traceability import make_engine, upgrade
 
@@ -41,20 +41,15 @@ def _no_scan_writer_left() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
-    bindir = find_bindir()
-    require(bindir is not None, "PostgreSQL", "install Debian's 'postgresql' package")
-    assert bindir is not None
-    server = PostgresServer(bindir)
-    server.start()
-    template = make_engine(server.url())
-    with template.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text("CREATE DATABASE ocop_template"))
-    template.dispose()
-    migrated = make_engine(server.url("ocop_template"))
-    upgrade(migrated)
-    migrated.dispose()
-    yield server
-    server.stop()
+    with running_server() as server:
+        template = make_engine(server.url())
+        with template.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("CREATE DATABASE ocop_template"))
+        template.dispose()
+        migrated = make_engine(server.url("ocop_template"))
+        upgrade(migrated)
+        migrated.dispose()
+        yield server
 
 
 @pytest.fixture(scope="session")

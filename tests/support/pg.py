@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from tests.support import require
+
 
 def find_bindir() -> Path | None:
     """Return the newest PostgreSQL bin directory that has initdb and pg_ctl, if any."""
@@ -122,3 +124,18 @@ def fresh_database(server: PostgresServer, prefix: str, *, template: str | None 
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def running_server(*, durable: bool = False) -> Iterator[PostgresServer]:
+    """Start a server (see :meth:`PostgresServer.start`) and stop it afterwards; skip the test,
+    or fail it under CI=true, if PostgreSQL is not installed."""
+    bindir = find_bindir()
+    require(bindir is not None, "PostgreSQL", "install Debian's 'postgresql' package")
+    assert bindir is not None
+    server = PostgresServer(bindir)
+    server.start(durable=durable)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -13,9 +13,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from tests.support import require
 from tests.support.codes import Codes
-from tests.support.pg import PostgresServer, find_bindir
+from tests.support.pg import PostgresServer, running_server
 from traceability import make_engine, upgrade
 from verify_web.core.outage import RETRY_AFTER
 
@@ -25,13 +24,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[PostgresServer]:
     """A server of this module's own, as the suite's shared one must not be stopped."""
-    bindir = find_bindir()
-    require(bindir is not None, "PostgreSQL", "install Debian's 'postgresql' package")
-    assert bindir is not None
-    server = PostgresServer(bindir)
-    server.start()
-    yield server
-    server.stop()
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from keys import PrivateKey
-from tests.support import require
 from tests.support.factories import issue, make_world
-from tests.support.pg import PostgresServer, find_bindir, fresh_database
+from tests.support.pg import PostgresServer, fresh_database, running_server
 from traceability import make_engine, upgrade
 from traceability.services import scans
 from verify_web.hotpath.scanwriter import ScanWriter
@@ -26,13 +25,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[PostgresServer]:
     """A server of this module's own: the suite's shared one must never wait for a replica."""
-    bindir = find_bindir()
-    require(bindir is not None, "PostgreSQL", "install Debian's 'postgresql' package")
-    assert bindir is not None
-    server = PostgresServer(bindir)
-    server.start(durable=True)
-    yield server
-    server.stop()
+    with running_server(durable=True) as server:
+        yield server
 
 
 @pytest.fixture
