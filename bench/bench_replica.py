@@ -21,6 +21,7 @@ local``), and prints:
 from __future__ import annotations
 
 import argparse
+import math
 import secrets
 import statistics
 import sys
@@ -163,10 +164,14 @@ def freshness(
 
 
 def p99(values: list[float]) -> float:
-    return sorted(values)[max(0, int(len(values) * 0.99) - 1)]
+    """The nearest-rank 99th percentile (the largest value below 100 samples)."""
+    return sorted(values)[math.ceil(len(values) * 0.99) - 1]
 
 
-def report(label: str, behind: list[int], delays: list[float], fresh: dict[str, Any], trials: int) -> None:
+def report(label: str, behind: list[int], delays: list[float], fresh: dict[str, Any]) -> None:
+    if not behind:
+        print(f"  {label}: the replica was not streaming (no row in pg_stat_replication)")
+        return
     print(
         f"  {label}: replay lag median {statistics.median(behind) / 1024:,.0f} KiB, max "
         f"{max(behind) / 1024:,.0f} KiB; replay_lag median {statistics.median(delays) * 1000:.1f} ms, max "
@@ -176,7 +181,7 @@ def report(label: str, behind: list[int], delays: list[float], fresh: dict[str, 
         ms = fresh[mode]["ms"]
         print(
             f"    commit with synchronous_commit={mode}: median {statistics.median(ms):.2f} ms, p99 "
-            f"{p99(ms):.2f} ms; replica read right after it stale {fresh[mode]['stale']} of {trials // 2}"
+            f"{p99(ms):.2f} ms; replica read right after it stale {fresh[mode]['stale']} of {len(ms)}"
         )
 
 
@@ -209,7 +214,7 @@ def main() -> int:
             for round_ in range(1, args.rounds + 1):
                 print(f"round {round_}")
                 behind, delays = lag(p, args.seconds)
-                report("idle", behind, delays, freshness(p, r, args.trials), args.trials)
+                report("idle", behind, delays, freshness(p, r, args.trials))
                 load = Load(plain(primary.url()), ids)
                 load.start()
                 time.sleep(1)
@@ -219,7 +224,7 @@ def main() -> int:
                 rate = (load.rows - rows) / (time.monotonic() - began)
                 load.stopping.set()
                 load.join()
-                report(f"under load ({rate:,.0f} scan rows/s)", behind, delays, fresh, args.trials)
+                report(f"under load ({rate:,.0f} scan rows/s)", behind, delays, fresh)
     finally:
         standby.stop()
         primary.stop()
