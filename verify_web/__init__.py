@@ -27,6 +27,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance) if instance else None, instance_relative_config=False)
     app.config.from_mapping(config_module.load(config, environ, Path(app.instance_path)))
     install(app)
+    from verify_web.fastpath import FastPath
+
+    # Innermost, so the proxy fix, the metrics and the request id see its requests too.
+    app.wsgi_app = FastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     if app.config["OCOP_TRUSTED_PROXIES"]:
         # The client's own address, as the trusted proxies saw it, becomes request.remote_addr,
         # so rate limits and scan sources count clients rather than the proxy. Without the

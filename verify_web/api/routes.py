@@ -74,15 +74,25 @@ class _VerifyAnswer(Response):
     nothing to add (each of its header lookups scans the whole header list)."""
 
 
-def _answer(checked: verdicts.Checked, seen: scanlog.Observation) -> Response:
+def _body(checked: verdicts.Checked, seen: scanlog.Observation) -> str:
+    """Queue the scan and return the JSON body of its verdict."""
     scanlog.record(checked.verdict, seen, channel="api")
     verdict = checked.verdict
     drawn = verdicts.fragment(checked, "json", "", lambda: facts_json(verdict))
-    return _VerifyAnswer(
-        verdict_json(verdict, checked.history, drawn=drawn),
-        mimetype="application/json",
-        headers=VERIFY_HEADERS,
-    )
+    return verdict_json(verdict, checked.history, drawn=drawn)
+
+
+def _answer(body: str) -> Response:
+    return _VerifyAnswer(body, mimetype="application/json", headers=VERIFY_HEADERS)
+
+
+def verify_body(code: str, seen: scanlog.Observation) -> str:
+    """Judge ``code`` (the digits of a label URL, or else a typed short code) for the asker
+    ``seen``, queue the scan and return the JSON body: the one verification of
+    ``GET /api/v1/verify/<code>``, in this view and in :mod:`verify_web.fastpath`. Raises what
+    the registry read raises (a database outage is answered by :mod:`verify_web.core.outage`)."""
+    is_code = code.isdigit() and len(code) > 20
+    return _body(verdicts.scan(code, seen) if is_code else verdicts.short_code(code[:100], seen), seen)
 
 
 @bp.get("/verify/<path:code>")
@@ -92,9 +102,7 @@ def verify_get(code: str) -> Response | tuple[Response, int]:
     province = first(request.args, "province", "")
     if len(province) > MAX_AREA:
         return _error(400, f"province must be text of at most {MAX_AREA} characters")
-    seen = scanlog.observe(claimed_area=province.strip() or None)
-    is_code = code.isdigit() and len(code) > 20
-    return _answer(verdicts.scan(code, seen) if is_code else verdicts.short_code(code[:100], seen), seen)
+    return _answer(verify_body(code, scanlog.observe(request.environ, claimed_area=province.strip() or None)))
 
 
 @bp.post("/verify")
@@ -111,8 +119,8 @@ def verify_post() -> Response | tuple[Response, int]:
     province = body.get("province")
     if province is not None and (not isinstance(province, str) or len(province) > MAX_AREA):
         return _error(400, f"province must be text of at most {MAX_AREA} characters")
-    seen = scanlog.observe(claimed_area=(province or "").strip() or None)
-    return _answer(verdicts.scan(qr, seen, our_base_url=current_app.config["OCOP_BASE_URL"]), seen)
+    seen = scanlog.observe(request.environ, claimed_area=(province or "").strip() or None)
+    return _answer(_body(verdicts.scan(qr, seen, our_base_url=current_app.config["OCOP_BASE_URL"]), seen))
 
 
 @bp.get("/revocations")

@@ -86,13 +86,21 @@ def reading() -> Iterator[Connection]:
 
 
 def _commit(response: Response) -> Response:
+    settle(succeeded=response.status_code < 400)
+    return response
+
+
+def settle(*, succeeded: bool) -> None:
+    """Commit the request's session, if it opened one, when its answer is a success, else roll
+    it back (Flask's after-request hook, and the verify fast path). Committed, not left to the
+    teardown's rollback, also for reads: a rollback expires the loaded rows the verify path
+    keeps across requests (the lot's journey)."""
     db: Session | None = g.get("db_session")
     if db is not None:
-        if response.status_code < 400:
+        if succeeded:
             db.commit()
         else:
             db.rollback()
-    return response
 
 
 def _close(_exc: BaseException | None) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_babel import Babel
+from werkzeug.http import parse_cookie
 
 from verify_web.core.query_args import first
 
@@ -33,6 +36,14 @@ def select_locale() -> str:
     chosen = first(request.args, "lang", None) or first(request.cookies, COOKIE, None) or DEFAULT
     g.locale = chosen if chosen in LANGUAGES else DEFAULT
     return str(g.locale)
+
+
+def cookie_language(environ: Mapping[str, Any]) -> str:
+    """Return the language of a request without ``?lang=`` (the verify fast path's): its
+    cookie's, else Vietnamese. The same choice :func:`select_locale` makes for it."""
+    header = environ.get("HTTP_COOKIE")
+    chosen = parse_cookie(header).get(COOKIE) if header else None
+    return chosen if chosen in LANGUAGES else DEFAULT
 
 
 def _remember(response: Response) -> Response:

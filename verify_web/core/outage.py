@@ -69,23 +69,29 @@ def _unavailable(error: OperationalError | InterfaceError) -> errors.ErrorAnswer
 
 
 def _maybe_ended(response: Response) -> Response:
-    """After a request that did not fail, during an outage, ask the database (at most once a
-    second) whether it is back, and log the end once."""
+    if response.status_code < 500:
+        succeeded()
+    return response
+
+
+def succeeded() -> None:
+    """Call after a request that did not fail (Flask's hook, and the verify fast path of
+    :mod:`verify_web.fastpath`): during an outage, ask the database (at most once a second)
+    whether it is back, and log the end once."""
     state: Outage = services().outage
-    if state.since is None or response.status_code >= 500:
-        return response
+    if state.since is None:
+        return
     now = time.monotonic()
     with state.lock:
         if state.since is None or now - state.probed < _PROBE_EVERY:
-            return response
+            return
         state.probed = now
     try:
         with services().engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except (OperationalError, InterfaceError):
-        return response  # still down; already logged
+        return  # still down; already logged
     with state.lock:
         since, answered, state.since, state.answered = state.since, state.answered, None, 0
     if since is not None:
         log.warning("database reachable again after %.1fs; %d requests answered 503", now - since, answered)
-    return response

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, Request, Response, abort, current_app, make_response, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -105,15 +105,19 @@ SECURITY_HEADERS = (
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
+def security_headers(environ: Mapping[str, Any], config: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Return the security headers for a response to the request of WSGI ``environ``: HSTS
+    too over HTTPS or when the session cookie is marked secure (served behind TLS)."""
+    if environ.get("wsgi.url_scheme") in ("https", "wss") or config["SESSION_COOKIE_SECURE"]:
+        return (*SECURITY_HEADERS, HSTS)
+    return SECURITY_HEADERS
+
+
 def _headers(response: Response) -> Response:
     """Add each security header the view did not set itself (one pass over the headers: this
     runs on every response)."""
     headers = response.headers
-    wanted = (
-        [*SECURITY_HEADERS, HSTS]
-        if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]
-        else SECURITY_HEADERS
-    )
+    wanted = security_headers(request.environ, current_app.config)
     present = {name.lower() for name, _value in headers}
     headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     return response

@@ -8,10 +8,12 @@ import functools
 import hashlib
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 
 from traceability.services import scans
 from usecases.verify import Verdict
@@ -36,13 +38,16 @@ _DEVICES = (
 )
 
 
-def is_human_request() -> bool:
-    """False for HEAD, prefetches and known crawler or link-preview user agents."""
-    if request.method == "HEAD":
+Environ = Mapping[str, Any]
+
+
+def is_human_request(environ: Environ) -> bool:
+    """False for HEAD, prefetches and known crawler or link-preview user agents. Read straight
+    from the WSGI environ (``request.environ`` in a view): this runs on every scan, each
+    ``request.headers`` lookup rebuilds the environ key, and the verify fast path
+    (:mod:`verify_web.fastpath`) has no Flask request."""
+    if environ.get("REQUEST_METHOD") == "HEAD":
         return False
-    # Straight from the WSGI environ: this runs on every scan, and each request.headers lookup
-    # rebuilds the environ key.
-    environ = request.environ
     purpose = environ.get("HTTP_SEC_PURPOSE", "") + environ.get("HTTP_PURPOSE", "")
     if "prefetch" in purpose.lower():
         return False
@@ -59,13 +64,14 @@ def device_family(user_agent: str) -> str | None:
     return None
 
 
-def source_hash() -> str:
+def source_hash(environ: Environ) -> str:
     """A keyed hash of the client address whose key changes every
     :data:`~traceability.services.scans.SOURCE_PERIOD` (30 days): one network is one source
     for a month, so a label's distinct sources can be counted over the clone window, but no
     raw IP is stored and one period's hashes cannot be linked to the next's."""
     period = scans.source_period(datetime.now(UTC))
-    return _source_hash(current_app.config["SECRET_KEY"], request.remote_addr, period)
+    # REMOTE_ADDR is the client's own address behind trusted proxies (see create_app's ProxyFix).
+    return _source_hash(current_app.config["SECRET_KEY"], environ.get("REMOTE_ADDR"), period)
 
 
 # Kept per worker for the networks it meets again (a shop's Wi-Fi, a carrier's NAT gateway
@@ -106,23 +112,29 @@ def writer(app: Flask) -> ScanWriter:
     return found
 
 
-
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """Who is asking: whether to count this as a human scan, its source, the area an API
-    caller named (kept as a claim, never used for clone signals), and the scan's time."""
+    """Who is asking: whether to count this as a human scan, its source, its device family,
+    the area an API caller named (kept as a claim, never used for clone signals), and the
+    scan's time."""
 
     human: bool
     source: str | None
+    device: str | None
     claimed_area: str | None
     at: datetime
 
 
-def observe(*, claimed_area: str | None = None, record: bool = True) -> Observation:
-    """Describe this request for scan recording; ``record=False`` only reads the history."""
-    human = record and is_human_request()
+def observe(environ: Environ, *, claimed_area: str | None = None, record: bool = True) -> Observation:
+    """Describe the request of WSGI ``environ`` for scan recording; ``record=False`` only reads
+    the history. Returns the :class:`Observation`."""
+    human = record and is_human_request(environ)
     return Observation(
-        human=human, source=source_hash() if human else None, claimed_area=claimed_area, at=datetime.now(UTC)
+        human=human,
+        source=source_hash(environ) if human else None,
+        device=device_family(environ.get("HTTP_USER_AGENT", "")) if human else None,
+        claimed_area=claimed_area,
+        at=datetime.now(UTC),
     )
 
 
@@ -142,7 +154,7 @@ def record(verdict: Verdict, seen: Observation, *, channel: str) -> None:
             channel=channel,
             area=None,
             claimed_area=seen.claimed_area,
-            device=device_family(request.environ.get("HTTP_USER_AGENT", "")),
+            device=seen.device,
             source_hash=seen.source,
             at=seen.at,
         )

@@ -79,7 +79,7 @@ def place() -> Response | tuple[Response, int]:
     if lat is None or lon is None or accuracy is None or not well_formed:
         return _error(400, "lat, lon, accuracy must be numbers in range and scan a token from the page")
     label_id, stamp = int(parts[0]), int(parts[1])
-    source = scanlog.source_hash()
+    source = scanlog.source_hash(request.environ)
     scan_at = EPOCH + timedelta(microseconds=stamp)
     now = datetime.now(UTC)
     if not hmac.compare_digest(_mac(label_id, stamp, source), parts[2][:64]) or not (

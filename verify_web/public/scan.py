@@ -16,6 +16,7 @@ from usecases import claims
 from usecases.verify import Status
 from verify_web.core import db, ratelimit
 from verify_web.core.i18n import select_locale as current_language
+from verify_web.hotpath import requestless
 from verify_web.hotpath import scan_recorder as scanlog
 from verify_web.hotpath import verdict_cache as verdicts
 from verify_web.public import locate
@@ -38,15 +39,17 @@ def _shell(checked: verdicts.Checked, code: str | None, cloned: bool) -> tuple[s
     """Draw the page with markers where the per-request parts go; return it split into
     static text and slot names, alternating (text, name, text, …, text)."""
     verdict = checked.verdict
-    html = render_template(
-        "scan.html",
-        verdict=verdict,
-        code=code,
-        cloned=cloned,
-        typed=checked.key[0] == "short",
-        events=verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else (),
-        slot=_slot_marker,
-    )
+    events = verdicts.lot_events(verdict.facts.lot_id) if verdict.facts else ()
+    with requestless.templates():
+        html = render_template(
+            "scan.html",
+            verdict=verdict,
+            code=code,
+            cloned=cloned,
+            typed=checked.key[0] == "short",
+            events=events,
+            slot=_slot_marker,
+        )
     return tuple(_SLOT.split(html))
 
 
@@ -59,7 +62,8 @@ _TOKEN_MARK = "ocop-place-token-slot"  # noqa: S105 - a marker, not a secret
 
 def _place_parts() -> tuple[str, str]:
     """The place block's text before and after its token."""
-    html = current_app.jinja_env.get_template("_scan_place.html").render(token=_TOKEN_MARK)
+    with requestless.templates():
+        html = current_app.jinja_env.get_template("_scan_place.html").render(token=_TOKEN_MARK)
     before, after = html.split(_TOKEN_MARK)  # the template names its token once
     return before, after
 
@@ -85,7 +89,14 @@ def _shell_key(checked: verdicts.Checked, code: str | None, cloned: bool) -> Has
     )
 
 
-def _page(
+def needs_session(checked: verdicts.Checked) -> bool:
+    """True if the page of ``checked`` (opened from its QR) has the claim form, whose CSRF
+    token lives in the session: the condition of ``scan.html``'s claim form slot."""
+    facts = checked.verdict.facts
+    return facts is not None and facts.has_secret
+
+
+def page(
     checked: verdicts.Checked,
     seen: scanlog.Observation,
     *,
@@ -147,10 +158,16 @@ def judged_page(text: str, *, code: str | None) -> str:
     """The verdict page for the label ``text`` a phone opened on this site: judged, recorded as
     a web scan and drawn (also for the GS1 form, see :mod:`verify_web.public.gs1`). ``code`` is the
     path part the claim form posts back (``None``: no claim form)."""
-    seen = scanlog.observe()
+    seen = scanlog.observe(request.environ)
+    return page(judged(text, seen), seen, code=code)
+
+
+def judged(text: str, seen: scanlog.Observation) -> verdicts.Checked:
+    """Judge the label ``text`` opened on this site for the asker ``seen`` and queue the web
+    scan; return the verdict and history for :func:`page`."""
     checked = verdicts.scan(text, seen)
     scanlog.record(checked.verdict, seen, channel="web")
-    return _page(checked, seen, code=code)
+    return checked
 
 
 @bp.get("/check")
@@ -159,10 +176,10 @@ def short_code() -> str | Response:
     text = request.args.get("code", "")
     if not text.strip():
         return redirect(url_for("home.index"))
-    seen = scanlog.observe()
+    seen = scanlog.observe(request.environ)
     checked = verdicts.short_code(text[:100], seen)
     scanlog.record(checked.verdict, seen, channel="short")
-    return _page(checked, seen, code=None)
+    return page(checked, seen, code=None)
 
 
 @bp.post("/v/<path:code>/claim")
@@ -170,7 +187,7 @@ def short_code() -> str | Response:
 def claim(code: str) -> str:
     """Claim the item with its scratch-off secret. A second claim says when it was first claimed."""
     ratelimit.hit(db.engine(), "claim", ratelimit.client_key(), limit=20, per=timedelta(hours=1))
-    seen = scanlog.observe(record=False)
+    seen = scanlog.observe(request.environ, record=False)
     checked = verdicts.scan(code, seen)
     facts = checked.verdict.facts
     result = None
@@ -184,4 +201,4 @@ def claim(code: str) -> str:
         )
         # Read the history again after the claim, so a double claim shows as a clone signal.
         checked = verdicts.with_fresh_history(checked, seen)
-    return _page(checked, seen, code=code, claim=result)
+    return page(checked, seen, code=code, claim=result)
