@@ -6,7 +6,12 @@ trivial route of the same app, in one run, with scan recording on.
 
 Prints requests/s and p50/p99 latency for each route, the ratios to the trivial route, and
 checks that every scan served was recorded (the workers' count of 200s against the scans
-table).
+table). It also prints the CPU each request cost, in ms: the CPU time of every process this
+run can see (the gunicorn masters and workers with their writer threads, the PostgreSQL
+server, wrk; ``/proc``) over the route's wrk run, divided by its requests. Another tenant of a
+shared machine slows the throughput down but does not move that figure much, so "cpu ratio"
+(the trivial route's CPU per request over the route's) is the steadier one to compare trees
+with.
 
 The routes take turns (trivial, JSON, page; then again) for ``--rounds`` rounds, and the
 summary is the median round of each figure, so that a machine that speeds up or slows down
@@ -122,10 +127,26 @@ def parse_wrk(out: str) -> dict[str, Any]:
     }
 
 
+def busy_seconds() -> float:
+    """The CPU time (user and system) of every process this run can see but itself."""
+    ticks, me = 0, os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk) -> dict[str, Any]:
     """Run one wrk per host at once, the connections split between them; the result sums
-    the throughput and takes the worst host's p50 and p99."""
+    the throughput, takes the worst host's p50 and p99, and adds the CPU per request."""
     share = max(1, connections // len(bases))
+    busy = busy_seconds()
     running = [
         subprocess.Popen(
             wrk_command(base + path, seconds, share, walk, host), stdout=subprocess.PIPE, text=True
@@ -134,6 +155,7 @@ def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk)
     ]
     outs = [p.communicate()[0] for p in running]
     assert all(p.returncode == 0 for p in running), outs
+    busy = busy_seconds() - busy
     parts = [parse_wrk(out) for out in outs]
     walk.advance(sum(p["requests"] for p in parts))
     errors = sorted({p["socket_errors"] for p in parts})
@@ -142,6 +164,7 @@ def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk)
         "p50": max(p["p50"] for p in parts),
         "p99": max(p["p99"] for p in parts),
         "requests": sum(p["requests"] for p in parts),
+        "cpu_ms": busy * 1000 / max(1, sum(p["requests"] for p in parts)),
         "non2xx": sum(p["non2xx"] for p in parts),
         "socket_errors": ", ".join(errors),
     }
@@ -149,12 +172,13 @@ def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk)
 
 def show(results: dict[str, dict[str, Any]]) -> None:
     """Print one table row per route, with its throughput as a ratio to the trivial route's."""
-    trivial = results["trivial /ping"]["rps"]
+    trivial = results["trivial /ping"]
     for name, r in results.items():
-        ratio = r.get("ratio", r["rps"] / trivial)
+        ratio = r.get("ratio", r["rps"] / trivial["rps"])
+        cpu_ratio = r.get("cpu_ratio", trivial["cpu_ms"] / r["cpu_ms"])
         print(
-            f"{name:<15}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{ratio:>8.2f}  "
-            f"{r['non2xx']:>7}  {r['socket_errors']}"
+            f"{name:<15}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{ratio:>8.2f}"
+            f"{r['cpu_ms']:>8.3f}{cpu_ratio:>10.2f}  {r['non2xx']:>7}  {r['socket_errors']}"
         )
 
 
@@ -315,6 +339,8 @@ def median_round(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str,
             "non2xx": sum(r[name]["non2xx"] for r in rounds),
             "socket_errors": ", ".join(sorted({str(r[name]["socket_errors"]) for r in rounds})),
             "ratio": statistics.median(r[name]["rps"] / r["trivial /ping"]["rps"] for r in rounds),
+            "cpu_ms": statistics.median(r[name]["cpu_ms"] for r in rounds),
+            "cpu_ratio": statistics.median(r["trivial /ping"]["cpu_ms"] / r[name]["cpu_ms"] for r in rounds),
         }
         for name in ROUTES
     }
@@ -340,7 +366,10 @@ def report(args: argparse.Namespace, run: dict[str, Any]) -> None:
         f"{os.cpu_count()} CPUs, load average {run['load'][0]:.1f} before and {run['load'][1]:.1f} "
         f"after, verify requests over {args.labels} label(s)"
     )
-    header = f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  non-2xx  socket errors"
+    header = (
+        f"{'route':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'cpu ms':>8}{'cpu ratio':>10}"
+        "  non-2xx  socket errors"
+    )
     for number, measured in enumerate(rounds, 1):
         print(f"round {number}")
         print(header)
