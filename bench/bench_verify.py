@@ -8,10 +8,13 @@ Prints requests/s and p50/p99 latency for each route, the ratios to the trivial 
 checks that every scan served was recorded (the workers' count of 200s against the scans
 table). It also prints the CPU each request cost, in ms: the CPU time of every process this
 run can see (the gunicorn masters and workers with their writer threads, the PostgreSQL
-server, wrk; ``/proc``) over the route's wrk run, divided by its requests. Another tenant of a
-shared machine slows the throughput down but does not move that figure much, so "cpu ratio"
+server; ``/proc``; and wrk, a reaped child) over the route's wrk run, divided by its
+requests. Another tenant of a shared machine slows the throughput down but does not move
+that figure much, so "cpu ratio"
 (the trivial route's CPU per request over the route's) is the steadier one to compare trees
-with.
+with. Under each table, that CPU split by thread: the gunicorn processes' main threads (the
+workers' requests), their other threads (the scan writers), the PostgreSQL server, wrk, and
+anything else.
 
 The routes take turns (trivial, JSON, page; then again) for ``--rounds`` rounds, and the
 summary is the median round of each figure, so that a machine that speeds up or slows down
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import secrets
 import shutil
 import statistics
@@ -127,19 +131,39 @@ def parse_wrk(out: str) -> dict[str, Any]:
     }
 
 
-def busy_seconds() -> float:
-    """The CPU time (user and system) of every process this run can see but itself."""
-    ticks, me = 0, os.getpid()
+# Where a route's CPU went, by thread: a gunicorn process's main thread (the worker's request
+# thread, or the master), its other threads (the scan writer), the PostgreSQL server, wrk.
+# wrk has exited when the run is read, so its CPU is this process's reaped children's (with
+# the middle round's JSON run, also ocop revoke's).
+PARTS = ("requests", "writer", "postgres", "wrk", "other")
+
+
+def busy_seconds() -> dict[str, float]:
+    """The CPU time (user and system) of every thread this run can see but its own, by
+    :data:`PARTS`."""
+    ticks, me = dict.fromkeys(PARTS, 0), os.getpid()
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
         try:
-            stat = Path(entry.path, "stat").read_text()
+            gunicorn = b"gunicorn" in Path(entry.path, "cmdline").read_bytes()
+            tasks = list(os.scandir(Path(entry.path, "task")))
+            stats = [(task.name, Path(task.path, "stat").read_text()) for task in tasks]
         except OSError:  # ended meanwhile
             continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        for tid, stat in stats:
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            part = (
+                ("requests" if tid == entry.name else "writer")
+                if gunicorn
+                else "postgres" if name == "postgres" else "other"
+            )
+            ticks[part] += int(fields[11]) + int(fields[12])
+    spent = {part: count / os.sysconf("SC_CLK_TCK") for part, count in ticks.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent["wrk"] = children.ru_utime + children.ru_stime
+    return spent
 
 
 def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk) -> dict[str, Any]:
@@ -155,8 +179,10 @@ def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk)
     ]
     outs = [p.communicate()[0] for p in running]
     assert all(p.returncode == 0 for p in running), outs
-    busy = busy_seconds() - busy
+    after = busy_seconds()
     parts = [parse_wrk(out) for out in outs]
+    served = max(1, sum(p["requests"] for p in parts))
+    spent = {part: (after[part] - busy[part]) * 1000 / served for part in PARTS}
     walk.advance(sum(p["requests"] for p in parts))
     errors = sorted({p["socket_errors"] for p in parts})
     return {
@@ -164,7 +190,8 @@ def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk)
         "p50": max(p["p50"] for p in parts),
         "p99": max(p["p99"] for p in parts),
         "requests": sum(p["requests"] for p in parts),
-        "cpu_ms": busy * 1000 / max(1, sum(p["requests"] for p in parts)),
+        "cpu_ms": sum(spent.values()),
+        "cpu_parts": spent,
         "non2xx": sum(p["non2xx"] for p in parts),
         "socket_errors": ", ".join(errors),
     }
@@ -180,6 +207,8 @@ def show(results: dict[str, dict[str, Any]]) -> None:
             f"{name:<15}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{ratio:>8.2f}"
             f"{r['cpu_ms']:>8.3f}{cpu_ratio:>10.2f}  {r['non2xx']:>7}  {r['socket_errors']}"
         )
+    for name, r in results.items():
+        print(f"  cpu ms of {name}: " + ", ".join(f"{part} {ms:.3f}" for part, ms in r["cpu_parts"].items()))
 
 
 def status(base: str, digits: str) -> tuple[str, str]:
@@ -341,6 +370,9 @@ def median_round(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str,
             "ratio": statistics.median(r[name]["rps"] / r["trivial /ping"]["rps"] for r in rounds),
             "cpu_ms": statistics.median(r[name]["cpu_ms"] for r in rounds),
             "cpu_ratio": statistics.median(r["trivial /ping"]["cpu_ms"] / r[name]["cpu_ms"] for r in rounds),
+            "cpu_parts": {
+                part: statistics.median(r[name]["cpu_parts"][part] for r in rounds) for part in PARTS
+            },
         }
         for name in ROUTES
     }

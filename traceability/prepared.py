@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, insert
+from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
@@ -110,47 +110,3 @@ class PreparedRead:
             column.type.dialect_impl(dialect).result_processor(dialect, described[1])
             for column, described in zip(self._statement.selected_columns, description, strict=True)
         )
-
-
-class PreparedInsert:
-    """An INSERT of many rows through the driver's ``executemany``, inside the connection's
-    transaction (``Connection.exec_driver_sql``), with each value passed through SQLAlchemy's
-    own bind processor for its column. ``Connection.execute`` with a list of rows does the
-    same work but spends more per row than the database does (the scan writer's insert).
-    """
-
-    def __init__(self, table: Table, columns: Sequence[str]) -> None:
-        self._table = table
-        self._columns = tuple(columns)
-        self._plans: dict[str, tuple[str, bool, tuple[tuple[str, Processor], ...]]] = {}
-
-    def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert ``rows`` (mappings with a value for every column). Raises
-        :class:`sqlalchemy.exc.DBAPIError` for a driver error."""
-        if not rows:
-            return
-        dialect = connection.dialect
-        plan = self._plans.get(dialect.name) or self._plan(dialect)
-        sql, positional, processors = plan
-        if positional:
-            params: Any = [
-                tuple(row[name] if process is None else process(row[name]) for name, process in processors)
-                for row in rows
-            ]
-        else:
-            params = [
-                {name: row[name] if process is None else process(row[name]) for name, process in processors}
-                for row in rows
-            ]
-        connection.exec_driver_sql(sql, params)
-
-    def _plan(self, dialect: Dialect) -> tuple[str, bool, tuple[tuple[str, Processor], ...]]:
-        statement = insert(self._table).values({name: bindparam(name) for name in self._columns})
-        compiled = statement.compile(dialect=dialect)
-        names = list(compiled.positiontup or ()) if compiled.positional else list(self._columns)
-        processors = tuple(
-            (name, self._table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
-        )
-        plan = (compiled.string, bool(compiled.positional), processors)
-        self._plans[dialect.name] = plan
-        return plan

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from ..batched import BatchInsert, BatchUpdate
 from ..models import Label, Scan, utcnow
-from ..prepared import PreparedInsert
 from . import clones
 from .recent_scans import (
     CLONE_SOURCES,
@@ -37,24 +37,23 @@ from .recent_scans import (
 SOURCE_PERIOD = timedelta(days=30)
 
 
-# The writer's insert of a batch of scans, straight to the driver (see traceability.prepared).
-_INSERT = PreparedInsert(
+# The writer's two statements a batch: its scans, and its labels' counts and summaries (one
+# statement each on PostgreSQL; see traceability.batched).
+_INSERT = BatchInsert(
     Scan.metadata.tables["scans"],
     ("at", "serial", "label_id", "verdict", "channel", "area", "claimed_area", "device", "source_hash"),
 )
-
-
-_STORE = (
-    update(Label)
-    .where(Label.id == bindparam("label_id"))
-    .values(
-        scan_count=bindparam("count"),
-        first_scanned_at=bindparam("first_at", type_=Label.first_scanned_at.type),
-        first_scan_area=bindparam("first_area"),
-        recent_sources=bindparam("sources", type_=Label.recent_sources.type),
-        recent_areas=bindparam("areas", type_=Label.recent_areas.type),
-        recent_oldest=bindparam("oldest", type_=Label.recent_oldest.type),
-    )
+_STORE = BatchUpdate(
+    Label.metadata.tables["labels"],
+    (
+        "id",
+        "scan_count",
+        "first_scanned_at",
+        "first_scan_area",
+        "recent_sources",
+        "recent_areas",
+        "recent_oldest",
+    ),
 )
 # The labels a batch touches, locked before its scans are inserted, in id order, and FOR NO
 # KEY UPDATE (see record_scans). SQLite's writer holds the whole database instead.
@@ -156,13 +155,13 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
             first_at, first_area = batch[0]["at"], batch[0]["area"]
         updates.append(
             {
-                "label_id": label_id,
-                "count": count + len(batch),
-                "first_at": first_at,
-                "first_area": first_area,
-                "sources": list(recent.sources),
-                "areas": list(recent.areas),
-                "oldest": recent.oldest,
+                "id": label_id,
+                "scan_count": count + len(batch),
+                "first_scanned_at": first_at,
+                "first_scan_area": first_area,
+                "recent_sources": list(recent.sources),
+                "recent_areas": list(recent.areas),
+                "recent_oldest": recent.oldest,
             }
         )
         # The signals that count networks need the scans' times; only a label near the
@@ -170,7 +169,7 @@ def record_scans(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
         near = clones.BURST_MONTH_SOURCES <= len(recent.sources) < CLONE_SOURCES
         if signal is None and near and (found := clones.judge(session, label_id, moment, cleared)):
             signals.append((label_id, found))
-    connection.execute(_STORE, updates)
+    _STORE.execute(connection, updates)
     for label_id, found in signals:
         connection.execute(update(Label).where(Label.id == label_id).values(**found))
 
