@@ -39,6 +39,16 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ocop-metrics-")  # mode 700
 
 
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    # The app is loaded: its modules, templates and catalogues live as long as the worker, so
+    # they go to the collector's permanent generation instead of being traversed by every full
+    # collection. Measured in process (20,000 cold JSON verifications on PostgreSQL, gc.callbacks):
+    # the collector's time 16-19 -> 4-6 us a request, 226,000 -> 61,000 objects tracked.
+    import gc
+
+    gc.freeze()
+
+
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]
     # In the stopping worker. A graceful stop (SIGTERM, SIGQUIT, a restart) writes the queued
     # scans and leaves without the interpreter's teardown, which under load took longer than

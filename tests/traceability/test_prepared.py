@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Engine,
@@ -175,3 +176,38 @@ def test_refuses_expanding_in_lists(engine: Engine) -> None:
     table = Table("labels", MetaData(), Column("id", Integer, primary_key=True))
     with autocommit(engine) as connection, pytest.raises(ValueError, match="IN lists"):
         PreparedRead(select(table.c.id).where(table.c.id.in_([1, 2]))).first(connection, {})
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_a_statement_the_schema_outgrew_is_prepared_again(engine: Engine) -> None:
+    """A column whose type a migration changed fails the statement prepared before it once
+    (PostgreSQL: "cached plan must not change result type"); the next read prepares it anew."""
+    table = Table("reshaped", MetaData(), Column("id", Integer, primary_key=True), Column("v", Integer))
+    with engine.begin() as connection:
+        table.create(connection)
+        connection.execute(table.insert(), [{"id": 1, "v": 7}])
+    prepared = PreparedRead(select(table.c.v).where(table.c.id == bindparam("id")))
+    try:
+        with autocommit(engine) as connection:
+            assert prepared.first(connection, {"id": 1}) == (7,)
+            with engine.begin() as other:
+                other.exec_driver_sql("ALTER TABLE reshaped ALTER COLUMN v TYPE bigint")
+            with pytest.raises(DBAPIError) as raised:
+                prepared.first(connection, {"id": 1})
+            assert not raised.value.connection_invalidated
+            assert prepared.first(connection, {"id": 1}) == (7,)
+            assert prepared.first(connection, {"id": 1}) == (7,)
+    finally:
+        with engine.begin() as connection:
+            table.drop(connection)
+
+
+def test_every_size_of_integer_parameter(engine: Engine) -> None:
+    """psycopg dumps a Python int in the smallest of int2/int4/int8/numeric that holds it; a
+    statement prepared for one size still takes the others."""
+    number = cast(bindparam("n", type_=BigInteger), BigInteger)
+    prepared = PreparedRead(select(number + literal(0, BigInteger)))
+    with autocommit(engine) as connection:
+        for n in (1, 40_000, 3_000_000_000, 2**63 - 1, -(2**63), 0):
+            assert prepared.first(connection, {"n": n}) == (n,)
+        assert prepared.first(connection, {"n": None}) == (None,)  # NULL
