@@ -4,8 +4,9 @@
 (execution context, result set-up and cache lookups: about 20 µs of a 23 µs query on SQLite).
 :class:`PreparedRead` compiles a SELECT once per dialect with SQLAlchemy, runs it on the
 driver's cursor (on psycopg, in one libpq call with the statement prepared once per
-connection: :mod:`.libpq`, a third of the cursor's client CPU), and applies SQLAlchemy's own type processors to the parameters and the row,
-so the values are exactly what ``Connection.execute`` would return. Driver errors are raised
+connection: :mod:`.libpq`, a third of the cursor's client CPU), and applies SQLAlchemy's own
+type processors to the parameters and the row, so the values are exactly what
+``Connection.execute`` would return. Driver errors are raised
 as SQLAlchemy's (:class:`sqlalchemy.exc.DBAPIError`), with a lost connection invalidated, as
 SQLAlchemy would.
 

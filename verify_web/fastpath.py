@@ -28,9 +28,11 @@ to the server and popping the context (~40 µs). Measured effect: ``docs/perform
   database outage is the 503 of :mod:`verify_web.core.outage`, anything else the logged 500.
 - Metrics are kept under the view's route (:data:`verify_web.core.metrics.ROUTE_KEY`).
 
-Limits: Flask's ``request_started``/``request_finished`` signals are not sent for these
-requests (nothing here listens to them); log lines written during a fast answer carry no
-request id (there is no request context to read it from; the response header has it).
+Limits: Flask's ``request_started``, ``request_finished`` and ``request_tearing_down``
+signals are not sent for these requests (nothing here listens to them; a receiver connected
+by the first verification makes it fail loudly, like an unknown request hook). Log lines
+written during a fast answer carry the request id (:mod:`verify_web.core.logs` holds it in a
+context variable).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request_finished, request_started, request_tearing_down
 
 from verify_web.api import routes as api
 from verify_web.core import db, i18n, metrics, outage, security
@@ -175,8 +177,12 @@ def _fast_request(environ: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _check_hooks(app: Flask) -> None:
-    """Raise ``RuntimeError`` if the app has an after-request hook the fast answers do not
-    stand in for (a programming error: ``create_app`` fails its first verification)."""
+    """Raise ``RuntimeError`` if the app has a request hook the fast answers do not stand in
+    for, or a receiver of a request signal they do not send (a programming error: the app
+    fails its first verification)."""
+    for signal in (request_started, request_finished, request_tearing_down):
+        if signal.has_receivers_for(app):
+            raise RuntimeError(f"verify_web.fastpath would not send the {signal.name!r} signal")
     for registered, expected in (
         (app.after_request_funcs, KNOWN_HOOKS),
         (app.before_request_funcs, KNOWN_BEFORE),

@@ -9,7 +9,7 @@ import logging
 import re
 
 import pytest
-from flask import Flask, Response
+from flask import Flask, Response, request_started
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from sqlalchemy import select
@@ -190,3 +190,18 @@ def test_a_request_hook_the_fast_path_does_not_know_fails_loudly(
 
     with pytest.raises(RuntimeError, match="would skip request hooks it does not know"):
         client.get(f"/api/v1/verify/{_digits(codes.genuine)}", headers=BOT)
+
+
+def test_a_request_signal_receiver_fails_loudly(app: Flask, client: FlaskClient, codes: Codes) -> None:
+    """The fast answers send no request signals; a receiver of one would silently miss every
+    verification, so the first one fails instead."""
+
+    def counted(sender: Flask, **extra: object) -> None:
+        return None
+
+    request_started.connect(counted, app)
+    try:
+        with pytest.raises(RuntimeError, match="would not send the 'request-started' signal"):
+            client.get(f"/api/v1/verify/{_digits(codes.genuine)}", headers=BOT)
+    finally:
+        request_started.disconnect(counted, app)

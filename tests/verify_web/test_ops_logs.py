@@ -10,7 +10,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from tests.support.codes import Codes
 from verify_web.core.logs import JsonFormatter
+from verify_web.core.services import services
+from verify_web.hotpath.scanwriter import ScanWriter
 
 
 @pytest.fixture
@@ -63,3 +66,27 @@ def test_line_outside_a_request_has_no_id() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "writing 3 scans" and "request_id" not in entry
     assert entry["time"].endswith("+00:00")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_line_of_the_verify_fast_path_has_the_request_id(
+    app: Flask, codes: Codes, captured: io.StringIO
+) -> None:
+    """The fast path answers without Flask's request context; a line it writes (here the
+    scan writer refusing a scan, with a queue bound of 0) still names its request, and a
+    line written after the request names none."""
+    engine = services(app).engine
+    services(app).scan_writer = ScanWriter(engine, max_pending=0)
+    digits = Codes.path(codes.genuine)[3:]
+    phone = {
+        "User-Agent": "Mozilla/5.0 (Linux; Android 13; SM-A045F) Chrome/120 Mobile",
+        "X-Request-ID": "req-fast",
+    }
+    response = app.test_client().get(f"/api/v1/verify/{digits}", headers=phone)
+    assert response.status_code == 200 and response.headers["X-Request-ID"] == "req-fast"
+    logging.getLogger("verify_web.test").warning("after the request")
+    entries = [json.loads(line) for line in captured.getvalue().splitlines()]
+    (shed,) = [e for e in entries if e["message"].startswith("scan queue full")]
+    assert shed["request_id"] == "req-fast"
+    (after,) = [e for e in entries if e["message"] == "after the request"]
+    assert "request_id" not in after

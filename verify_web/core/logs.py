@@ -4,8 +4,10 @@ Every request has an id: the ``X-Request-ID`` the reverse proxy sent if it looks
 (1–128 letters, digits and ``._:-``; nginx's ``$request_id`` is 32 hex digits), or 32 random
 hex digits. The response carries it back in ``X-Request-ID``, and every log line written while
 the request runs has it as ``request_id``, so an operator can follow one request from the
-proxy's access log to the app's errors. The proxy must set or overwrite the header; a client
-can only choose the id of its own request.
+proxy's access log to the app's errors. The id is held in a context variable for as long as
+the app runs the request, so lines written outside Flask's request context (the verify fast
+path, ``verify_web.fastpath``) have it too; the scan writer's thread has none. The proxy must
+set or overwrite the header; a client can only choose the id of its own request.
 
 Under gunicorn, ``gunicorn.conf.py`` names :class:`GunicornLogger`, which puts
 :class:`JsonFormatter` on gunicorn's own logs (worker boots and timeouts, and the access log
@@ -21,6 +23,7 @@ import re
 import secrets
 import sys
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +33,7 @@ from gunicorn import glogging  # type: ignore[import-untyped]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 HEADER = "X-Request-ID"
 _ENVIRON_KEY = "ocop.request_id"
+_CURRENT: ContextVar[str | None] = ContextVar("ocop_request_id", default=None)
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # gunicorn's access log passes its atoms (a dict) as the record's args: the fields kept.
 _ACCESS_FIELDS = {"h": "remote", "m": "method", "U": "path", "s": "status", "B": "bytes"}
@@ -62,7 +66,11 @@ class _WithRequestId:
             headers.append((HEADER, chosen))
             return start_response(status, headers, exc_info)
 
-        return self._wrapped(environ, starting)
+        running = _CURRENT.set(chosen)
+        try:
+            return self._wrapped(environ, starting)
+        finally:
+            _CURRENT.reset(running)
 
 
 class JsonFormatter(logging.Formatter):
@@ -82,6 +90,8 @@ class JsonFormatter(logging.Formatter):
             entry.update({field: atoms.get(atom) for atom, field in _ACCESS_FIELDS.items()})
             entry["duration_ms"] = round(int(atoms.get("D", 0)) / 1000, 3)
             entry["request_id"] = atoms.get("{x-request-id}o")
+        elif (running := _CURRENT.get()) is not None:
+            entry["request_id"] = running
         elif has_request_context():
             entry["request_id"] = request_id()
         if record.exc_info:
