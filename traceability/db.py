@@ -40,6 +40,13 @@ def parse_database_url(url: str) -> URL:
     return parsed
 
 
+# libpq's own settings for a PostgreSQL server that stops answering: at most this long to
+# connect (the whole start-up, so a host that accepts and never answers counts too), and at
+# most this long for data sent on a connection to stay unacknowledged (a host gone from the
+# network; a server that is up but slow is not affected).
+NETWORK_TIMEOUTS: dict[str, int] = {"connect_timeout": 3, "tcp_user_timeout": 5000}  # seconds; ms
+
+
 def make_engine(url: str | URL, *, prepared_statements: bool = True, **kwargs: Any) -> Engine:
     """Return an engine for ``url``. SQLite gets foreign keys, WAL and a busy timeout so that
     several gunicorn workers can share one file.
@@ -53,6 +60,13 @@ def make_engine(url: str | URL, *, prepared_statements: bool = True, **kwargs: A
     (``tests/traceability/test_pooler.py``; docs/scaling.md, step 3). PgBouncer 1.21 and
     later, with ``max_prepared_statements`` set, needs no change.
 
+    A PostgreSQL server that does not answer is an error within seconds, not a hang
+    (:data:`NETWORK_TIMEOUTS`; a URL's own ``?connect_timeout=`` or ``?tcp_user_timeout=``
+    wins): libpq's default is to wait for the operating system, about two minutes for a
+    connection to a host that drops its packets and up to a quarter of an hour for a query
+    sent on a connection whose host went away, so gunicorn would kill the workers (its 30 s
+    timeout) before the verify routes could answer their 503.
+
     Raises :class:`ValidationError` for a bad URL; nothing is connected yet.
     """
     parsed = url if isinstance(url, URL) else parse_database_url(url)
@@ -63,9 +77,11 @@ def make_engine(url: str | URL, *, prepared_statements: bool = True, **kwargs: A
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    timeouts = {name: value for name, value in NETWORK_TIMEOUTS.items() if name not in parsed.query}
+    connect_args = timeouts | kwargs.get("connect_args", {})
     if not prepared_statements:
-        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "prepare_threshold": None}
-    return create_engine(parsed, **kwargs)
+        connect_args["prepare_threshold"] = None
+    return create_engine(parsed, **kwargs | {"connect_args": connect_args})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,18 +5,23 @@ traceback — and the site answers again by itself when the server is back."""
 from __future__ import annotations
 
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from tests.support.apps import make_app
 from tests.support.codes import Codes
 from tests.support.pg import PostgresServer, running_server
 from traceability import make_engine, upgrade
+from traceability.db import NETWORK_TIMEOUTS
 from verify_web.core.outage import RETRY_AFTER
+from verify_web.core.services import services
 
 pytestmark = pytest.mark.postgres
 
@@ -85,3 +90,27 @@ def test_outage_answers_503_with_retry_after_and_logs_once(
         ended = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
     assert status == 200
     assert len(ended) == 1 and "requests answered 503" in ended[0]
+
+
+def test_a_database_host_that_never_answers_is_a_503_in_seconds(
+    codes: Codes, tmp_path: Path, key_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database host that takes the connection and never answers (frozen, or dropping its
+    packets once connected): the verify routes answer the outage's 503 after libpq's connect
+    timeout, where they used to wait for the operating system (minutes) and be killed by
+    gunicorn's worker timeout first."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        silent = f"postgresql://ocop@127.0.0.1:{listener.getsockname()[1]}/ocop"
+        app = make_app(silent, tmp_path / "silent", key_template, monkeypatch)  # the same signing key
+        try:
+            client = app.test_client()
+            for route in _verify_routes(codes)[:2]:
+                began = time.monotonic()
+                answer = client.get(route, headers={"Accept-Language": "vi"})
+                assert answer.status_code == 503, route
+                assert answer.headers["Retry-After"] == str(RETRY_AFTER)
+                assert time.monotonic() - began < 2 * NETWORK_TIMEOUTS["connect_timeout"] + 5
+        finally:
+            services(app).engine.dispose()
