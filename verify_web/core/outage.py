@@ -8,6 +8,13 @@ request. "Cannot be reached" is what the driver reports as an operational or int
 refused or lost connections, a server shutting down or starting, too many connections,
 SQLite's file locked beyond its busy timeout. A transaction aborted for a concurrent one
 (SQLSTATE 40001/40P01) is no outage: it also answers 503 with ``Retry-After``, logged alone.
+
+After a connection attempt fails, this process makes no other for :data:`PAUSE_CONNECTING`
+seconds: the requests in between answer the 503 at once instead of each waiting for its own
+attempt. A database host that never answers costs each attempt libpq's connect timeout
+(3 s, :data:`traceability.db.NETWORK_TIMEOUTS`), so without the pause five sync workers would
+answer fewer than two requests a second, and the routes that need no database (the offline
+app, static files, the health check) would wait behind them.
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from flask import Flask, Response
 from flask_babel import gettext
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from traceability.transactions import is_retryable
@@ -29,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER = 5  # seconds: a restart or failover takes about this long
 _PROBE_EVERY = 1.0  # seconds between checks for the end of an outage, per process
+PAUSE_CONNECTING = 2.0  # seconds without a connection attempt after one failed, per process
 
 
 class Outage:
@@ -39,10 +49,29 @@ class Outage:
         self.since: float | None = None
         self.answered = 0
         self.probed = 0.0
+        self.connect_failed: float | None = None  # when the last connection attempt failed
+
+    def connect(self, dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        """The engine's ``do_connect``: connect, unless an attempt failed less than
+        :data:`PAUSE_CONNECTING` seconds ago. Returns the driver's connection; raises the
+        driver's ``OperationalError`` (which SQLAlchemy wraps as its own)."""
+        failed = self.connect_failed
+        if failed is not None and (waited := time.monotonic() - failed) < PAUSE_CONNECTING:
+            raise dialect.loaded_dbapi.OperationalError(
+                f"not connecting for {PAUSE_CONNECTING:.0f}s after a failed attempt ({waited:.1f}s ago)"
+            )
+        try:
+            connection = dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError:
+            self.connect_failed = time.monotonic()
+            raise
+        self.connect_failed = None
+        return connection
 
 
 def init_app(app: Flask) -> None:
-    services(app).outage = Outage()
+    state = services(app).outage = Outage()
+    event.listen(services(app).engine, "do_connect", state.connect)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(InterfaceError, _unavailable)
     app.after_request(_maybe_ended)
