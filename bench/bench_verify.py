@@ -10,11 +10,11 @@ table). It also prints the CPU each request cost, in ms: the CPU time of every p
 run can see (the gunicorn masters and workers with their writer threads, the PostgreSQL
 server; ``/proc``; and wrk, a reaped child) over the route's wrk run, divided by its
 requests. Another tenant of a shared machine slows the throughput down but does not move
-that figure much, so "cpu ratio"
-(the trivial route's CPU per request over the route's) is the steadier one to compare trees
-with. Under each table, that CPU split by thread: the gunicorn processes' main threads (the
-workers' requests), their other threads (the scan writers), the PostgreSQL server, wrk, and
-anything else.
+that figure much, so "cpu ratio" (the trivial route's CPU per request over the route's) is
+the steadier one to compare trees with. Under each table, that CPU split by thread: the
+gunicorn processes' main threads (the workers' requests), their other threads (the scan
+writers), the PostgreSQL server, wrk, and anything else; and how much of the requests' share
+was spent in the kernel (system time: sockets, scheduling, futexes).
 
 The routes take turns (trivial, JSON, page; then again) for ``--rounds`` rounds, and the
 summary is the median round of each figure, so that a machine that speeds up or slows down
@@ -136,12 +136,13 @@ def parse_wrk(out: str) -> dict[str, Any]:
 # wrk has exited when the run is read, so its CPU is this process's reaped children's (with
 # the middle round's JSON run, also ocop revoke's).
 PARTS = ("requests", "writer", "postgres", "wrk", "other")
+SYSTEM = "of which requests in the kernel"  # the request threads' system time, inside "requests"
 
 
 def busy_seconds() -> dict[str, float]:
     """The CPU time (user and system) of every thread this run can see but its own, by
     :data:`PARTS`."""
-    ticks, me = dict.fromkeys(PARTS, 0), os.getpid()
+    ticks, me = dict.fromkeys((*PARTS, SYSTEM), 0), os.getpid()
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
@@ -157,9 +158,13 @@ def busy_seconds() -> dict[str, float]:
             part = (
                 ("requests" if tid == entry.name else "writer")
                 if gunicorn
-                else "postgres" if name == "postgres" else "other"
+                else "postgres"
+                if name == "postgres"
+                else "other"
             )
             ticks[part] += int(fields[11]) + int(fields[12])
+            if part == "requests":
+                ticks[SYSTEM] += int(fields[12])
     spent = {part: count / os.sysconf("SC_CLK_TCK") for part, count in ticks.items()}
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     spent["wrk"] = children.ru_utime + children.ru_stime
@@ -182,7 +187,7 @@ def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk)
     after = busy_seconds()
     parts = [parse_wrk(out) for out in outs]
     served = max(1, sum(p["requests"] for p in parts))
-    spent = {part: (after[part] - busy[part]) * 1000 / served for part in PARTS}
+    spent = {part: (after[part] - busy[part]) * 1000 / served for part in (*PARTS, SYSTEM)}
     walk.advance(sum(p["requests"] for p in parts))
     errors = sorted({p["socket_errors"] for p in parts})
     return {
@@ -190,7 +195,7 @@ def wrk(bases: list[str], path: str, seconds: int, connections: int, walk: Walk)
         "p50": max(p["p50"] for p in parts),
         "p99": max(p["p99"] for p in parts),
         "requests": sum(p["requests"] for p in parts),
-        "cpu_ms": sum(spent.values()),
+        "cpu_ms": sum(spent[part] for part in PARTS),
         "cpu_parts": spent,
         "non2xx": sum(p["non2xx"] for p in parts),
         "socket_errors": ", ".join(errors),
@@ -371,7 +376,8 @@ def median_round(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str,
             "cpu_ms": statistics.median(r[name]["cpu_ms"] for r in rounds),
             "cpu_ratio": statistics.median(r["trivial /ping"]["cpu_ms"] / r[name]["cpu_ms"] for r in rounds),
             "cpu_parts": {
-                part: statistics.median(r[name]["cpu_parts"][part] for r in rounds) for part in PARTS
+                part: statistics.median(r[name]["cpu_parts"][part] for r in rounds)
+                for part in (*PARTS, SYSTEM)
             },
         }
         for name in ROUTES
