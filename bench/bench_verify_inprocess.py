@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import secrets
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from verify_setup import BASE_URL, database, prepare  # noqa: E402
+from verify_setup import BASE_URL, database, instance_env, prepare  # noqa: E402
 
 from verify_web import create_app  # noqa: E402
 from verify_web.core.services import services  # noqa: E402
@@ -73,14 +72,7 @@ def main() -> int:
     cold_each = args.requests // 4  # cold requests per route and round
     folder = Path(tempfile.mkdtemp(prefix="bench-inprocess-"))
     with database(args.db, folder) as (url, _log):
-        env = {
-            "DATABASE_URL": url,
-            "OCOP_SECRET_KEY": secrets.token_urlsafe(48),
-            "OCOP_KEY_PASSPHRASE": secrets.token_urlsafe(24),
-            "OCOP_KEYS_DIR": str(folder / "keys"),
-            "OCOP_BASE_URL": BASE_URL,
-            "OCOP_INSTANCE": str(folder),
-        }
+        env = instance_env(folder, url)
         issued = prepare(folder, env, 1 + 2 * cold_each * args.rounds)
         app = create_app(
             {

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
-from verify_setup import BASE_URL, database, prepare  # noqa: E402
+from verify_setup import database, instance_env, prepare  # noqa: E402
 
 from traceability import make_engine  # noqa: E402
 from traceability.models import Label, Scan  # noqa: E402
@@ -78,14 +78,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-writer-rows-"))
     per_round = args.batch * args.batches
     with database(args.db, folder) as (url, _log):
-        env = {
-            "DATABASE_URL": url,
-            "OCOP_SECRET_KEY": secrets.token_urlsafe(48),
-            "OCOP_KEY_PASSPHRASE": secrets.token_urlsafe(24),
-            "OCOP_KEYS_DIR": str(folder / "keys"),
-            "OCOP_BASE_URL": BASE_URL,
-            "OCOP_INSTANCE": str(folder),
-        }
+        env = instance_env(folder, url)
         prepare(folder, env, max(1000, 2 * per_round * args.rounds + 1))
         engine = make_engine(url)
         with Session(engine) as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -56,6 +57,19 @@ def database(kind: str, folder: Path) -> Iterator[tuple[str, Path | None]]:
         yield server.url(), server.log
     finally:
         server.stop()
+
+
+def instance_env(folder: Path, url: str) -> dict[str, str]:
+    """The settings of a throwaway instance on ``url``: fresh secrets, its signing keys and
+    instance folder under ``folder``."""
+    return {
+        "DATABASE_URL": url,
+        "OCOP_SECRET_KEY": secrets.token_urlsafe(48),
+        "OCOP_KEY_PASSPHRASE": secrets.token_urlsafe(24),
+        "OCOP_KEYS_DIR": str(folder / "keys"),
+        "OCOP_BASE_URL": BASE_URL,
+        "OCOP_INSTANCE": str(folder),
+    }
 
 
 @dataclass(frozen=True)
