@@ -18,7 +18,8 @@ the connection's driver inside its transaction (``Connection.exec_driver_sql``).
 Limits: a value must be one its column's type can read from JSON text (numbers, text, times
 in ISO 8601, which is every column type of the registry's tables; a ``JSON`` column's value is
 put in the document as it is). A value its column's type refuses (e.g. a naive time for a
-``UTCDateTime``) raises :class:`sqlalchemy.exc.StatementError` before anything is sent; the
+``UTCDateTime``), or on PostgreSQL text with no UTF-8 form (a lone surrogate), raises
+:class:`sqlalchemy.exc.StatementError` before anything is sent; the
 driver's errors are raised as SQLAlchemy's :class:`sqlalchemy.exc.DBAPIError`. On PostgreSQL
 one bad row fails the whole statement, as it fails the whole ``executemany``.
 """
@@ -120,7 +121,9 @@ def _parameters(
     """The rows' values, processed: one JSON document for the batch, or one parameter set a row."""
     if one_document:
         document = [{c: row[c] if p is None else p(row[c]) for _n, c, p in binds} for row in rows]
-        return {"batch": json.dumps(document, default=_json_value, ensure_ascii=False, separators=(",", ":"))}
+        text = json.dumps(document, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+        text.encode()  # a lone surrogate cannot be sent: refused here, as a StatementError
+        return {"batch": text}
     if positional:
         return [tuple(row[c] if p is None else p(row[c]) for _n, c, p in binds) for row in rows]
     return [{n: row[c] if p is None else p(row[c]) for n, c, p in binds} for row in rows]

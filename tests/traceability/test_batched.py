@@ -132,3 +132,12 @@ def test_a_naive_time_is_refused_before_anything_is_sent(engine: Engine, table: 
     with pytest.raises(StatementError, match="naive datetime"), engine.begin() as connection:
         BatchInsert(table, ("id", "at")).execute(connection, [{"id": 1, "at": datetime(2026, 1, 1)}])
     assert stored(engine) == []
+
+
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_text_that_cannot_be_encoded_is_refused_before_anything_is_sent(engine: Engine, table: Table) -> None:
+    """A lone surrogate has no UTF-8 form: a StatementError (which the scan writer gives up as
+    a rejected row), not a UnicodeEncodeError out of the driver (which would end its thread)."""
+    with pytest.raises(StatementError), engine.begin() as connection:
+        BatchInsert(table, ("id", "name")).execute(connection, [{"id": 1, "name": "a\udcffb"}])
+    assert stored(engine) == []
