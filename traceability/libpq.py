@@ -26,7 +26,10 @@ socket's system calls): the cursor 28.7–65.9 µs (median ~40), this module 13.
   with ``PQexecParams`` every time: one round trip still, no statement kept.
 
 Limits: only a statement that returns rows; one thread at a time per connection (psycopg's
-connection lock is taken, as its cursor does).
+connection lock is taken, as its cursor does). The call blocks in libpq, with the GIL
+released, until the server answers or libpq's own timeouts end it
+(:data:`traceability.db.NETWORK_TIMEOUTS`); a signal to the process is handled when it returns,
+where psycopg's cursor would wake every 0.1 s for it.
 """
 
 from __future__ import annotations
