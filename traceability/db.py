@@ -8,9 +8,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError
 
+from .deadline import BoundedConnection
 from .exc import ValidationError
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -82,6 +83,16 @@ def make_engine(url: str | URL, *, prepared_statements: bool = True, **kwargs: A
     if not prepared_statements:
         connect_args["prepare_threshold"] = None
     return create_engine(parsed, **kwargs | {"connect_args": connect_args})
+
+
+def connect_driver(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """An engine's ``do_connect`` for a caller that limits its waits (the web app's, through its
+    outage's connector): on psycopg, a :class:`.deadline.BoundedConnection`, whose waits keep
+    to :func:`.deadline.limit_waits`; else the dialect's own connection. Returns the driver's
+    connection; raises the driver's errors."""
+    if dialect.driver == "psycopg":
+        return BoundedConnection.connect(*cargs, **cparams)
+    return dialect.connect(*cargs, **cparams)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

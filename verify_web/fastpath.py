@@ -66,8 +66,9 @@ KNOWN_HOOKS = {
     "api": {api._cors},
     "scan": set(),
 }
-# The before-request hook the page skips: the CSRF check, which passes every GET.
-KNOWN_BEFORE = {None: {security._check_csrf}, "scan": set()}
+# The before-request hooks: the CSRF check, which passes every GET, is skipped; the wait limit
+# is set by the fast answers themselves.
+KNOWN_BEFORE = {None: {security._check_csrf, db._limit_request_waits}, "scan": set()}
 
 
 class FastPath:
@@ -99,6 +100,7 @@ class FastPath:
 
     def _api(self, environ: dict[str, Any], code: str) -> bytes:
         with self._app.app_context():
+            db.limit_waits(db.VERIFY_WAIT)
             body = api.verify_body(code, scanlog.observe(environ)).encode()
             _succeeded()
         return body
@@ -106,6 +108,7 @@ class FastPath:
     def _page(self, environ: dict[str, Any], code: str) -> bytes | Response:
         app = self._app
         with app.app_context():
+            db.limit_waits(db.VERIFY_WAIT)
             requestless.begin(environ, i18n.cookie_language(environ))
             seen = scanlog.observe(environ)
             checked = scan.judged(f"{app.config['OCOP_BASE_URL']}/V/{code}", seen)

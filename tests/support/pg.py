@@ -10,9 +10,11 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -94,6 +96,29 @@ class PostgresServer:
         """Stop the server, keeping its data, as an outage would (fast: sessions cut off)."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    @contextmanager
+    def frozen(self, *, at_most: float = 30.0) -> Iterator[None]:
+        """Stop every process of the server (``SIGSTOP``) for the block, as a server stuck on
+        its disk is: connections stay open and the kernel still takes what is sent, but
+        nothing answers. They go on after ``at_most`` seconds even if the block has not ended
+        (so that a test whose request waits for ever fails instead of hanging)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        processes = [postmaster, *_children(postmaster)]
+
+        def thaw() -> None:
+            for pid in processes:
+                os.kill(pid, signal.SIGCONT)
+
+        for pid in processes:
+            os.kill(pid, signal.SIGSTOP)
+        timer = threading.Timer(at_most, thaw)
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            thaw()
+
     @property
     def log(self) -> Path:
         """The server's log file (written while it runs)."""
@@ -107,6 +132,19 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _children(parent: int) -> list[int]:
+    """The process ids whose parent is ``parent`` (from /proc: no procps needed)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
 
 
 @contextmanager

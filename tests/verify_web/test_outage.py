@@ -1,25 +1,32 @@
 """A database outage on PostgreSQL: the verify routes answer 503 with Retry-After (a
 Vietnamese page, JSON for the API), the log says so once and once more at the end — no
-traceback — and the site answers again by itself when the server is back."""
+traceback — and the site answers again by itself when the server is back. The server may be
+stopped, gone from the network, or up and silent (a table locked, its processes stuck)."""
 
 from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from tests.support.apps import make_app
 from tests.support.codes import Codes
 from tests.support.pg import PostgresServer, running_server
+from tests.verify_web.staff import login, make_user
 from traceability import make_engine, upgrade
 from traceability.db import NETWORK_TIMEOUTS
+from verify_web.core import db
+from verify_web.core.db import VERIFY_WAIT
 from verify_web.core.outage import PAUSE_CONNECTING, RETRY_AFTER
 from verify_web.core.services import services
 
@@ -123,3 +130,98 @@ def test_a_database_host_that_never_answers_is_a_503_in_seconds(
             assert client.get("/ping").status_code == 200
         finally:
             services(app).engine.dispose()
+
+
+@contextmanager
+def _locked(url: str, table: str, *, at_most: float = 30.0) -> Iterator[None]:
+    """``table`` locked against every read for the block, as a migration, a restore or
+    ``VACUUM FULL`` locks it; the lock's session is ended after ``at_most`` seconds even if
+    the block has not ended (so that a test whose request waits for ever fails, not hangs)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection, connection.begin():
+            connection.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+            def end_it() -> None:
+                with engine.connect() as other:
+                    other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+            timer = threading.Timer(at_most, end_it)
+            timer.start()
+            try:
+                yield
+            finally:
+                timer.cancel()
+    finally:
+        engine.dispose()
+
+
+def _answer_503s_within_the_wait_limit(
+    client: FlaskClient, codes: Codes, caplog: pytest.LogCaptureFixture, stuck: AbstractContextManager[None]
+) -> None:
+    """While ``stuck`` holds, a verification waits at most the verify routes' limit, answers
+    the outage's 503 (logged once, no traceback), and the requests right after it answer at
+    once; afterwards the site answers again by itself."""
+    page, api = _verify_routes(codes)[:2]
+    assert client.get(page).status_code == 200
+    caplog.clear()
+    with stuck:
+        began = time.monotonic()
+        first = client.get(api, headers={"Accept-Language": "vi"})
+        waited = time.monotonic() - began
+        assert first.status_code == 503 and first.headers["Retry-After"] == str(RETRY_AFTER)
+        assert first.json is not None
+        assert first.json["error"]["message"] == "Hiện không thể kiểm tra tem. Vui lòng thử lại sau ít phút."
+        assert VERIFY_WAIT - 0.5 < waited < VERIFY_WAIT + 3
+        began = time.monotonic()
+        answers = [client.get(route, headers={"Accept-Language": "vi"}) for route in (page, api, page)]
+        assert [a.status_code for a in answers] == [503, 503, 503]
+        assert "Hiện không thể kiểm tra tem" in answers[0].get_data(as_text=True)
+        assert time.monotonic() - began < PAUSE_CONNECTING  # none waits again
+        assert client.get("/ping").status_code == 200
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage().split(" (")[0] for r in errors] == ["database unavailable"]
+    assert "no answer from the database within 5 s" in errors[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)  # no traceback
+    deadline = time.monotonic() + 15
+    status = 503
+    while status != 200 and time.monotonic() < deadline:
+        time.sleep(0.3)
+        status = client.get(api).status_code
+    assert status == 200
+
+
+def test_a_locked_table_is_a_503_within_the_wait_limit(
+    client: FlaskClient, codes: Codes, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Measured before the limit: the verification waited as long as the lock (40 s in a
+    trial), so under gunicorn its worker would have been killed at 30 s."""
+    _answer_503s_within_the_wait_limit(client, codes, caplog, _locked(db_url, "labels"))
+
+
+def test_a_server_that_stops_answering_is_a_503_within_the_wait_limit(
+    client: FlaskClient, codes: Codes, own_server: PostgresServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's processes stopped: connections stay open and the kernel takes the
+    statement, so neither libpq's connect timeout nor its TCP timeout ends the wait."""
+    _answer_503s_within_the_wait_limit(client, codes, caplog, own_server.frozen())
+
+
+def test_staff_routes_wait_longer_but_not_for_ever(
+    client: FlaskClient, codes: Codes, db_url: str, app_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staff page waits up to its own limit (under gunicorn's timeout; shortened here),
+    and a lock on the staff's table does not hold the verify routes, which wait for other
+    tables: the limit ends one wait, it does not declare the database gone for others."""
+    make_user(app_session, "insp", "inspector")
+    login(client, "insp")
+    assert client.get("/inspect/check").status_code == 200
+    monkeypatch.setattr(db, "REQUEST_WAIT", 1.0)
+    with _locked(db_url, "users"):
+        began = time.monotonic()
+        answer = client.get("/inspect/check", headers={"Accept-Language": "vi"})
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == str(RETRY_AFTER)
+        assert 0.5 < time.monotonic() - began < 4
+    time.sleep(PAUSE_CONNECTING)
+    assert client.get(_verify_routes(codes)[1]).status_code == 200

@@ -1,6 +1,12 @@
 """The request owns the database session: opened on first use, committed when the response is
 a success, rolled back otherwise, and always closed.
 
+Each wait for PostgreSQL's answer during a request is limited (:mod:`traceability.deadline`):
+:data:`VERIFY_WAIT` on the routes a phone or a monitor waits on, :data:`REQUEST_WAIT` on the
+others, so a server that takes a statement and never answers (a table locked by a migration,
+a server stuck on its disk, a pooler with no free connection) is the outage's 503 instead of
+a worker killed by gunicorn's 30 s timeout with its queued scans.
+
 The verify routes' hot path reads through :func:`reading` instead: a plain Core connection in
 autocommit mode, kept by each worker thread, for the one primary-key read a repeat
 verification needs. Autocommit means every statement reads the latest committed data and no
@@ -15,17 +21,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from traceability import make_engine
+from traceability import deadline, make_engine
 from traceability.transactions import retrying
 from verify_web.core import forksafe
 from verify_web.core.services import services
 
 T = TypeVar("T")
+
+VERIFY_WAIT = 5.0  # seconds a wait may last on the routes below and the verify fast path
+VERIFY_BLUEPRINTS = frozenset({"scan", "api", "gs1", "revlist", "health"})
+REQUEST_WAIT = 25.0  # seconds on every other route: under gunicorn's timeout (30 s)
 
 
 def init_app(app: Flask) -> None:
@@ -36,8 +46,26 @@ def init_app(app: Flask) -> None:
     shared.engine = engine
     shared.sessionmaker = sessionmaker(engine, expire_on_commit=False)
     shared.reader = Reader()
+    app.before_request(_limit_request_waits)
     app.after_request(_commit)
+    app.teardown_appcontext(_unlimit)  # after _close (Flask calls these in reverse order)
     app.teardown_appcontext(_close)
+
+
+def limit_waits(seconds: float) -> None:
+    """Limit each wait for the database to ``seconds`` until this app context ends (the
+    verify fast path; :func:`_limit_request_waits` for Flask's requests)."""
+    g.ocop_wait_limit = deadline.limit_waits(seconds)
+
+
+def _limit_request_waits() -> None:
+    limit_waits(VERIFY_WAIT if request.blueprint in VERIFY_BLUEPRINTS else REQUEST_WAIT)
+
+
+def _unlimit(_exc: BaseException | None) -> None:
+    token = g.pop("ocop_wait_limit", None)
+    if token is not None:
+        deadline.unlimit(token)
 
 
 def engine() -> Engine:

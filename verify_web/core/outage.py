@@ -9,6 +9,11 @@ refused or lost connections, a server shutting down or starting, too many connec
 SQLite's file locked beyond its busy timeout. A transaction aborted for a concurrent one
 (SQLSTATE 40001/40P01) is no outage: it also answers 503 with ``Retry-After``, logged alone.
 
+A server that is up but does not answer a statement (a table locked by a migration, its
+processes stuck) is an outage too once the request's wait limit runs out
+(:mod:`traceability.deadline`, the limits in :mod:`verify_web.core.db`): the connection is
+closed, the pool emptied, and the pause below begins.
+
 After a connection attempt fails, this process makes no other for :data:`PAUSE_CONNECTING`
 seconds: the requests in between answer the 503 at once instead of each waiting for its own
 attempt. A database host that never answers costs each attempt libpq's connect timeout
@@ -30,6 +35,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from traceability.db import connect_driver
+from traceability.deadline import NoAnswer
 from traceability.transactions import is_retryable
 from verify_web import errors
 from verify_web.core.services import services
@@ -49,9 +56,11 @@ class Outage:
         self.since: float | None = None
         self.answered = 0
         self.probed = 0.0
-        self.connect_failed: float | None = None  # when the last connection attempt failed
+        # When the last attempt to reach the database failed: a connection attempt, or a wait
+        # for its answer that ran out (traceability.deadline).
+        self.connect_failed: float | None = None
 
-    def connect(self, dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+    def connect(self, dialect: Dialect, record: Any, cargs: Any, cparams: Any) -> Any:
         """The engine's ``do_connect``: connect, unless an attempt failed less than
         :data:`PAUSE_CONNECTING` seconds ago. Returns the driver's connection; raises the
         driver's ``OperationalError`` (which SQLAlchemy wraps as its own)."""
@@ -61,7 +70,7 @@ class Outage:
                 f"not connecting for {PAUSE_CONNECTING:.0f}s after a failed attempt ({waited:.1f}s ago)"
             )
         try:
-            connection = dialect.connect(*cargs, **cparams)
+            connection = connect_driver(dialect, record, cargs, cparams)
         except dialect.loaded_dbapi.OperationalError:
             self.connect_failed = time.monotonic()
             raise
@@ -84,6 +93,12 @@ def _unavailable(error: OperationalError | InterfaceError) -> errors.ErrorAnswer
         log.warning("request aborted by a concurrent transaction (%s): %s", type(cause).__name__, detail)
     else:
         state: Outage = services().outage
+        if isinstance(cause, NoAnswer):
+            # A server that takes statements and does not answer: no new connection for a
+            # moment (the next requests answer at once), and none of the pooled ones made to
+            # it is pinged again (each ping would wait its own limit).
+            state.connect_failed = time.monotonic()
+            services().engine.dispose()
         with state.lock:
             state.answered += 1
             first = state.since is None
