@@ -11,18 +11,21 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from tests.support.apps import make_app
 from tests.support.codes import Codes
 from tests.support.pg import PostgresServer, running_server
+from tests.verify_web import test_ops_gunicorn
 from tests.verify_web.staff import login, make_user
+from tests.verify_web.test_ops_gunicorn import Served
 from traceability import make_engine, upgrade
 from traceability.db import NETWORK_TIMEOUTS
 from verify_web.core import db
@@ -31,6 +34,8 @@ from verify_web.core.outage import PAUSE_CONNECTING, RETRY_AFTER
 from verify_web.core.services import services
 
 pytestmark = pytest.mark.postgres
+
+served = test_ops_gunicorn.served  # the fixture: real gunicorn, here on this module's server
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +230,47 @@ def test_staff_routes_wait_longer_but_not_for_ever(
         assert 0.5 < time.monotonic() - began < 4
     time.sleep(PAUSE_CONNECTING)
     assert client.get(_verify_routes(codes)[1]).status_code == 200
+
+
+def test_under_gunicorn_a_server_that_stops_answering_kills_no_worker(
+    served: Served, codes: Codes, own_server: PostgresServer, db_url: str
+) -> None:
+    """Real gunicorn (``gunicorn.conf.py``, two workers, its 30 s worker timeout): while the
+    server's processes are stopped, concurrent verifications answer the 503 within seconds,
+    no worker is killed (so none loses its queued scans), and afterwards every verification
+    answered 200 has its scan written."""
+    engine = make_engine(db_url)
+    try:
+        _stop_answering_then_come_back(served, codes, own_server, engine)
+    finally:
+        engine.dispose()
+
+
+def _stop_answering_then_come_back(
+    served: Served, codes: Codes, own_server: PostgresServer, engine: Engine
+) -> None:
+    paths = [Codes.path(code) for code in (codes.genuine, codes.expired, codes.revoked)]
+    apis = [f"/api/v1/verify/{path[3:]}" for path in paths]
+    before = served.workers()
+    with engine.connect() as c:
+        made = c.execute(text("SELECT count(*) FROM scans")).scalar_one()  # the fixtures' own
+    answered = sum(served.get(path)[0] == 200 for path in [*paths, *apis])
+    assert answered == 6
+    with own_server.frozen(), ThreadPoolExecutor(6) as pool:
+        began = time.monotonic()
+        statuses = list(pool.map(lambda path: served.get(path)[0], [*paths, *apis]))
+        waited = time.monotonic() - began
+    assert statuses == [503] * 6
+    assert waited < VERIFY_WAIT + NETWORK_TIMEOUTS["connect_timeout"] + 3
+    deadline = time.monotonic() + 20
+    while served.get(apis[0])[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    answered += 1 + sum(served.get(path)[0] == 200 for path in [*paths, *apis])
+    assert served.workers() == before
+    assert "WORKER TIMEOUT" not in served.stderr.read_text()
+    deadline, written = time.monotonic() + 10, -1
+    while written != answered and time.monotonic() < deadline:
+        time.sleep(0.3)
+        with engine.connect() as c:
+            written = c.execute(text("SELECT count(*) FROM scans")).scalar_one() - made
+    assert written == answered
