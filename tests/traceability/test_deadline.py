@@ -11,6 +11,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, event, select, 
 from sqlalchemy.exc import OperationalError
 
 from tests.support.pg import PostgresServer, fresh_database
+from tests.support.pgbouncer import PgBouncer
 from traceability import make_engine
 from traceability.db import connect_driver
 from traceability.deadline import BoundedConnection, NoAnswer, limit_waits, waits_limited
@@ -82,3 +83,27 @@ def test_a_limit_is_a_positive_number_of_seconds() -> None:
     for bad in (0, -1, float("nan")):
         with pytest.raises(ValueError, match="positive number of seconds"):
             limit_waits(bad)
+
+
+def test_a_pooler_with_no_free_server_connection_is_the_same_error(
+    pg_server: PostgresServer, pgbouncer: PgBouncer
+) -> None:
+    """Behind PgBouncer (transaction mode, one server connection, the suite's), a client whose
+    statement waits for a server connection another client holds waits no longer than its
+    limit; PgBouncer's own ``query_wait_timeout`` (120 s by default) would come much later."""
+    with fresh_database(pg_server, "deadline_pool") as name:
+        engine = make_engine(pgbouncer.url(name), prepared_statements=False)
+        event.listen(engine, "do_connect", connect_driver)
+        try:
+            with engine.connect() as holder, holder.begin():
+                holder.execute(text("SELECT 1"))  # in a transaction: the server connection is its
+                with engine.connect() as waiting, waits_limited(0.5):
+                    began = time.monotonic()
+                    with pytest.raises(OperationalError) as raised:
+                        waiting.execute(text("SELECT 2"))
+                    assert isinstance(raised.value.orig, NoAnswer)
+                    assert 0.4 < time.monotonic() - began < 2
+            with engine.connect() as after:
+                assert after.execute(text("SELECT 3")).scalar_one() == 3
+        finally:
+            engine.dispose()
