@@ -13,15 +13,15 @@ Behind PgBouncer, a client waits for a free server connection up to its
 ``query_wait_timeout`` (120 s by default) the same way.
 
 **How.** Every statement, commit, rollback and pool ping that psycopg runs waits for the server
-in ``Connection.wait``; :class:`BoundedConnection` (the engine's connection class on
+in ``Connection.wait``; :class:`BoundedConnection` (the web app's connection class on
 PostgreSQL, :func:`traceability.db.connect_driver`) passes psycopg the time this wait may
 last, when one is set (:func:`limit_waits`), and when it runs out closes the connection,
 whose state is unknown mid-statement, and raises :class:`NoAnswer`, a
 ``psycopg.OperationalError`` on a closed connection: SQLAlchemy wraps it as its own
 ``OperationalError`` and treats it as a lost connection (invalidated), and the web app
-answers its outage's 503 (:mod:`verify_web.core.outage`, which also empties the pool). The verify path's own read
-(:mod:`traceability.libpq`) waits the same way. Without a limit nothing changes (the scan
-writer's thread and the command line set none).
+answers its outage's 503 (:mod:`verify_web.core.outage`, which also empties the pool). The
+verify path's own read (:mod:`traceability.libpq`) waits the same way. Without a limit
+nothing changes (the scan writer's thread and the command line set none).
 
 Limits: the limit is per wait, not per request (a request that makes several slow statements
 can still take longer; after the first one runs out, the web app stops connecting for a
@@ -67,6 +67,11 @@ def limit_waits(seconds: float) -> Token[float | None]:
 def unlimit(token: Token[float | None]) -> None:
     """End the limit that :func:`limit_waits` returned ``token`` for (the one before it holds)."""
     _LIMIT.reset(token)
+
+
+def current_limit() -> float | None:
+    """The limit on each wait in this thread (or task) now, in seconds; ``None``: no limit."""
+    return _LIMIT.get()
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from tests.support.pg import PostgresServer, running_server
 from tests.verify_web import test_ops_gunicorn
 from tests.verify_web.staff import login, make_user
 from tests.verify_web.test_ops_gunicorn import Served
-from traceability import make_engine, upgrade
+from traceability import deadline, make_engine, upgrade
 from traceability.db import NETWORK_TIMEOUTS
 from verify_web.core import db
 from verify_web.core.db import VERIFY_WAIT
@@ -274,3 +275,26 @@ def _stop_answering_then_come_back(
         with engine.connect() as c:
             written = c.execute(text("SELECT count(*) FROM scans")).scalar_one() - made
     assert written == answered
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_each_request_has_its_limit_and_leaves_none_behind(
+    app: Flask, client: FlaskClient, codes: Codes
+) -> None:
+    """The limit lasts as long as the request's app context, also for requests made inside an
+    app context that was already there (which end without their own teardown)."""
+    seen: dict[str, float | None] = {}
+
+    @app.get("/_limit_seen")
+    def limit_seen() -> str:
+        seen["route"] = deadline.current_limit()
+        return ""
+
+    assert client.get("/_limit_seen").status_code == 200
+    assert seen["route"] == db.REQUEST_WAIT
+    assert client.get(_verify_routes(codes)[1]).status_code == 200
+    with app.app_context():
+        for _ in range(3):
+            assert client.get("/_limit_seen").status_code == 200
+            assert client.get("/healthz").status_code == 200
+    assert deadline.current_limit() is None

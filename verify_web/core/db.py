@@ -55,6 +55,9 @@ def init_app(app: Flask) -> None:
 def limit_waits(seconds: float) -> None:
     """Limit each wait for the database to ``seconds`` until this app context ends (the
     verify fast path; :func:`_limit_request_waits` for Flask's requests)."""
+    # A request run inside an app context that was already there (a test's, a command's)
+    # ends without its own teardown: its limit is replaced, not stacked and left behind.
+    _unlimit(None)
     g.ocop_wait_limit = deadline.limit_waits(seconds)
 
 

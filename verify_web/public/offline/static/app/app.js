@@ -12,10 +12,16 @@ const INSPECTORS = new Set(["inspector", "admin"]);
 let lastText = null;
 let scanning = null;
 
+// navigator.onLine only says a network is joined: on a weak or captive network (and in
+// Chromium 150 for a page its service worker answered while offline) it stays true with nothing
+// getting through, so the last refresh that found no network counts as offline too.
+let reached = true;
+
 function showNetwork() {
+  const up = navigator.onLine && reached;
   const line = $("network");
-  line.textContent = navigator.onLine ? t("app.online") : t("app.offline");
-  line.className = navigator.onLine ? "" : "offline";
+  line.textContent = up ? t("app.online") : t("app.offline");
+  line.className = up ? "" : "offline";
 }
 
 async function showLists() {
@@ -70,6 +76,8 @@ async function online(attempt = 0) {
   showNetwork();
   if (!navigator.onLine) return;
   const outcome = await lists.refresh().catch(() => ({ ok: false, reason: "network" }));
+  reached = outcome.reason !== "network";
+  showNetwork();
   refreshNote(outcome);
   await showLists();
   const sent = await outbox.flush();
