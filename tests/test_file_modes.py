@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.constants import TEST_SECRET
 from verify_web import create_app, devserver
+from verify_web.errors import ConfigError
 
 SETTINGS = (
     "DATABASE_URL",
@@ -68,3 +69,35 @@ def test_wider_modes_are_narrowed_at_start(tmp_path: Path, caplog: pytest.LogCap
     warned = [r.getMessage() for r in caplog.records if "owner-only" in r.getMessage()]
     assert len(warned) == 3 and all("\n" not in line for line in warned)
     assert any(str(database) in line for line in warned)
+
+
+def test_a_folder_that_is_not_the_services_own_keeps_its_mode(tmp_path: Path) -> None:
+    """A database in a folder that other things share: the folder is not narrowed (it was:
+    ``sqlite:////tmp/x.db`` made /tmp 0700), the database file is."""
+    shared = tmp_path / "var-lib"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    instance = tmp_path / "office"
+    create_app(
+        {
+            "SECRET_KEY": TEST_SECRET,
+            "OCOP_INSTANCE": str(instance),
+            "DATABASE_URL": f"sqlite:///{shared}/ocop.db",
+        }
+    )
+    assert mode(shared) == 0o755 and mode(shared / "ocop.db") == 0o600 and mode(instance) == 0o700
+
+
+def test_a_database_in_a_folder_every_user_may_write_is_refused(tmp_path: Path) -> None:
+    world = tmp_path / "tmp"
+    world.mkdir()
+    world.chmod(0o1777)
+    with pytest.raises(ConfigError, match="writable by every user; put the SQLite database"):
+        create_app(
+            {
+                "SECRET_KEY": TEST_SECRET,
+                "OCOP_INSTANCE": str(tmp_path / "o"),
+                "DATABASE_URL": f"sqlite:///{world}/x.db",
+            }
+        )
+    assert mode(world) == 0o1777 and not (world / "x.db").exists()

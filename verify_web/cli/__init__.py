@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
         registrycmd,
         reportscmd,
         revokecmd,
+        scanscmd,
         usercmd,
         verifycmd,
     )
@@ -40,4 +41,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(backupcmd.backup_cmd)
     app.cli.add_command(backupcmd.restore_cmd)
     app.cli.add_command(reportscmd.group)
+    app.cli.add_command(scanscmd.group)
     app.cli.add_command(partnerscmd.group)

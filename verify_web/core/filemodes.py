@@ -7,6 +7,13 @@ files the database file's mode). Something found wider is *narrowed*, with one w
 the log naming the path and both modes: the service owns these files, and refusing to start
 would take the office offline over something it can safely correct itself. A path it cannot
 change (another owner) stops the app with a one-line :class:`ConfigError`.
+
+The folder a SQLite database is in is narrowed only when it is one of those folders or the app
+makes it. Any other folder that already exists is someone else's as well: narrowing it (found
+with ``DATABASE_URL=sqlite:////tmp/x.db``, which made ``/tmp`` 0700 and locked every other
+user out of it) would break what else lives there, so its mode is left as it is and only the
+database file is made 0600; a folder every user may write to (``/tmp``) is refused, as another
+user could replace the database or plant its ``-wal`` file there.
 """
 
 from __future__ import annotations
@@ -36,8 +43,11 @@ def secure(app: Flask) -> list[Path]:
     ]
     url = app.config["DATABASE_URL"]
     database = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
-    if database is not None:
+    ours = {folder.resolve() for folder in folders}
+    if database is not None and (database.parent.resolve() in ours or not database.parent.exists()):
         folders.append(database.parent)
+    elif database is not None:
+        _refuse_shared(database.parent)
     narrowed: list[Path] = []
     for folder in dict.fromkeys(folders):  # in order, once each
         _make(folder, narrowed, folder=True)
@@ -65,3 +75,12 @@ def _make(path: Path, narrowed: list[Path], *, folder: bool) -> None:
             narrowed.append(path)
     except OSError as e:
         raise ConfigError("OCOP_INSTANCE", f"cannot make {path} owner-only: {e.strerror}") from e
+
+
+def _refuse_shared(folder: Path) -> None:
+    """Raise :class:`ConfigError` if every user may write to ``folder``."""
+    if folder.stat().st_mode & stat.S_IWOTH:
+        raise ConfigError(
+            "DATABASE_URL",
+            f"{folder} is writable by every user; put the SQLite database in a folder of its own",
+        )
