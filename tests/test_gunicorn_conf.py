@@ -1,5 +1,6 @@
 """gunicorn.conf.py: the worker count, and WEB_CONCURRENCY refused with one line unless it is
-a whole number from 1 to 64; the graceful timeout; no shared control socket."""
+a whole number from 1 to 64; the graceful timeout; waits for the database shorter than the
+worker timeout; no shared control socket."""
 
 from __future__ import annotations
 
@@ -67,6 +68,18 @@ def test_graceful_timeout_outlasts_the_scan_writer_drain(monkeypatch: pytest.Mon
 
     conf = settings(monkeypatch, None)
     assert DRAIN_SECONDS + 2 <= conf["graceful_timeout"] <= 10
+
+
+def test_a_request_waits_for_the_database_less_than_the_worker_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request on a server that does not answer ends with the outage's 503 before gunicorn
+    would kill its worker (and the worker's queued scans with it)."""
+    from traceability.db import NETWORK_TIMEOUTS
+    from verify_web.core.db import REQUEST_WAIT, VERIFY_WAIT
+
+    conf = settings(monkeypatch, None)
+    assert VERIFY_WAIT + NETWORK_TIMEOUTS["connect_timeout"] < REQUEST_WAIT < conf["timeout"]
 
 
 def _free_port() -> int:
