@@ -229,8 +229,10 @@ def test_staff_routes_wait_longer_but_not_for_ever(
         answer = client.get("/inspect/check", headers={"Accept-Language": "vi"})
         assert answer.status_code == 503 and answer.headers["Retry-After"] == str(RETRY_AFTER)
         assert 0.5 < time.monotonic() - began < 4
-    time.sleep(PAUSE_CONNECTING)
-    assert client.get(_verify_routes(codes)[1]).status_code == 200
+    deadline = time.monotonic() + PAUSE_CONNECTING + 5  # once the background check connects
+    while client.get(_verify_routes(codes)[1]).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
 
 
 def test_under_gunicorn_a_server_that_stops_answering_kills_no_worker(
@@ -298,3 +300,26 @@ def test_each_request_has_its_limit_and_leaves_none_behind(
             assert client.get("/_limit_seen").status_code == 200
             assert client.get("/healthz").status_code == 200
     assert deadline.current_limit() is None
+
+
+def test_while_the_server_stays_stopped_no_request_waits_for_a_connection_attempt(
+    client: FlaskClient, codes: Codes, own_server: PostgresServer
+) -> None:
+    """After the first 503, a background check makes the connection attempts (each costing
+    libpq's 3 s connect timeout on a stopped server); requests answer the 503 at once for as
+    long as the stop lasts, and 200 again soon after it ends."""
+    api = _verify_routes(codes)[1]
+    assert client.get(api).status_code == 200
+    with own_server.frozen():
+        assert client.get(api).status_code == 503  # the wait limit
+        slowest, ended = 0.0, time.monotonic() + 3 * (PAUSE_CONNECTING + NETWORK_TIMEOUTS["connect_timeout"])
+        while time.monotonic() < ended:
+            began = time.monotonic()
+            assert client.get(api).status_code == 503
+            slowest = max(slowest, time.monotonic() - began)
+            time.sleep(0.2)
+        assert slowest < 0.5
+    deadline = time.monotonic() + 3 * PAUSE_CONNECTING + 5
+    while client.get(api).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)

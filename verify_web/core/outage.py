@@ -12,14 +12,17 @@ SQLite's file locked beyond its busy timeout. A transaction aborted for a concur
 A server that is up but does not answer a statement (a table locked by a migration, its
 processes stuck) is an outage too once the request's wait limit runs out
 (:mod:`traceability.deadline`, the limits in :mod:`verify_web.core.db`): the connection is
-closed, the pool emptied, and the pause below begins.
+closed, the pool emptied, and requests stop connecting as below.
 
-After a connection attempt fails, this process makes no other for :data:`PAUSE_CONNECTING`
-seconds: the requests in between answer the 503 at once instead of each waiting for its own
-attempt. A database host that never answers costs each attempt libpq's connect timeout
-(3 s, :data:`traceability.db.NETWORK_TIMEOUTS`), so without the pause five sync workers would
-answer fewer than two requests a second, and the routes that need no database (the offline
-app, static files, the health check) would wait behind them.
+After a connection attempt fails (or a wait runs out), this process's requests make no other:
+they answer the 503 at once, and one background thread tries to connect every
+:data:`PAUSE_CONNECTING` seconds until it can; then requests connect again. A database host
+that never answers costs each attempt libpq's connect timeout (3 s,
+:data:`traceability.db.NETWORK_TIMEOUTS`): with requests making the attempts (until
+2026-12-02, one every 2 s) a worker spent 3 s of every 5 in one during a long outage, and one
+503 in five waited that long (``bench/bench_outage.py``); five sync workers each attempting
+in turn would answer fewer than two requests a second, and the routes that need no database
+(the offline app, static files, the health check) would wait behind them.
 """
 
 from __future__ import annotations
@@ -39,13 +42,14 @@ from traceability.db import connect_driver
 from traceability.deadline import NoAnswer
 from traceability.transactions import is_retryable
 from verify_web import errors
+from verify_web.core import forksafe
 from verify_web.core.services import services
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = 5  # seconds: a restart or failover takes about this long
 _PROBE_EVERY = 1.0  # seconds between checks for the end of an outage, per process
-PAUSE_CONNECTING = 2.0  # seconds without a connection attempt after one failed, per process
+PAUSE_CONNECTING = 2.0  # seconds between the background check's connection attempts
 
 
 class Outage:
@@ -56,26 +60,62 @@ class Outage:
         self.since: float | None = None
         self.answered = 0
         self.probed = 0.0
-        # When the last attempt to reach the database failed: a connection attempt, or a wait
-        # for its answer that ran out (traceability.deadline).
-        self.connect_failed: float | None = None
+        # Set when an attempt to reach the database failed (a connection attempt, or a wait for
+        # its answer that ran out: traceability.deadline); cleared by the background check.
+        self.unreachable = False
+        self._last_connect: tuple[Dialect, list[Any], dict[str, Any]] | None = None
+        self._checker: tuple[int, threading.Thread] | None = None  # (process id, thread)
 
     def connect(self, dialect: Dialect, record: Any, cargs: Any, cparams: Any) -> Any:
-        """The engine's ``do_connect``: connect, unless an attempt failed less than
-        :data:`PAUSE_CONNECTING` seconds ago. Returns the driver's connection; raises the
-        driver's ``OperationalError`` (which SQLAlchemy wraps as its own)."""
-        failed = self.connect_failed
-        if failed is not None and (waited := time.monotonic() - failed) < PAUSE_CONNECTING:
+        """The engine's ``do_connect``: connect, unless the database could not be reached and
+        the background check has not reached it since. Returns the driver's connection; raises
+        the driver's ``OperationalError`` (which SQLAlchemy wraps as its own)."""
+        if self.unreachable:
+            self._check()  # still running, unless this process was forked since
             raise dialect.loaded_dbapi.OperationalError(
-                f"not connecting for {PAUSE_CONNECTING:.0f}s after a failed attempt ({waited:.1f}s ago)"
+                f"not connecting: the database could not be reached; checked every {PAUSE_CONNECTING:g} s"
             )
+        self._last_connect = (dialect, list(cargs), dict(cparams))
         try:
-            connection = connect_driver(dialect, record, cargs, cparams)
+            return connect_driver(dialect, record, cargs, cparams)
         except dialect.loaded_dbapi.OperationalError:
-            self.connect_failed = time.monotonic()
+            self.failed()
             raise
-        self.connect_failed = None
-        return connection
+
+    def failed(self) -> None:
+        """Note that the database could not be reached: requests stop connecting until the
+        background check reaches it."""
+        self.unreachable = True
+        self._check()
+
+    def _check(self) -> None:
+        with self.lock:
+            running = self._checker
+            if running is not None and running[0] == forksafe.pid() and running[1].is_alive():
+                return
+            thread = threading.Thread(target=self._until_reached, name="ocop-outage-check", daemon=True)
+            self._checker = (forksafe.pid(), thread)
+            thread.start()
+
+    def _until_reached(self) -> None:
+        try:
+            while not self._reached():
+                pass
+        finally:
+            # Reached, or the check itself broke (its traceback is logged by the thread):
+            # either way requests try for themselves again rather than stay refused.
+            self.unreachable = False
+
+    def _reached(self) -> bool:
+        time.sleep(PAUSE_CONNECTING)
+        if self._last_connect is None:
+            return True  # nothing to try with: let the requests connect
+        dialect, cargs, cparams = self._last_connect
+        try:
+            connect_driver(dialect, None, cargs, cparams).close()
+        except dialect.loaded_dbapi.Error:
+            return False
+        return True
 
 
 def init_app(app: Flask) -> None:
@@ -94,10 +134,10 @@ def _unavailable(error: OperationalError | InterfaceError) -> errors.ErrorAnswer
     else:
         state: Outage = services().outage
         if isinstance(cause, NoAnswer):
-            # A server that takes statements and does not answer: no new connection for a
-            # moment (the next requests answer at once), and none of the pooled ones made to
-            # it is pinged again (each ping would wait its own limit).
-            state.connect_failed = time.monotonic()
+            # A server that takes statements and does not answer: no new connection until the
+            # background check makes one (the next requests answer at once), and none of the
+            # pooled ones made to it is pinged again (each ping would wait its own limit).
+            state.failed()
             services().engine.dispose()
         with state.lock:
             state.answered += 1
