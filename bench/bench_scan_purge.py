@@ -27,11 +27,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import Engine, insert  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+from verify_setup import database  # noqa: E402
 
-from tests.support.pg import PostgresServer, find_bindir  # noqa: E402
 from traceability import make_engine, upgrade  # noqa: E402
 from traceability.models import Scan  # noqa: E402
 from traceability.services import scan_retention  # noqa: E402
@@ -40,24 +41,12 @@ from traceability.services.reports import months_before  # noqa: E402
 
 @contextmanager
 def engine_for(kind: str, folder: Path) -> Iterator[Engine]:
-    if kind == "sqlite":
-        engine = make_engine(f"sqlite:///{folder / 'ocop.db'}")
+    """A migrated engine on a SQLite file or a PostgreSQL server (fsync on) under ``folder``."""
+    with database(kind, folder) as (url, _log):
+        engine = make_engine(url)
         upgrade(engine)
         yield engine
         engine.dispose()
-        return
-    bindir = find_bindir()
-    if bindir is None:
-        raise SystemExit("Error: PostgreSQL is not installed (Debian package 'postgresql')")
-    server = PostgresServer(bindir)
-    server.start(durable=True)
-    try:
-        engine = make_engine(server.url())
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-    finally:
-        server.stop()
 
 
 def fill(engine: Engine, rows: int, batch: int, at: datetime) -> float:

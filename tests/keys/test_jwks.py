@@ -54,7 +54,9 @@ def test_a_generic_jose_library_finds_no_compromised_key():
     # A token signed by the compromised key does not verify against the published set.
     from joserfc.jwk import OKPKey
 
-    private = OKPKey.import_key(_jwk(OLD, d=base64.urlsafe_b64encode(bytes([1]) * 32).rstrip(b"=").decode()))
+    private = OKPKey.import_key(
+        _jwk(OLD, d=base64.urlsafe_b64encode(bytes([1]) * 32).rstrip(b"=").decode())
+    )
     token = jws.serialize_compact({"alg": "EdDSA", "kid": OLD.kid}, b"label", private, algorithms=["EdDSA"])
     with pytest.raises(JoseError):
         jws.deserialize_compact(token, key_set, algorithms=["EdDSA"])

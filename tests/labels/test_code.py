@@ -45,8 +45,7 @@ def test_signatures_are_deterministic(serializer, test_key, payload):
 
 
 @pytest.mark.parametrize(
-    "base",
-    ["https://xacthuc.ocop.vn", "https://verify.ocop-viet.vn", "HTTPS://A.VN", "http://127.0.0.1:8000"],
+    "base", ["https://xacthuc.ocop.vn", "https://verify.ocop-viet.vn", "HTTPS://A.VN", "http://127.0.0.1:8000"]
 )
 def test_qr_fits_version_6_at_level_m(base, keyring, test_key, payload):
     assert len(normalize_base_url(base)) <= 28

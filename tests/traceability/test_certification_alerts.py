@@ -26,16 +26,8 @@ def test_ended_but_still_scanned(session, test_key):
     world = make_world(session)
     label = issue(session, world, test_key, count=1)[0]
     at = datetime.now(UTC)
-    row = scans.scan_row(
-        serial=label.serial,
-        label_id=label.id,
-        verdict="expired",
-        channel="web",
-        area=None,
-        device=None,
-        source_hash=None,
-        at=at,
-    )
+    row = scans.scan_row(serial=label.serial, label_id=label.id, verdict="expired", channel="web",
+                         area=None, device=None, source_hash=None, at=at)
     scans.record_scans(session, [row, dict(row)])
     ended = world.certification.valid_until + timedelta(days=1)
     found = ended_but_scanned(session, today=ended, since=at - timedelta(days=1))

@@ -11,10 +11,7 @@ def test_version_and_labels_follow_revocations_and_reinstatements(session, test_
     labels = issue(session, world, test_key, count=4)
     assert revocation_list.list_version(session) == 0 and revocation_list.revoked_labels(session) == []
     made = revocations.revoke(
-        session,
-        actor="t",
-        target="range",
-        ref={"lot_id": world.lot.id, "first": 2, "last": 3},
+        session, actor="t", target="range", ref={"lot_id": world.lot.id, "first": 2, "last": 3},
         reason="damaged_or_lost",
     )
     session.flush()

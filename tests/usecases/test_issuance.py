@@ -16,14 +16,8 @@ from usecases.issuance import ends_before_best_before, issue, plan_issue
 
 
 def _plan(session, world, count=3, today=None):
-    return plan_issue(
-        session,
-        product_id=world.product.id,
-        lot_code=world.lot.code,
-        count=count,
-        today=today or world.certification.issued_on,
-        base_url=BASE_URL,
-    )
+    return plan_issue(session, product_id=world.product.id, lot_code=world.lot.code, count=count,
+                      today=today or world.certification.issued_on, base_url=BASE_URL)
 
 
 def test_issue_records_rows_and_one_audit_entry(session, test_key):

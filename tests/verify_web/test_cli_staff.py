@@ -72,7 +72,9 @@ def test_revoke_and_reinstate(
         input="y\n",
     )
     assert done.exit_code == 0 and "2 label(s) revoked" in done.output, done.output
-    text = url_for_label(labels[0], app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring()))
+    text = url_for_label(
+        labels[0], app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
+    )
     by_code = runner.invoke(args=["revoke", "--code", text, "--reason", "counterfeit", "--yes"])
     assert by_code.exit_code == 0 and "1 label(s) revoked" in by_code.output
     by_short = runner.invoke(

@@ -37,7 +37,9 @@ def test_admin_revokes_then_public_page_shows_revoked(
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
     make_user(app_session, "boss", "admin")
-    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring()))
+    text = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
+    )
     page.goto(live_server.url + scan_path(text))
     assert page.get_attribute("h1.verdict", "data-status") == "genuine"
     sign_in(page, live_server.url, "boss")
@@ -62,7 +64,9 @@ def test_inspector_confirms_report_then_public_page_shows_revoked(
     app_session.commit()
     report_id = add_report(app_session, label, shop="Tạp hóa Minh")
     make_user(app_session, "insp", "inspector")
-    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring()))
+    text = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
+    )
     sign_in(page, live_server.url, "insp")
     page.goto(live_server.url + "/inspect/reports")
     page.locator(f"#report-{report_id} button.confirm").click()

@@ -42,7 +42,9 @@ def test_field_check_pasted_text(
     world = make_world(app_session)
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
-    ours = url_for_label(label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring()))
+    ours = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
+    )
     page = client.post("/inspect/check", data={"text": ours, "csrf_token": inspector}).get_data(as_text=True)
     assert 'data-status="genuine"' in page and 'id="phishing"' not in page
     # The same signed code under a look-alike domain: genuine signature, but flagged as phishing.
@@ -64,7 +66,9 @@ def test_field_check_photo_decoded_by_zxing(
     world = make_world(app_session)
     label = issue(app_session, world, app_signer, 1)[0]
     app_session.commit()
-    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring()))
+    text = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
+    )
     upload = {"photo": (io.BytesIO(qr_png(text)), "label.png"), "csrf_token": inspector}
     page = client.post("/inspect/check", data=upload, content_type="multipart/form-data").get_data(
         as_text=True
@@ -91,7 +95,9 @@ def test_confirm_report_revokes_as_counterfeit(
     world = make_world(app_session)
     label = issue(app_session, world, app_signer, 2)[0]
     app_session.commit()
-    text = url_for_label(label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring()))
+    text = url_for_label(
+        label, app_signer, LabelSerializer(BASE_URL, services(app).keystore.keyring())
+    )
     report_id = add_report(app_session, label, shop="Tạp hóa Minh", province="Quảng Ninh", note="Nhãn mờ")
     queue = client.get("/inspect/reports").get_data(as_text=True)
     assert f'id="report-{report_id}"' in queue and "Tạp hóa Minh" in queue
