@@ -44,10 +44,8 @@ def secure(app: Flask) -> list[Path]:
     url = app.config["DATABASE_URL"]
     database = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
     ours = {folder.resolve() for folder in folders}
-    if database is not None and (database.parent.resolve() in ours or not database.parent.exists()):
+    if database is not None and (database.parent.resolve() in ours or not _exists_already(database.parent)):
         folders.append(database.parent)
-    elif database is not None:
-        _refuse_shared(database.parent)
     narrowed: list[Path] = []
     for folder in dict.fromkeys(folders):  # in order, once each
         _make(folder, narrowed, folder=True)
@@ -77,10 +75,19 @@ def _make(path: Path, narrowed: list[Path], *, folder: bool) -> None:
         raise ConfigError("OCOP_INSTANCE", f"cannot make {path} owner-only: {e.strerror}") from e
 
 
-def _refuse_shared(folder: Path) -> None:
-    """Raise :class:`ConfigError` if every user may write to ``folder``."""
-    if folder.stat().st_mode & stat.S_IWOTH:
+def _exists_already(folder: Path) -> bool:
+    """Return whether ``folder`` already exists (so it is not the app's to narrow).
+
+    Raises :class:`ConfigError` if every user may write to it, or it cannot be looked at."""
+    try:
+        mode = folder.stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise ConfigError("DATABASE_URL", f"cannot look at {folder}: {e.strerror}") from e
+    if mode & stat.S_IWOTH:
         raise ConfigError(
             "DATABASE_URL",
             f"{folder} is writable by every user; put the SQLite database in a folder of its own",
         )
+    return True
