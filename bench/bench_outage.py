@@ -3,7 +3,12 @@ gunicorn kills workers, and whether scans are lost. The server (fsync on) is sta
 script; its processes are stopped with SIGSTOP, as a server stuck on its disk is, for longer
 than gunicorn's 30 s worker timeout by default.
 
-    .venv/bin/python bench/bench_outage.py [--frozen 35] [--connections 32] [--labels 2000]
+    .venv/bin/python bench/bench_outage.py [--frozen 35] [--stuck stopped|locked]
+        [--connections 32] [--labels 2000]
+
+``--stuck locked`` holds the ``labels`` table locked instead (``ACCESS EXCLUSIVE``, as a
+migration, ``ocop restore`` or ``VACUUM FULL`` does), and counts the backends left waiting for
+the lock at its end (each one holds a connection slot).
 
 Phases, on one gunicorn master with the shipped ``gunicorn.conf.py``, wrk on the JSON verify
 route walking the labels:
@@ -28,6 +33,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_verify import ROTATE_LUA, THREADS, Walk, parse_wrk, wrk_command  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from verify_setup import BASE_URL, Hosts, prepare  # noqa: E402
 
@@ -45,7 +53,13 @@ from traceability.services import scans  # noqa: E402
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frozen", type=int, default=35, help="seconds the server is stopped")
+    parser.add_argument("--frozen", type=int, default=35, help="seconds the server is stopped (or locked)")
+    parser.add_argument(
+        "--stuck",
+        choices=("stopped", "locked"),
+        default="stopped",
+        help="stopped: the server's processes (SIGSTOP); locked: the labels table, ACCESS EXCLUSIVE",
+    )
     parser.add_argument("--before", type=int, default=8, help="seconds of load before, and the baseline")
     parser.add_argument("--after", type=int, default=12, help="seconds of load after")
     parser.add_argument("--connections", type=int, default=32)
@@ -106,12 +120,37 @@ def outage_run(server: PostgresServer, args: argparse.Namespace, base: str, walk
     loader.start()
     prober.start()
     time.sleep(args.before)
-    with server.frozen(at_most=args.frozen + 5):
-        time.sleep(args.frozen)
+    if args.stuck == "stopped":
+        with server.frozen(at_most=args.frozen + 5):
+            time.sleep(args.frozen)
+    else:
+        with locked(server.url()) as waiting:
+            time.sleep(args.frozen)
+            print(f"backends waiting for the lock at its end: {waiting()}")
     loader.join()
     prober.join()
-    print(f"outage run ({total} s, stopped from {args.before} to {args.before + args.frozen} s): {result}")
+    span = f"{args.stuck} from {args.before} to {args.before + args.frozen} s"
+    print(f"outage run ({total} s, {span}): {result}")
     return seen
+
+
+@contextmanager
+def locked(url: str) -> Iterator[Callable[[], int]]:
+    """``labels`` locked against every read for the block (as a migration or a restore locks
+    it); yields a function that counts the other backends waiting for a lock."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as holder, holder.begin():
+            holder.execute(text("LOCK TABLE labels IN ACCESS EXCLUSIVE MODE"))
+
+            def waiting() -> int:
+                with engine.connect() as watcher:
+                    count = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    return int(watcher.execute(text(count)).scalar_one())
+
+            yield waiting
+    finally:
+        engine.dispose()
 
 
 def walk_first(walk: Walk) -> str:

@@ -15,8 +15,9 @@ Behind PgBouncer, a client waits for a free server connection up to its
 **How.** Every statement, commit, rollback and pool ping that psycopg runs waits for the server
 in ``Connection.wait``; :class:`BoundedConnection` (the web app's connection class on
 PostgreSQL, :func:`traceability.db.connect_driver`) passes psycopg the time this wait may
-last, when one is set (:func:`limit_waits`), and when it runs out closes the connection,
-whose state is unknown mid-statement, and raises :class:`NoAnswer`, a
+last, when one is set (:func:`limit_waits`), and when it runs out sends the server a cancel
+request for the statement, closes the connection, whose state is unknown mid-statement, and
+raises :class:`NoAnswer`, a
 ``psycopg.OperationalError`` on a closed connection: SQLAlchemy wraps it as its own
 ``OperationalError`` and treats it as a lost connection (invalidated), and the web app
 answers its outage's 503 (:mod:`verify_web.core.outage`, which also empties the pool). The
@@ -34,18 +35,21 @@ timeout)`` and raising ``errors._WaitTimeout`` (psycopg 3.3, pinned in
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import errors
+from psycopg import capabilities, errors
 from psycopg.abc import PQGen
 
 RV = TypeVar("RV")
 
 _LIMIT: ContextVar[float | None] = ContextVar("ocop_database_wait_limit", default=None)
 _INTERVAL = 0.1  # seconds between psycopg's checks for a signal, as its own default
+# Seconds a cancel request may take after a wait ran out: a server that is up takes it in
+# milliseconds; a stopped one never does, and this much is added to its first 503.
+CANCEL_WAIT = 0.5
 
 
 class NoAnswer(psycopg.OperationalError):
@@ -98,7 +102,22 @@ class BoundedConnection(psycopg.Connection[Any]):
         try:
             return super().wait(gen, interval, limit)
         except errors._WaitTimeout as e:
-            # Mid-statement, the connection cannot be used again: closing it ends the
-            # statement for the server too (at its next read or write on the socket).
-            self.pgconn.finish()
+            self._cancel()
+            self.pgconn.finish()  # mid-statement, the connection cannot be used again
             raise NoAnswer(limit) from e
+
+    def _cancel(self) -> None:
+        """Ask the server to end the statement that was not answered, waiting at most
+        :data:`CANCEL_WAIT`.
+
+        Why: closing the connection alone does not end it. A backend waiting for a lock does
+        not look at its socket until it has the lock, so it keeps its connection slot and its
+        place in the lock's queue: measured (PostgreSQL 15), five reads of a locked table that
+        ran out of time left five backends waiting, one per read, until the lock ended. Under
+        a lock held for minutes, the verify routes would fill ``max_connections``."""
+        if not capabilities.has_cancel_safe():
+            return  # libpq < 17: its cancel request blocks with no limit of its own
+        # A server that does not take the request in time (its processes stopped) is left
+        # to the closing that follows: a stopped backend ends at its next write.
+        with suppress(psycopg.OperationalError):
+            self.cancel_safe(timeout=CANCEL_WAIT)

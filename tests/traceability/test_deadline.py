@@ -79,6 +79,23 @@ def test_the_verify_read_keeps_the_limit_behind_a_lock(engine: Engine) -> None:
         assert READ.first(again, {}) == (7,)  # prepared again on the new connection
 
 
+def test_a_wait_that_runs_out_leaves_no_statement_waiting_on_the_server(engine: Engine) -> None:
+    """Closing the connection alone left the backend waiting for the lock (one per read that
+    ran out, until the lock ended: measured); the cancel request ends it at once."""
+    with engine.connect() as locker, locker.begin():
+        locker.execute(text("LOCK TABLE things IN ACCESS EXCLUSIVE MODE"))
+        for _ in range(3):
+            reader = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with waits_limited(0.3), pytest.raises(OperationalError):
+                READ.first(reader, {})
+            reader.close()
+        with engine.connect() as watcher:
+            waiting = watcher.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar_one()
+        assert waiting == 0
+
+
 def test_a_limit_is_a_positive_number_of_seconds() -> None:
     for bad in (0, -1, float("nan")):
         with pytest.raises(ValueError, match="positive number of seconds"):

@@ -29,7 +29,7 @@ from tests.verify_web.staff import login, make_user
 from tests.verify_web.test_ops_gunicorn import Served
 from traceability import deadline, make_engine, upgrade
 from traceability.db import NETWORK_TIMEOUTS
-from verify_web.core import db
+from verify_web.core import db, outage
 from verify_web.core.db import VERIFY_WAIT
 from verify_web.core.outage import PAUSE_CONNECTING, RETRY_AFTER
 from verify_web.core.services import services
@@ -212,6 +212,40 @@ def test_a_server_that_stops_answering_is_a_503_within_the_wait_limit(
     """The server's processes stopped: connections stay open and the kernel takes the
     statement, so neither libpq's connect timeout nor its TCP timeout ends the wait."""
     _answer_503s_within_the_wait_limit(client, codes, caplog, own_server.frozen())
+
+
+def test_a_table_locked_for_long_costs_one_slow_request_and_leaves_no_backend_waiting(
+    client: FlaskClient, codes: Codes, db_url: str
+) -> None:
+    """While ``labels`` stays locked, the background check's read waits behind the lock too, so
+    the requests keep answering the 503 at once; and every wait that ran out was cancelled on
+    the server. Measured before (a bare connection as the check, no cancel): each request after
+    a check waited its 5 s limit again, and each left a backend waiting for the lock."""
+    api = _verify_routes(codes)[1]
+    assert client.get(api).status_code == 200
+    with _locked(db_url, "labels"):
+        assert client.get(api).status_code == 503  # the one request that waits its limit
+        slowest, ended = 0.0, time.monotonic() + 3 * PAUSE_CONNECTING + 2
+        while time.monotonic() < ended:
+            began = time.monotonic()
+            assert client.get(api).status_code == 503
+            slowest = max(slowest, time.monotonic() - began)
+            time.sleep(0.2)
+        assert slowest < 0.5
+        engine = make_engine(db_url)
+        with engine.connect() as watcher:
+            waiting = watcher.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            ).scalar_one()
+        engine.dispose()
+        assert waiting <= 1  # at most the background check's read in its own wait
+    deadline = time.monotonic() + PAUSE_CONNECTING + outage.CHECK_WAIT + 5
+    while client.get(api).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
 
 
 def test_staff_routes_wait_longer_but_not_for_ever(

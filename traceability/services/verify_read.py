@@ -118,3 +118,11 @@ def read_label(connection: Connection, serial: int, lots: LotParts | None = None
         key = (read.facts.lot_id, read.facts.certification_id)
         lots.keep(key, read.version, tuple(row[_REVOKED_END:_PART_END]))
     return read
+
+
+def probe(connection: Connection) -> None:
+    """Run the whole verify read for a serial no label has, on an autocommit ``connection``:
+    it returns once every table a verification reads could be read (a check that a server
+    that takes connections can answer verifications too: a table locked against reads, by a
+    migration or a restore, holds it). Raises the driver's errors, as SQLAlchemy's."""
+    _READ.first(connection, {"serial": -1})

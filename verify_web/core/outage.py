@@ -15,8 +15,11 @@ processes stuck) is an outage too once the request's wait limit runs out
 closed, the pool emptied, and requests stop connecting as below.
 
 After a connection attempt fails (or a wait runs out), this process's requests make no other:
-they answer the 503 at once, and one background thread tries to connect every
-:data:`PAUSE_CONNECTING` seconds until it can; then requests connect again. A database host
+they answer the 503 at once, and one background thread tries every :data:`PAUSE_CONNECTING`
+seconds to connect and run the verify read (for a label no one has) until it can; then
+requests connect again. Its waits are limited too, and a wait that runs out is cancelled on
+the server (:mod:`traceability.deadline`), so a long lock costs each worker one slow request
+and leaves no backend behind. A database host
 that never answers costs each attempt libpq's connect timeout (3 s,
 :data:`traceability.db.NETWORK_TIMEOUTS`): with requests making the attempts (until
 2026-12-02, one every 2 s) a worker spent 3 s of every 5 in one during a long outage, and one
@@ -34,12 +37,13 @@ from typing import Any
 
 from flask import Flask, Response
 from flask_babel import gettext
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from traceability.db import connect_driver
-from traceability.deadline import NoAnswer
+from traceability.deadline import NoAnswer, waits_limited
+from traceability.services import verify_read
 from traceability.transactions import is_retryable
 from verify_web import errors
 from verify_web.core import forksafe
@@ -49,13 +53,14 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER = 5  # seconds: a restart or failover takes about this long
 _PROBE_EVERY = 1.0  # seconds between checks for the end of an outage, per process
-PAUSE_CONNECTING = 2.0  # seconds between the background check's connection attempts
+PAUSE_CONNECTING = 2.0  # seconds between the background check's attempts
+CHECK_WAIT = 2.0  # seconds the background check waits for its read's answer
 
 
 class Outage:
     """This process's view of the database: reachable, or unreachable since when."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.lock = threading.Lock()
         self.since: float | None = None
         self.answered = 0
@@ -63,23 +68,24 @@ class Outage:
         # Set when an attempt to reach the database failed (a connection attempt, or a wait for
         # its answer that ran out: traceability.deadline); cleared by the background check.
         self.unreachable = False
-        self._last_connect: tuple[Dialect, list[Any], dict[str, Any]] | None = None
+        self._engine = engine
         self._checker: tuple[int, threading.Thread] | None = None  # (process id, thread)
 
     def connect(self, dialect: Dialect, record: Any, cargs: Any, cparams: Any) -> Any:
         """The engine's ``do_connect``: connect, unless the database could not be reached and
-        the background check has not reached it since. Returns the driver's connection; raises
-        the driver's ``OperationalError`` (which SQLAlchemy wraps as its own)."""
-        if self.unreachable:
+        the background check has not reached it since (the check's own attempts go through).
+        Returns the driver's connection; raises the driver's ``OperationalError`` (which
+        SQLAlchemy wraps as its own)."""
+        if self.unreachable and not self._checking():
             self._check()  # still running, unless this process was forked since
             raise dialect.loaded_dbapi.OperationalError(
                 f"not connecting: the database could not be reached; checked every {PAUSE_CONNECTING:g} s"
             )
-        self._last_connect = (dialect, list(cargs), dict(cparams))
         try:
             return connect_driver(dialect, record, cargs, cparams)
         except dialect.loaded_dbapi.OperationalError:
-            self.failed()
+            if not self._checking():
+                self.failed()
             raise
 
     def failed(self) -> None:
@@ -87,6 +93,10 @@ class Outage:
         background check reaches it."""
         self.unreachable = True
         self._check()
+
+    def _checking(self) -> bool:
+        running = self._checker
+        return running is not None and running[1] is threading.current_thread()
 
     def _check(self) -> None:
         with self.lock:
@@ -107,19 +117,22 @@ class Outage:
             self.unreachable = False
 
     def _reached(self) -> bool:
+        """After a pause, whether a verification can be answered now: the verify read, for a
+        label no one has, within :data:`CHECK_WAIT`. A server that takes connections but holds
+        the verify tables locked (a migration, a restore) is still unreachable for the verify
+        routes: with a bare connection as the check, each worker's next request waited its whole
+        limit again, every :data:`PAUSE_CONNECTING` seconds, for as long as the lock lasted."""
         time.sleep(PAUSE_CONNECTING)
-        if self._last_connect is None:
-            return True  # nothing to try with: let the requests connect
-        dialect, cargs, cparams = self._last_connect
         try:
-            connect_driver(dialect, None, cargs, cparams).close()
-        except dialect.loaded_dbapi.Error:
+            with waits_limited(CHECK_WAIT), self._engine.connect() as connection:
+                verify_read.probe(connection.execution_options(isolation_level="AUTOCOMMIT"))
+        except (OperationalError, InterfaceError):
             return False
         return True
 
 
 def init_app(app: Flask) -> None:
-    state = services(app).outage = Outage()
+    state = services(app).outage = Outage(services(app).engine)
     event.listen(services(app).engine, "do_connect", state.connect)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(InterfaceError, _unavailable)
