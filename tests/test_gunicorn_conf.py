@@ -75,11 +75,12 @@ def test_a_request_waits_for_the_database_less_than_the_worker_timeout(
 ) -> None:
     """A request on a server that does not answer ends with the outage's 503 before gunicorn
     would kill its worker (and the worker's queued scans with it)."""
-    from traceability.db import NETWORK_TIMEOUTS
+    from traceability.db import NETWORK_TIMEOUTS, SQLITE_BUSY_TIMEOUT
     from verify_web.core.db import REQUEST_WAIT, VERIFY_WAIT
 
     conf = settings(monkeypatch, None)
     assert VERIFY_WAIT + NETWORK_TIMEOUTS["connect_timeout"] < REQUEST_WAIT < conf["timeout"]
+    assert SQLITE_BUSY_TIMEOUT < conf["timeout"]  # SQLite's wait for another's write lock
 
 
 def _free_port() -> int:

@@ -29,10 +29,12 @@ from tests.verify_web.staff import login, make_user
 from tests.verify_web.test_ops_gunicorn import Served
 from traceability import deadline, make_engine, upgrade
 from traceability.db import NETWORK_TIMEOUTS
+from traceability.services import scans
 from verify_web.core import db, outage
 from verify_web.core.db import VERIFY_WAIT
 from verify_web.core.outage import PAUSE_CONNECTING, RETRY_AFTER
 from verify_web.core.services import services
+from verify_web.hotpath.scanwriter import DRAIN_SECONDS, LINGER, ScanWriter
 
 pytestmark = pytest.mark.postgres
 
@@ -186,9 +188,12 @@ def _answer_503s_within_the_wait_limit(
         assert "Hiện không thể kiểm tra tem" in answers[0].get_data(as_text=True)
         assert time.monotonic() - began < PAUSE_CONNECTING  # none waits again
         assert client.get("/ping").status_code == 200
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == "verify_web.core.outage"]
     assert [r.getMessage().split(" (")[0] for r in errors] == ["database unavailable"]
     assert "no answer from the database within 5 s" in errors[0].getMessage()
+    # The scan writer (its batch with the first request's scan waits too) says so once, itself.
+    writer = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name != "verify_web.core.outage"]
+    assert [r.getMessage().split(" (")[0] for r in writer] in ([], ["scan writer: database unavailable"])
     assert not any(r.exc_info for r in caplog.records)  # no traceback
     deadline = time.monotonic() + 15
     status = 503
@@ -357,3 +362,43 @@ def test_while_the_server_stays_stopped_no_request_waits_for_a_connection_attemp
     while client.get(api).status_code != 200:
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+
+def test_the_scan_writer_on_a_stopped_server_stops_in_time_and_counts_its_batch(
+    app: Flask, codes: Codes, own_server: PostgresServer, db_url: str
+) -> None:
+    """A batch sent to a server that then stops answering: close() still ends within its
+    drain bound, and the batch is counted as abandoned. Measured before the writer limited its
+    waits: close() gave up on the thread after 5 s and counted nothing (30 scans lost unseen)."""
+    writer = ScanWriter(services(app).engine)
+    row = scans.scan_row(
+        serial=None,
+        label_id=codes.genuine_label.id,
+        verdict="genuine",
+        channel="api",
+        area=None,
+        device=None,
+        source_hash="s",
+    )
+    writer.submit(row)
+    writer.flush()  # connected, and the first row written
+    thread = writer._thread
+    assert thread is not None
+    with own_server.frozen(at_most=3 * DRAIN_SECONDS + 10):
+        for _ in range(30):
+            writer.submit(row)
+        time.sleep(LINGER + 0.5)  # the batch is sent and waits for the answer
+        began = time.monotonic()
+        writer.close()
+        assert time.monotonic() - began < DRAIN_SECONDS + 1.5
+        assert (writer.written, writer.abandoned, writer.dropped) == (1, 30, 30)
+        # In a worker the process ends here. Left to run, the thread's try in progress (a
+        # connection attempt) runs out too, and the thread drops the batch without counting
+        # it again; a server back before that would have been given the batch.
+        thread.join(timeout=NETWORK_TIMEOUTS["connect_timeout"] + DRAIN_SECONDS + 2)
+        assert not thread.is_alive()
+    assert (writer.written, writer.abandoned, writer.dropped) == (1, 30, 30)
+    engine = make_engine(db_url)  # the app's own stays refused until its check reaches the server
+    with Session(engine) as session:
+        assert scans.count_scans(session, label_id=codes.genuine_label.id) == 1
+    engine.dispose()

@@ -21,7 +21,13 @@ What can be lost, and how much:
   batch is split in halves until the row is alone, which is given up after :data:`MAX_TRIES`
   tries, logged and counted; the rest of the batch is written.
 - **Graceful stop** (gunicorn's SIGTERM, restarts: ``atexit``): the queue is written, for at
-  most :data:`DRAIN_SECONDS`; what is left then is counted and logged as abandoned.
+  most :data:`DRAIN_SECONDS`; what is left then is counted and logged as abandoned, the
+  batch in the thread's hands included when the thread is still waiting for the database
+  (close() returns within :data:`DRAIN_SECONDS` + 1 s whatever the database does). On
+  PostgreSQL each wait for the server's answer is limited to :data:`DRAIN_SECONDS` too
+  (:mod:`traceability.deadline`), so the thread itself moves on (on SQLite a write waits at
+  most the busy timeout, :data:`traceability.db.SQLITE_BUSY_TIMEOUT`, for another
+  process's write lock).
 - **The process after the drain** (:func:`exit_worker`, gunicorn's ``worker_exit``): a worker
   that stops gracefully leaves with ``os._exit`` once its queue is written and its logs are
   flushed, skipping the interpreter's teardown. Measured under load (``bench/bench_writer.py
@@ -60,6 +66,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from traceability.deadline import waits_limited
 from traceability.services import scans
 from verify_web.core import forksafe, metrics
 from verify_web.core.services import services
@@ -96,6 +103,8 @@ class ScanWriter:
         self._thread: threading.Thread | None = None
         self._deadline: float | None = None  # set by close(): write until then, then give up
         self._failing_since: float | None = None
+        self._in_hand = 0  # rows of the batch being written, not yet written or given up
+        self._given_up = False  # close() counted the thread's rows as abandoned
         self._shedding = False
         self.written = 0  # rows committed
         self.shed = 0  # rows refused because the queue was full
@@ -140,8 +149,15 @@ class ScanWriter:
         self._deadline = time.monotonic() + DRAIN_SECONDS
         self._queue.put(_STOP)
         self._thread.join(timeout=DRAIN_SECONDS + 1)
-        # A thread still stuck in the database after that keeps its batch; the process ends.
-        left = self.abandoned - before + (self.depth() if self._thread.is_alive() else 0)
+        if self._thread.is_alive():
+            # Still in the database's hands (a try on a server that stopped answering is a
+            # pool ping, a connection attempt and the statement, each with its own limit):
+            # the process ends now, so its batch and the queue are lost, and counted.
+            with self._queue.mutex:
+                queued = sum(item is not _STOP for item in self._queue.queue)
+            self._abandon(self._in_hand + queued)
+            self._given_up = True  # the thread drops what it holds when it gets back
+        left = self.abandoned - before
         if left:
             log.error("scan writer stopped: %d scans not written within %.0fs", left, DRAIN_SECONDS)
         self._pid = self._thread = self._deadline = None  # a later submit starts a new thread
@@ -160,6 +176,15 @@ class ScanWriter:
         return self._queue
 
     def _run(self) -> None:
+        # Each wait for the database's answer lasts at most the drain's bound: a server that
+        # takes the batch and does not answer (its processes stopped, a table locked, a host
+        # replaced by a standby) costs a try a few seconds, then the batch is retried as for
+        # any transient error, on a new connection. Before, the thread waited for as long as
+        # the server did, and a close() meanwhile counted none of its batch as abandoned.
+        with waits_limited(DRAIN_SECONDS):
+            self._loop()
+
+    def _loop(self) -> None:
         stop = False
         while not stop:
             batch = [self._queue.get()]
@@ -175,10 +200,12 @@ class ScanWriter:
             stop = batch[-1] is _STOP
             rows = [item for item in batch if item is not _STOP]
             metrics.scan_queue(len(rows) + self._queue.qsize())
+            self._in_hand = len(rows)
             if self._out_of_time():
                 self._abandon(len(rows))
             else:
                 self._write(rows)
+            self._in_hand = 0
             for _ in batch:
                 self._queue.task_done()
             metrics.scan_queue(self._queue.qsize())
@@ -188,7 +215,7 @@ class ScanWriter:
         it rejects (given up after MAX_TRIES), abandoned once close() runs out of time."""
         parts: list[tuple[list[Row], int]] = [(rows, 1)] if rows else []
         delay = 0.05
-        while parts:
+        while parts and not self._given_up:
             part, tries = parts.pop()
             try:
                 with Session(self._engine) as session, session.begin():
@@ -208,6 +235,7 @@ class ScanWriter:
                 parts.extend(self._split(part, tries, e))
                 continue
             self.written += len(part)
+            self._in_hand -= len(part)
             metrics.scans_written(len(part))
             self._recovered()
 
@@ -221,6 +249,7 @@ class ScanWriter:
             return [(part, tries + 1)]
         row = part[0]
         self.rejected += 1
+        self._in_hand -= 1
         metrics.scans_dropped(1)
         log.error(
             "scan row given up after %d tries (label %s, serial %s): %s",
@@ -235,7 +264,10 @@ class ScanWriter:
         return self._deadline is not None and time.monotonic() >= self._deadline
 
     def _abandon(self, count: int) -> None:
+        if self._given_up:
+            return  # counted by close() already
         self.abandoned += count  # logged once, by close()
+        self._in_hand = max(0, self._in_hand - count)
         metrics.scans_dropped(count)
 
     def _failing(self, error: SQLAlchemyError) -> None:
