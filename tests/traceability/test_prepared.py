@@ -17,10 +17,12 @@ from sqlalchemy import (
     Table,
     bindparam,
     cast,
+    event,
     literal,
     select,
     text,
 )
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -154,6 +156,25 @@ def test_lost_connection_is_invalidated(engine: Engine) -> None:
         assert raised.value.connection_invalidated and victim.invalidated
     with autocommit(engine) as fresh:
         assert prepared.first(fresh, {}) == (1,)
+
+
+def test_driver_errors_reach_the_engines_error_listeners(engine: Engine) -> None:
+    """As for Connection.execute: the web app counts database errors in a ``handle_error``
+    listener, and the verify read's errors were missing from its count."""
+    seen: list[tuple[str, bool]] = []
+
+    def listener(context: ExceptionContext) -> None:
+        seen.append((type(context.original_exception).__name__, context.is_disconnect))
+
+    missing = Table("not_there", MetaData(), Column("id", Integer, primary_key=True))
+    prepared = PreparedRead(select(missing.c.id))
+    event.listen(engine, "handle_error", listener)
+    try:
+        with autocommit(engine) as connection, pytest.raises(DBAPIError):
+            prepared.first(connection, {})
+    finally:
+        event.remove(engine, "handle_error", listener)
+    assert len(seen) == 1 and seen[0][1] is False
 
 
 def test_numeric_column(engine: Engine) -> None:
