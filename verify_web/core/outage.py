@@ -17,10 +17,13 @@ closed, the pool emptied, and requests stop connecting as below.
 After a connection attempt fails (or a wait runs out), this process's requests make no other:
 they answer the 503 at once, and one background thread tries every :data:`PAUSE_CONNECTING`
 seconds to connect and run the verify read (for a label no one has) until it can; then
-requests connect again. Its waits are limited too, and a wait that runs out is cancelled on
-the server (:mod:`traceability.deadline`), so a long lock costs each worker one slow request
-and leaves no backend behind. A database host
-that never answers costs each attempt libpq's connect timeout (3 s,
+requests connect again. Its read waits at most :data:`CHECK_WAIT`, and a wait that runs out
+is cancelled on the server (:mod:`traceability.deadline`), so a table locked for minutes
+costs each worker one slow request and leaves no backend waiting behind it (measured with
+``bench/bench_outage.py --stuck locked``: before, 30 backends were left waiting after 35 s,
+one per request that ran out, and the probe's requests waited 5 s once every few seconds).
+
+A database host that never answers costs each attempt libpq's connect timeout (3 s,
 :data:`traceability.db.NETWORK_TIMEOUTS`): with requests making the attempts (until
 2026-12-02, one every 2 s) a worker spent 3 s of every 5 in one during a long outage, and one
 503 in five waited that long (``bench/bench_outage.py``); five sync workers each attempting
