@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, text
 
 from ..models import Label, Revocation
 from ..prepared import PreparedRead
@@ -41,7 +41,8 @@ from .label_scans import HISTORY_COLUMNS
 from .labels import FACTS, FACTS_WIDTH, LabelFacts, facts_from_row
 from .registry_version import VERSION, as_version
 
-_READ = PreparedRead(FACTS.add_columns(*HISTORY_COLUMNS, VERSION))
+_PROBE = FACTS.add_columns(*HISTORY_COLUMNS, VERSION)
+_READ = PreparedRead(_PROBE)
 _HISTORY_END = FACTS_WIDTH + len(HISTORY_COLUMNS)
 
 # FACTS' columns in order: the label's 8, its revocation's 5, the lot part's 22, the digest.
@@ -120,9 +121,14 @@ def read_label(connection: Connection, serial: int, lots: LotParts | None = None
     return read
 
 
-def probe(connection: Connection) -> None:
-    """Run the whole verify read for a serial no label has, on an autocommit ``connection``:
-    it returns once every table a verification reads could be read (a check that a server
-    that takes connections can answer verifications too: a table locked against reads, by a
-    migration or a restore, holds it). Raises the driver's errors, as SQLAlchemy's."""
-    _READ.first(connection, {"serial": -1})
+def probe(connection: Connection, *, lock_wait_ms: int) -> None:
+    """Run the whole verify read for a serial no label has, in ``connection``'s transaction
+    (the caller's): it returns once every table a verification reads could be read, a check
+    that a server that takes connections can answer verifications too. On PostgreSQL a lock
+    held against those reads (a migration, a restore, ``VACUUM FULL``) is waited for at most
+    ``lock_wait_ms`` (``SET LOCAL lock_timeout``), so a check does not sit in the lock's queue
+    holding a connection. Raises the driver's errors, as SQLAlchemy's
+    (``OperationalError`` for the lock)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL lock_timeout = {int(lock_wait_ms)}"))
+    connection.execute(_PROBE, {"serial": -1}).first()

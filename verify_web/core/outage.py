@@ -17,11 +17,12 @@ closed, the pool emptied, and requests stop connecting as below.
 After a connection attempt fails (or a wait runs out), this process's requests make no other:
 they answer the 503 at once, and one background thread tries every :data:`PAUSE_CONNECTING`
 seconds to connect and run the verify read (for a label no one has) until it can; then
-requests connect again. Its read waits at most :data:`CHECK_WAIT`, and a wait that runs out
-is cancelled on the server (:mod:`traceability.deadline`), so a table locked for minutes
-costs each worker one slow request and leaves no backend waiting behind it (measured with
-``bench/bench_outage.py --stuck locked``: before, 30 backends were left waiting after 35 s,
-one per request that ran out, and the probe's requests waited 5 s once every few seconds).
+requests connect again. Its read waits at most :data:`CHECK_WAIT` (for a table's lock,
+:data:`CHECK_LOCK_WAIT_MS`), and a request's wait that runs out is cancelled on the server
+(:mod:`traceability.deadline`), so a table locked for minutes costs each worker one slow
+request and leaves no backend waiting behind it (measured with ``bench/bench_outage.py
+--stuck locked``: before, 30 backends were left waiting after 35 s, one per request that ran
+out, and the probe's requests waited 5 s once every few seconds).
 
 A database host that never answers costs each attempt libpq's connect timeout (3 s,
 :data:`traceability.db.NETWORK_TIMEOUTS`): with requests making the attempts (until
@@ -58,6 +59,10 @@ RETRY_AFTER = 5  # seconds: a restart or failover takes about this long
 _PROBE_EVERY = 1.0  # seconds between checks for the end of an outage, per process
 PAUSE_CONNECTING = 2.0  # seconds between the background check's attempts
 CHECK_WAIT = 2.0  # seconds the background check waits for its read's answer
+# Milliseconds its read waits for a table's lock on PostgreSQL (then "lock timeout"): with the
+# wait limit alone each worker's check sat in a long lock's queue 2 s of every 4, holding a
+# connection (5 backends waiting at the lock's end for one host of 5 workers, measured).
+CHECK_LOCK_WAIT_MS = 200
 
 
 class Outage:
@@ -128,7 +133,14 @@ class Outage:
         time.sleep(PAUSE_CONNECTING)
         try:
             with waits_limited(CHECK_WAIT), self._engine.connect() as connection:
-                verify_read.probe(connection.execution_options(isolation_level="AUTOCOMMIT"))
+                try:
+                    with connection.begin():
+                        verify_read.probe(connection, lock_wait_ms=CHECK_LOCK_WAIT_MS)
+                except (OperationalError, InterfaceError):
+                    # Not back into the pool: a request would take it from there without
+                    # connecting, past the refusal above, and wait behind the lock.
+                    connection.invalidate()
+                    raise
         except (OperationalError, InterfaceError):
             return False
         return True
