@@ -249,7 +249,9 @@ def test_a_table_locked_for_long_costs_one_slow_request_and_leaves_no_backend_wa
             assert client.get(api).status_code == 503
             slowest = max(slowest, time.monotonic() - began)
             time.sleep(0.2)
-        assert slowest < 0.5
+        # Half the limit, not less: in CI, late in a long test process, one 503 once took 1.1 s
+        # (a full collection of its heap, or the machine busy); a wait at the lock takes 5.
+        assert slowest < VERIFY_WAIT / 2
         engine = make_engine(db_url)
         with engine.connect() as watcher:
             waiting = watcher.execute(
