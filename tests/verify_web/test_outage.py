@@ -31,7 +31,7 @@ from tests.verify_web.test_ops_gunicorn import Served
 from traceability import deadline, make_engine, upgrade
 from traceability.db import NETWORK_TIMEOUTS
 from traceability.services import scans
-from verify_web.core import db, outage
+from verify_web.core import db, health, outage
 from verify_web.core.db import VERIFY_WAIT
 from verify_web.core.outage import PAUSE_CONNECTING, RETRY_AFTER
 from verify_web.core.services import services
@@ -417,3 +417,16 @@ def test_the_scan_writer_on_a_stopped_server_stops_in_time_and_counts_its_batch(
     with Session(engine) as session:
         assert scans.count_scans(session, label_id=codes.genuine_label.id) == 1
     engine.dispose()
+
+
+def test_the_health_check_fails_while_a_verify_table_is_locked(client: FlaskClient, db_url: str) -> None:
+    """``SELECT 1`` answered while every verification waited: a load balancer or a monitor
+    asking /healthz saw a healthy host. The check is the verify read, with a short lock wait."""
+    assert client.get("/healthz").status_code == 200
+    with _locked(db_url, "labels"):
+        began = time.monotonic()
+        answer = client.get("/healthz")
+        assert answer.status_code == 503 and answer.json is not None
+        assert answer.json["checks"]["database"] == "error: OperationalError"
+        assert time.monotonic() - began < health.LOCK_WAIT_MS / 1000 + 1
+    assert client.get("/healthz").status_code == 200
