@@ -76,10 +76,15 @@ def test_a_request_waits_for_the_database_less_than_the_worker_timeout(
     """A request on a server that does not answer ends with the outage's 503 before gunicorn
     would kill its worker (and the worker's queued scans with it)."""
     from traceability.db import NETWORK_TIMEOUTS, SQLITE_BUSY_TIMEOUT
+    from traceability.deadline import CANCEL_WAIT
     from verify_web.core.db import REQUEST_WAIT, VERIFY_WAIT
 
     conf = settings(monkeypatch, None)
-    assert VERIFY_WAIT + NETWORK_TIMEOUTS["connect_timeout"] < REQUEST_WAIT < conf["timeout"]
+    connect = NETWORK_TIMEOUTS["connect_timeout"]
+    assert VERIFY_WAIT + CANCEL_WAIT + connect < REQUEST_WAIT
+    # The longest a staff request waits for a server that stopped answering: its limit, the
+    # cancel request, and one connection attempt after it (the next waits are refused).
+    assert REQUEST_WAIT + CANCEL_WAIT + connect < conf["timeout"]
     assert conf["timeout"] > SQLITE_BUSY_TIMEOUT  # SQLite's wait for another's write lock
 
 

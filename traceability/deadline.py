@@ -22,7 +22,8 @@ raises :class:`NoAnswer`, a
 ``OperationalError`` and treats it as a lost connection (invalidated), and the web app
 answers its outage's 503 (:mod:`verify_web.core.outage`, which also empties the pool). The
 verify path's own read (:mod:`traceability.libpq`) waits the same way. Without a limit
-nothing changes (the scan writer's thread and the command line set none).
+nothing changes (the command line sets none; the scan writer limits its statements, not its
+commits: a commit the client stopped waiting for may still land).
 
 Limits: the limit is per wait, not per request (a request that makes several slow statements
 can still take longer; after the first one runs out, the web app stops connecting for a

@@ -88,10 +88,12 @@ class PreparedRead:
                 plan.results = self._result_processors(dialect, types)
         except dialect.loaded_dbapi.Error as e:
             # SQLAlchemy's own handling of a driver error in Connection.execute: wrapped as its
-            # DBAPIError, a lost connection invalidated, and the engine's ``handle_error``
-            # listeners told (the web app's database error count; before, the verify read's
-            # errors were missing from it). It is not public API: tests/traceability/
-            # test_prepared.py checks each part of it, for a SQLAlchemy release that changes it.
+            # DBAPIError (chained from the driver's), a lost connection invalidated and the
+            # pool's older connections with it, and the engine's ``handle_error`` listeners
+            # told (the web app's database error count; before, the verify read's errors were
+            # missing from it, and only the one connection was invalidated). Not public API:
+            # tests/traceability/test_prepared.py checks the wrapping, the chaining, the
+            # invalidation and the listeners, for a SQLAlchemy release that changes it.
             connection._handle_dbapi_exception(e, plan.sql, bound, None, None)
         if row is None:
             return None

@@ -35,7 +35,7 @@ from verify_web.core import db, health, outage
 from verify_web.core.db import VERIFY_WAIT
 from verify_web.core.outage import PAUSE_CONNECTING, RETRY_AFTER
 from verify_web.core.services import services
-from verify_web.hotpath.scanwriter import DRAIN_SECONDS, LINGER, ScanWriter
+from verify_web.hotpath.scanwriter import DRAIN_SECONDS, LINGER, WRITE_WAIT, ScanWriter
 
 pytestmark = pytest.mark.postgres
 
@@ -383,8 +383,9 @@ def test_the_scan_writer_on_a_stopped_server_stops_in_time_and_counts_its_batch(
     app: Flask, codes: Codes, own_server: PostgresServer, db_url: str
 ) -> None:
     """A batch sent to a server that then stops answering: close() still ends within its
-    drain bound, and the batch is counted as abandoned. Measured before the writer limited its
-    waits: close() gave up on the thread after 5 s and counted nothing (30 scans lost unseen)."""
+    drain bound and counts the batch as abandoned; the stuck thread, when its wait runs out,
+    counts nothing more; a later submit starts a writer that counts again. Measured before:
+    close() gave up on the thread after 5 s and counted nothing (30 scans lost unseen)."""
     writer = ScanWriter(services(app).engine)
     row = scans.scan_row(
         serial=None,
@@ -399,7 +400,7 @@ def test_the_scan_writer_on_a_stopped_server_stops_in_time_and_counts_its_batch(
     writer.flush()  # connected, and the first row written
     thread = writer._thread
     assert thread is not None
-    with own_server.frozen(at_most=3 * DRAIN_SECONDS + 10):
+    with own_server.frozen(at_most=WRITE_WAIT + DRAIN_SECONDS + 10):
         for _ in range(30):
             writer.submit(row)
         time.sleep(LINGER + 0.5)  # the batch is sent and waits for the answer
@@ -407,15 +408,18 @@ def test_the_scan_writer_on_a_stopped_server_stops_in_time_and_counts_its_batch(
         writer.close()
         assert time.monotonic() - began < DRAIN_SECONDS + 1.5
         assert (writer.written, writer.abandoned, writer.dropped) == (1, 30, 30)
-        # In a worker the process ends here. Left to run, the thread's try in progress (a
-        # connection attempt) runs out too, and the thread drops the batch without counting
-        # it again; a server back before that would have been given the batch.
-        thread.join(timeout=NETWORK_TIMEOUTS["connect_timeout"] + DRAIN_SECONDS + 2)
+        # In a worker the process ends here. Left to run, the thread's statement runs out of
+        # its wait limit, and the thread drops the batch without counting it again.
+        thread.join(timeout=WRITE_WAIT + 3)
         assert not thread.is_alive()
     assert (writer.written, writer.abandoned, writer.dropped) == (1, 30, 30)
+    writer.submit(row)  # a new thread, with nothing given up
+    writer.flush()
+    assert (writer.written, writer.abandoned) == (2, 30)
+    writer.close()
     engine = make_engine(db_url)  # the app's own stays refused until its check reaches the server
     with Session(engine) as session:
-        assert scans.count_scans(session, label_id=codes.genuine_label.id) == 1
+        assert scans.count_scans(session, label_id=codes.genuine_label.id) == 2
     engine.dispose()
 
 

@@ -13,14 +13,22 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tests.support.codes import Codes
-from traceability import make_engine
+from traceability import deadline, make_engine
 from traceability.services import label_scans, scans
 from verify_web.core.services import services
 from verify_web.hotpath.scan_recorder import writer
-from verify_web.hotpath.scanwriter import DRAIN_SECONDS, MAX_BATCH, MAX_TRIES, ScanWriter, exit_worker
+from verify_web.hotpath.scanwriter import (
+    DRAIN_SECONDS,
+    MAX_BATCH,
+    MAX_TRIES,
+    WRITE_WAIT,
+    ScanWriter,
+    exit_worker,
+)
 
 DEAD_URL = "postgresql://nobody@127.0.0.1:1/none"
 
@@ -64,6 +72,31 @@ def _row(label_id: int | None, n: int = 0) -> dict[str, object]:
         device=None,
         source_hash=f"s{n % 7}",
     )
+
+
+def test_statements_wait_within_a_limit_but_the_commit_does_not(app: Flask, codes: Codes) -> None:
+    """A commit the writer stopped waiting for may still land on the server, and the batch's
+    retry would then write it twice; a statement that ran out is never committed."""
+    engine = services(app).engine
+    seen: dict[str, float | None] = {}
+
+    def before_execute(*_args: object) -> None:
+        seen.setdefault("statement", deadline.current_limit())
+
+    def before_commit(_connection: object) -> None:
+        seen["commit"] = deadline.current_limit()
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+    event.listen(engine, "commit", before_commit)
+    try:
+        writer = ScanWriter(engine)
+        writer.submit(_row(codes.genuine_label.id))
+        writer.close()
+    finally:
+        event.remove(engine, "before_cursor_execute", before_execute)
+        event.remove(engine, "commit", before_commit)
+    assert writer.written == 1
+    assert seen == {"statement": WRITE_WAIT, "commit": None}
 
 
 def test_a_rejected_row_is_given_up_and_the_others_written(
@@ -127,7 +160,7 @@ def test_close_drains_a_full_backlog_quickly(app: Flask, codes: Codes, app_sessi
 
 _CHILD = """
 import sys, time
-from traceability import make_engine
+from traceability import deadline, make_engine
 from traceability.services import scans
 from verify_web.hotpath.scanwriter import ScanWriter
 writer = ScanWriter(make_engine(sys.argv[1]))

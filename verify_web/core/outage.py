@@ -17,10 +17,11 @@ closed, the pool emptied, and requests stop connecting as below.
 After a connection attempt fails (or a wait runs out), this process's requests make no other:
 they answer the 503 at once, and one background thread tries every :data:`PAUSE_CONNECTING`
 seconds to connect and run the verify read (for a label no one has) until it can; then
-requests connect again. Its read waits at most :data:`CHECK_WAIT` (for a table's lock,
-:data:`CHECK_LOCK_WAIT_MS`), and a request's wait that runs out is cancelled on the server
-(:mod:`traceability.deadline`), so a table locked for minutes costs each worker one slow
-request and leaves no backend waiting behind it (measured with ``bench/bench_outage.py
+requests connect again. On PostgreSQL its read waits at most :data:`CHECK_WAIT` (for a
+table's lock, :data:`CHECK_LOCK_WAIT_MS`; on SQLite, which takes no such limit, at most the
+busy timeout, in this background thread), and a request's wait that runs out is cancelled on
+the server (:mod:`traceability.deadline`), so a table locked for minutes costs each worker one
+slow request and leaves no backend waiting behind it (measured with ``bench/bench_outage.py
 --stuck locked``: before, 30 backends were left waiting after 35 s, one per request that ran
 out, and the probe's requests waited 5 s once every few seconds).
 
@@ -43,7 +44,7 @@ from flask import Flask, Response
 from flask_babel import gettext
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from traceability.db import connect_driver
 from traceability.deadline import NoAnswer, waits_limited
@@ -78,6 +79,7 @@ class Outage:
         self.unreachable = False
         self._engine = engine
         self._checker: tuple[int, threading.Thread] | None = None  # (process id, thread)
+        self._odd = False  # the check met an error that is not an outage's (logged once)
 
     def connect(self, dialect: Dialect, record: Any, cargs: Any, cparams: Any) -> Any:
         """The engine's ``do_connect``: connect, unless the database could not be reached and
@@ -133,15 +135,25 @@ class Outage:
         time.sleep(PAUSE_CONNECTING)
         try:
             with waits_limited(CHECK_WAIT), self._engine.connect() as connection:
+                # The requests count the outage's errors; the check's would add one per worker
+                # every few seconds to ocop_database_errors_total.
+                checking = connection.execution_options(skip_user_error_events=True)
                 try:
-                    with connection.begin():
-                        verify_read.probe(connection, lock_wait_ms=CHECK_LOCK_WAIT_MS)
-                except (OperationalError, InterfaceError):
+                    with checking.begin():
+                        verify_read.probe(checking, lock_wait_ms=CHECK_LOCK_WAIT_MS)
+                except SQLAlchemyError:
                     # Not back into the pool: a request would take it from there without
                     # connecting, past the refusal above, and wait behind the lock.
-                    connection.invalidate()
+                    checking.invalidate()
                     raise
         except (OperationalError, InterfaceError):
+            return False
+        except SQLAlchemyError as e:
+            # Not an outage's error (a table missing in the middle of a restore, say): still
+            # no verification can be answered, so requests stay refused; said once a check.
+            if not self._odd:
+                self._odd = True
+                log.warning("database check failed: %s; checking again", type(e).__name__)
             return False
         return True
 

@@ -23,11 +23,13 @@ What can be lost, and how much:
 - **Graceful stop** (gunicorn's SIGTERM, restarts: ``atexit``): the queue is written, for at
   most :data:`DRAIN_SECONDS`; what is left then is counted and logged as abandoned, the
   batch in the thread's hands included when the thread is still waiting for the database
-  (close() returns within :data:`DRAIN_SECONDS` + 1 s whatever the database does). On
-  PostgreSQL each wait for the server's answer is limited to :data:`DRAIN_SECONDS` too
-  (:mod:`traceability.deadline`), so the thread itself moves on (on SQLite a write waits at
-  most the busy timeout, :data:`traceability.db.SQLITE_BUSY_TIMEOUT`, for another
-  process's write lock).
+  (close() returns within :data:`DRAIN_SECONDS` + 1 s whatever the database does; a batch
+  whose commit lands after that is counted lost although it was written). On PostgreSQL each
+  statement of a batch waits at most :data:`WRITE_WAIT` for the server's answer
+  (:mod:`traceability.deadline`), so the thread moves on from a server that stopped
+  answering; its commit is not limited (see :meth:`ScanWriter._try`). On SQLite a write
+  waits at most the busy timeout, :data:`traceability.db.SQLITE_BUSY_TIMEOUT`, for another
+  process's write lock.
 - **The process after the drain** (:func:`exit_worker`, gunicorn's ``worker_exit``): a worker
   that stops gracefully leaves with ``os._exit`` once its queue is written and its logs are
   flushed, skipping the interpreter's teardown. Measured under load (``bench/bench_writer.py
@@ -59,6 +61,7 @@ import queue
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from flask import Flask
@@ -77,6 +80,10 @@ MAX_BATCH = 1000
 MAX_PENDING = 20_000
 MAX_TRIES = 3
 DRAIN_SECONDS = 4.0  # under gunicorn's graceful_timeout, so the drain is never cut short
+# Seconds each of a batch's statements may wait for the server's answer (see ScanWriter._try):
+# well above a batch's own time (tens of ms) and a range revocation's hold on its labels' rows
+# (seconds), so that only a server that stopped answering ends a try.
+WRITE_WAIT = 10.0
 # Group commit: after the first row arrives, wait this long for more before writing. One
 # transaction per burst instead of one per scan keeps the writer from taking the GIL (and
 # SQLite's write lock) away from requests; a scan shows in the history this much later.
@@ -90,6 +97,20 @@ _STOP = object()
 Row = dict[str, Any]
 
 
+@dataclass(eq=False)
+class _Run:
+    """One writer thread's own state. A thread that close() gave up on keeps its own: a later
+    thread (after the next submit) has a new queue and starts with nothing given up."""
+
+    queue: queue.Queue[Any] = field(default_factory=queue.Queue)
+    deadline: float | None = None  # set by close(): write until then, then give up
+    in_hand: int = 0  # rows of the batch being written, not yet counted as anything
+    given_up: bool = False  # close() counted what the thread held: it counts nothing more
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+
 class ScanWriter:
     """The per-process scan queue and its writer thread (started lazily, again after a fork)."""
 
@@ -97,14 +118,11 @@ class ScanWriter:
         self._engine = engine
         self._local_commit = engine.dialect.name == "postgresql"  # see the module docstring
         self._max_pending = max_pending
-        self._guard = threading.Lock()
+        self._guard = threading.Lock()  # the counters, and each run's in_hand and given_up
         self._pid: int | None = None
-        self._queue: queue.Queue[Any] = queue.Queue()
+        self._run_state = _Run()
         self._thread: threading.Thread | None = None
-        self._deadline: float | None = None  # set by close(): write until then, then give up
         self._failing_since: float | None = None
-        self._in_hand = 0  # rows of the batch being written, not yet written or given up
-        self._given_up = False  # close() counted the thread's rows as abandoned
         self._shedding = False
         self.written = 0  # rows committed
         self.shed = 0  # rows refused because the queue was full
@@ -118,7 +136,7 @@ class ScanWriter:
 
     def depth(self) -> int:
         """Rows waiting in the queue (not counting the batch being written)."""
-        return self._queue.qsize()
+        return self._run_state.queue.qsize()
 
     def submit(self, row: Row) -> None:
         """Queue a row from :func:`traceability.services.scans.scan_row`. Never blocks: with
@@ -139,28 +157,30 @@ class ScanWriter:
     def flush(self) -> None:
         """Return once every row queued so far is written or given up (tests use it)."""
         if self._pid == forksafe.pid():
-            self._queue.join()
+            self._run_state.queue.join()
 
     def close(self) -> None:
         """Write what is queued, for at most :data:`DRAIN_SECONDS`, and stop the thread."""
         if self._pid != forksafe.pid() or self._thread is None:
             return
-        before = self.abandoned
-        self._deadline = time.monotonic() + DRAIN_SECONDS
-        self._queue.put(_STOP)
+        run, before = self._run_state, self.abandoned
+        run.deadline = time.monotonic() + DRAIN_SECONDS
+        run.queue.put(_STOP)
         self._thread.join(timeout=DRAIN_SECONDS + 1)
         if self._thread.is_alive():
-            # Still in the database's hands (a try on a server that stopped answering is a
-            # pool ping, a connection attempt and the statement, each with its own limit):
-            # the process ends now, so its batch and the queue are lost, and counted.
-            with self._queue.mutex:
-                queued = sum(item is not _STOP for item in self._queue.queue)
-            self._abandon(self._in_hand + queued)
-            self._given_up = True  # the thread drops what it holds when it gets back
+            # Still waiting for the database (a try on a server that stopped answering is a
+            # pool ping, a connection attempt, the statements and the commit): the process
+            # ends now, so the thread's batch and the queue are counted as abandoned, and the
+            # thread counts nothing more. A commit that still lands later is counted lost.
+            with run.queue.mutex:
+                queued = sum(item is not _STOP for item in run.queue.queue)
+            with self._guard:
+                self._count_abandoned(run, run.in_hand + queued)
+                run.given_up = True
         left = self.abandoned - before
         if left:
             log.error("scan writer stopped: %d scans not written within %.0fs", left, DRAIN_SECONDS)
-        self._pid = self._thread = self._deadline = None  # a later submit starts a new thread
+        self._pid = self._thread = None  # a later submit starts a new thread, with a new run
 
     def _started(self) -> queue.Queue[Any]:
         pid = forksafe.pid()
@@ -168,63 +188,53 @@ class ScanWriter:
             with self._guard:
                 if self._pid != pid:
                     # A forked worker inherits neither the thread nor the parent's rows.
-                    self._queue = queue.Queue()
-                    self._thread = threading.Thread(target=self._run, name="scan-writer", daemon=True)
+                    run = self._run_state = _Run()
+                    self._thread = threading.Thread(
+                        target=self._run, args=(run,), name="scan-writer", daemon=True
+                    )
                     self._thread.start()
                     atexit.register(self.close)
                     self._pid = pid
-        return self._queue
+        return self._run_state.queue
 
-    def _run(self) -> None:
-        # Each wait for the database's answer lasts at most the drain's bound: a server that
-        # takes the batch and does not answer (its processes stopped, a table locked, a host
-        # replaced by a standby) costs a try a few seconds, then the batch is retried as for
-        # any transient error, on a new connection. Before, the thread waited for as long as
-        # the server did, and a close() meanwhile counted none of its batch as abandoned.
-        with waits_limited(DRAIN_SECONDS):
-            self._loop()
-
-    def _loop(self) -> None:
+    def _run(self, run: _Run) -> None:
         stop = False
         while not stop:
-            batch = [self._queue.get()]
-            if batch[0] is not _STOP and self._deadline is None:
+            batch = [run.queue.get()]
+            if batch[0] is not _STOP and run.deadline is None:
                 # Sleep rather than wait on the queue: a waiting thread is woken by every put
                 # and takes the GIL from the request thread once per row.
                 time.sleep(LINGER)
             while len(batch) < MAX_BATCH and batch[-1] is not _STOP:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch.append(run.queue.get_nowait())
                 except queue.Empty:
                     break
             stop = batch[-1] is _STOP
             rows = [item for item in batch if item is not _STOP]
-            metrics.scan_queue(len(rows) + self._queue.qsize())
-            self._in_hand = len(rows)
-            if self._out_of_time():
-                self._abandon(len(rows))
+            metrics.scan_queue(len(rows) + run.queue.qsize())
+            with self._guard:
+                run.in_hand = len(rows)
+            if run.out_of_time():
+                self._abandon(run, len(rows))
             else:
-                self._write(rows)
-            self._in_hand = 0
+                self._write(run, rows)
             for _ in batch:
-                self._queue.task_done()
-            metrics.scan_queue(self._queue.qsize())
+                run.queue.task_done()
+            metrics.scan_queue(run.queue.qsize())
 
-    def _write(self, rows: list[Row]) -> None:
+    def _write(self, run: _Run, rows: list[Row]) -> None:
         """Write ``rows``: retried while the database cannot take them, split to isolate a row
         it rejects (given up after MAX_TRIES), abandoned once close() runs out of time."""
         parts: list[tuple[list[Row], int]] = [(rows, 1)] if rows else []
         delay = 0.05
-        while parts and not self._given_up:
+        while parts and not run.given_up:
             part, tries = parts.pop()
             try:
-                with Session(self._engine) as session, session.begin():
-                    if self._local_commit:
-                        session.execute(_LOCAL_COMMIT)
-                    scans.record_scans(session, part)
+                self._try(part)
             except _TRANSIENT as e:
-                if self._out_of_time():
-                    self._abandon(len(part) + sum(len(p) for p, _ in parts))
+                if run.out_of_time():
+                    self._abandon(run, len(part) + sum(len(p) for p, _ in parts))
                     return
                 self._failing(e)
                 parts.append((part, tries))
@@ -232,14 +242,32 @@ class ScanWriter:
                 delay = min(delay * 2, _MAX_DELAY)
                 continue
             except SQLAlchemyError as e:
-                parts.extend(self._split(part, tries, e))
+                parts.extend(self._split(run, part, tries, e))
                 continue
-            self.written += len(part)
-            self._in_hand -= len(part)
-            metrics.scans_written(len(part))
+            with self._guard:
+                if not run.given_up:
+                    self.written += len(part)
+                    run.in_hand -= len(part)
+                    metrics.scans_written(len(part))
             self._recovered()
 
-    def _split(self, part: list[Row], tries: int, error: SQLAlchemyError) -> list[tuple[list[Row], int]]:
+    def _try(self, part: list[Row]) -> None:
+        """One transaction for ``part``. Its statements wait at most :data:`WRITE_WAIT` each
+        for the server's answer (:mod:`traceability.deadline`): on a server that takes them
+        and does not answer (its processes stopped, a table locked, a host replaced by a
+        standby) the try ends, is cancelled on the server, and is retried on a new connection;
+        before, the thread waited for as long as the server did. The commit is not limited: a
+        commit the client stopped waiting for may still land, and the retry would write the
+        batch twice."""
+        # The limit is the last context: it ends before session.begin()'s exit commits.
+        with Session(self._engine) as session, session.begin(), waits_limited(WRITE_WAIT):
+            if self._local_commit:
+                session.execute(_LOCAL_COMMIT)
+            scans.record_scans(session, part)
+
+    def _split(
+        self, run: _Run, part: list[Row], tries: int, error: SQLAlchemyError
+    ) -> list[tuple[list[Row], int]]:
         """The pieces to try next after the database rejected ``part``: its halves, the same
         lone row once more, or nothing (the row is given up)."""
         if len(part) > 1:
@@ -248,9 +276,11 @@ class ScanWriter:
         if tries < MAX_TRIES:
             return [(part, tries + 1)]
         row = part[0]
-        self.rejected += 1
-        self._in_hand -= 1
-        metrics.scans_dropped(1)
+        with self._guard:
+            if not run.given_up:
+                self.rejected += 1
+                run.in_hand -= 1
+                metrics.scans_dropped(1)
         log.error(
             "scan row given up after %d tries (label %s, serial %s): %s",
             tries,
@@ -260,14 +290,15 @@ class ScanWriter:
         )
         return []
 
-    def _out_of_time(self) -> bool:
-        return self._deadline is not None and time.monotonic() >= self._deadline
+    def _abandon(self, run: _Run, count: int) -> None:
+        with self._guard:
+            if not run.given_up:
+                self._count_abandoned(run, count)
 
-    def _abandon(self, count: int) -> None:
-        if self._given_up:
-            return  # counted by close() already
-        self.abandoned += count  # logged once, by close()
-        self._in_hand = max(0, self._in_hand - count)
+    def _count_abandoned(self, run: _Run, count: int) -> None:
+        """Under the guard: ``count`` of ``run``'s rows will never be written (logged by close())."""
+        self.abandoned += count
+        run.in_hand = max(0, run.in_hand - count)
         metrics.scans_dropped(count)
 
     def _failing(self, error: SQLAlchemyError) -> None:
