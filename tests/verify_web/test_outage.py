@@ -92,7 +92,12 @@ def test_outage_answers_503_with_retry_after_and_logs_once(
                 else:
                     assert "Hiện không thể kiểm tra tem" in answer.get_data(as_text=True)
         errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-        assert [r.getMessage().split(" (")[0] for r in errors] == ["database unavailable"]
+        # The scan writer says so once itself when the first request's scan met the stop
+        # (it races with the stop: a flaky failure in a long run, before this filter).
+        outage_errors = [r for r in errors if r.name == "verify_web.core.outage"]
+        assert [r.getMessage().split(" (")[0] for r in outage_errors] == ["database unavailable"]
+        others = [r.getMessage().split(" (")[0] for r in errors if r not in outage_errors]
+        assert others in ([], ["scan writer: database unavailable"])
         assert not any(r.exc_info for r in caplog.records)  # no traceback
     finally:
         own_server.resume()
