@@ -95,13 +95,14 @@ def test_request_latency_by_route_template(metered: Flask, codes: Codes) -> None
     assert "/no/such" not in client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
 
 
-def _database_errors() -> float:
+def database_errors(error: str | None = None) -> float:
+    """The process's ``ocop_database_errors_total``, of one error class if ``error`` is given."""
     return sum(
         s.value
         for metric in REGISTRY.collect()
         if metric.name == "ocop_database_errors"
         for s in metric.samples
-        if s.name.endswith("_total")
+        if s.name.endswith("_total") and error in (None, s.labels.get("error"))
     )
 
 
@@ -113,10 +114,10 @@ def test_database_errors_counted(metered: Flask) -> None:
     engine = services(metered).engine
     deltas = []
     for _ in range(3):
-        before = _database_errors()
+        before = database_errors()
         with pytest.raises(SQLAlchemyError), engine.connect() as connection:
             connection.execute(text("SELECT * FROM no_such_table"))
-        deltas.append(_database_errors() - before)
+        deltas.append(database_errors() - before)
         if deltas[-1] == 1:
             break
     assert deltas[-1] == 1, deltas

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from prometheus_client import REGISTRY
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from tests.support.pg import PostgresServer, running_server
 from tests.verify_web import test_ops_gunicorn
 from tests.verify_web.staff import login, make_user
 from tests.verify_web.test_ops_gunicorn import Served
+from tests.verify_web.test_ops_metrics import database_errors
 from traceability import deadline, make_engine, upgrade
 from traceability.db import NETWORK_TIMEOUTS
 from traceability.services import scans
@@ -171,16 +171,6 @@ def _locked(url: str, table: str, *, at_most: float = 30.0) -> Iterator[None]:
         engine.dispose()
 
 
-def _no_answers_counted() -> float:
-    return sum(
-        sample.value
-        for metric in REGISTRY.collect()
-        if metric.name == "ocop_database_errors"
-        for sample in metric.samples
-        if sample.name.endswith("_total") and sample.labels.get("error") == "NoAnswer"
-    )
-
-
 def _answer_503s_within_the_wait_limit(
     client: FlaskClient, codes: Codes, caplog: pytest.LogCaptureFixture, stuck: AbstractContextManager[None]
 ) -> None:
@@ -190,12 +180,12 @@ def _answer_503s_within_the_wait_limit(
     page, api = _verify_routes(codes)[:2]
     assert client.get(page).status_code == 200
     caplog.clear()
-    counted = _no_answers_counted()
+    counted = database_errors("NoAnswer")
     with stuck:
         began = time.monotonic()
         first = client.get(api, headers={"Accept-Language": "vi"})
         waited = time.monotonic() - began
-        assert _no_answers_counted() >= counted + 1  # ocop_database_errors_total{error="NoAnswer"}
+        assert database_errors("NoAnswer") >= counted + 1  # ocop_database_errors_total{error="NoAnswer"}
         assert first.status_code == 503 and first.headers["Retry-After"] == str(RETRY_AFTER)
         assert first.json is not None
         assert first.json["error"]["message"] == "Hiện không thể kiểm tra tem. Vui lòng thử lại sau ít phút."
