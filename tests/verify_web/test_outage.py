@@ -429,3 +429,35 @@ def test_the_health_check_fails_while_a_verify_table_is_locked(client: FlaskClie
         assert answer.json["checks"]["database"] == "error: OperationalError"
         assert time.monotonic() - began < health.LOCK_WAIT_MS / 1000 + 1
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_check_that_meets_another_error_keeps_requests_refused(
+    client: FlaskClient, codes: Codes, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restore that holds ``labels`` locked, then leaves a table missing (between its drop
+    and its create, say): the check meets the missing table, so requests stay refused (503 at
+    once, not a 500 each), one line says why, and they are answered once the table is back."""
+    api = _verify_routes(codes)[1]
+    assert client.get(api).status_code == 200
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as restore:
+            restore.execute(text("LOCK TABLE labels IN ACCESS EXCLUSIVE MODE"))
+            restore.execute(text("ALTER TABLE registry_state RENAME TO registry_state_away"))
+            assert client.get(api).status_code == 503  # after its wait limit
+            restore.commit()
+        time.sleep(PAUSE_CONNECTING + 1)  # a check has met the missing table
+        began = time.monotonic()
+        assert client.get(api).status_code == 503
+        assert time.monotonic() - began < VERIFY_WAIT / 2
+        assert [r.getMessage() for r in caplog.records if "database check failed" in r.getMessage()] == [
+            "database check failed: ProgrammingError; checking again"
+        ]
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE IF EXISTS registry_state_away RENAME TO registry_state"))
+        engine.dispose()
+    deadline = time.monotonic() + PAUSE_CONNECTING + 5
+    while client.get(api).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
