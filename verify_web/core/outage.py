@@ -128,10 +128,11 @@ class Outage:
 
     def _reached(self) -> bool:
         """After a pause, whether a verification can be answered now: the verify read, for a
-        label no one has, within :data:`CHECK_WAIT`. A server that takes connections but holds
-        the verify tables locked (a migration, a restore) is still unreachable for the verify
-        routes: with a bare connection as the check, each worker's next request waited its whole
-        limit again, every :data:`PAUSE_CONNECTING` seconds, for as long as the lock lasted."""
+        label no one has, within :data:`CHECK_WAIT` (for a lock, :data:`CHECK_LOCK_WAIT_MS`). A
+        server that takes connections but holds the verify tables locked (a migration, a
+        restore) is still unreachable for the verify routes: with a bare connection as the
+        check, each worker's next request waited its whole limit again, every
+        :data:`PAUSE_CONNECTING` seconds, for as long as the lock lasted."""
         time.sleep(PAUSE_CONNECTING)
         try:
             with waits_limited(CHECK_WAIT), self._engine.connect() as connection:
@@ -150,7 +151,7 @@ class Outage:
             return False
         except SQLAlchemyError as e:
             # Not an outage's error (a table missing in the middle of a restore, say): still
-            # no verification can be answered, so requests stay refused; said once a check.
+            # no verification can be answered, so requests stay refused; said once a process.
             if not self._odd:
                 self._odd = True
                 log.warning("database check failed: %s; checking again", type(e).__name__)
