@@ -1,6 +1,5 @@
-"""Flows that cross issue 4 (public scan page) and issue 5 (staff tools). Not collected on the
-issue-5 branch (the file name does not start with ``test_``); the lead renames it to
-``test_cross_flows.py`` after both branches are merged.
+"""Flows that cross the public scan page and the staff tools: what staff do shows on the page
+a shopper's scan opens.
 
 The public scan page shows ``<h1 class="verdict" data-status="revoked">`` with "Tem đã bị thu hồi".
 """

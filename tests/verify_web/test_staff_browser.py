@@ -1,9 +1,9 @@
 """Staff flows in real headless Chromium: an admin revokes a code through the pages, an
 inspector confirms a shopper's report, and a producer cannot reach another producer's data.
 
-The public scan page belongs to issue 4; here the result is checked with the one verification
-function, :func:`labels.verify_scan`. tests/verify_web/pending_cross_flows.py repeats these
-flows against the public page once both branches are merged.
+Here the result is checked with the one verification function,
+:func:`usecases.verify.verify_scan`; tests/verify_web/test_cross_flows.py follows these flows
+on to the public scan page.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``ocop issue`` / ``ocop reprint``: every output format decoded by a real decoder (zxing-cpp),
-every decoded text genuine through :func:`labels.verify_scan`."""
+every decoded text genuine through :func:`usecases.verify.verify_scan`."""
 
 from __future__ import annotations
 

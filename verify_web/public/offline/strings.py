@@ -3,8 +3,8 @@
 The app runs without the server, so the page carries a table of its strings in Vietnamese and
 English (rendered through Flask-Babel when the shell is fetched, then cached with it). The
 verdict headings, bodies, reasons and warnings are the scan page's own messages
-(:mod:`verify_web.present`, ``templates/_verdict_top.html``, ``staff/_names.html``), so the app
-says exactly what the scan page and the field check say.
+(:mod:`verify_web.public.verdict_text`, ``templates/_verdict_top.html``,
+``staff/_names.html``), so the app says exactly what the scan page and the field check say.
 """
 
 from __future__ import annotations

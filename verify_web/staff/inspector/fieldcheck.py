@@ -80,7 +80,7 @@ def field_result(
 def check_all(
     texts: list[str], *, session: Session, keyring: Keyring, today: date, our_base_url: str
 ) -> list[FieldResult]:
-    """Verify each QR content (:func:`labels.verify_scan`) and head it for the field check,
+    """Verify each QR content (:func:`usecases.verify.verify_scan`) and head it for the field check,
     with the scan history of each label we know (read only: the check records no scan)."""
     results = []
     for text in texts:
