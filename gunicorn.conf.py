@@ -27,8 +27,8 @@ graceful_timeout = 10
 # gunicornc; the master is driven by signals (HUP, TERM, TTIN/TTOU).
 control_socket_disable = True
 
-# Operations (see verify_web/core/metrics.py and verify_web/core/logs.py): JSON log lines, and one
-# owner-only Prometheus folder per master, made before any worker imports prometheus_client
+# Operations (see verify_web/core/metrics.py and verify_web/core/logs.py): JSON log lines, and
+# one owner-only Prometheus folder per master, made before any worker imports prometheus_client
 # (which reads PROMETHEUS_MULTIPROC_DIR at import) and removed when the master exits.
 logger_class = "verify_web.core.logs.GunicornLogger"
 

@@ -1,10 +1,11 @@
 """Verdicts and scan history for the verify routes, with a per-worker cache that is never stale.
 
-:func:`usecases.verify.verify_scan` stays the one judge; this module only remembers its answers, and the
-page fragments drawn from them. Every request reads the registry version (a number that changes
-with every registry change, see :mod:`traceability.services.registry_version`); a changed
-version, a reloaded key set or a new day drops the cache, so a revocation made anywhere shows
-on the very next request of every worker.
+:func:`usecases.verify.verify_scan` stays the one judge; this module only remembers its
+answers, and the page fragments drawn from them. Every request reads the registry version (a
+number that changes with every registry change, see
+:mod:`traceability.services.registry_version`); a changed version, a reloaded key set or a new
+day drops the cache, so a revocation made anywhere shows on the very next request of every
+worker.
 
 On the hot path — a label already judged by this worker — the version and the label's scan
 history are read in one statement, so a repeat verification costs one database round trip.
@@ -151,7 +152,8 @@ def _remember(cache: VerdictCache, key: CacheKey, verdict: Verdict) -> Verdict:
 
 
 def scan(text: str, seen: scanlog.Observation, *, our_base_url: str | None = None) -> Checked:
-    """The verdict for scanned text (see :func:`usecases.verify.verify_scan`) and the label's history."""
+    """The verdict for scanned text (see :func:`usecases.verify.verify_scan`) and the label's
+    history."""
 
     def judge(keyring: Keyring, today: date, lookup: FactsLookup) -> Verdict:
         return verify_scan(
@@ -167,7 +169,8 @@ def scan(text: str, seen: scanlog.Observation, *, our_base_url: str | None = Non
 
 
 def short_code(text: str, seen: scanlog.Observation) -> Checked:
-    """The verdict for a typed short code (see :func:`usecases.verify.verify_short_code`) and history."""
+    """The verdict for a typed short code (see :func:`usecases.verify.verify_short_code`) and
+    history."""
 
     def judge(keyring: Keyring, today: date, lookup: FactsLookup) -> Verdict:
         return verify_short_code(text, lookup=lookup, keyring=keyring, today=today)

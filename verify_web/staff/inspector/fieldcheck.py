@@ -80,8 +80,8 @@ def field_result(
 def check_all(
     texts: list[str], *, session: Session, keyring: Keyring, today: date, our_base_url: str
 ) -> list[FieldResult]:
-    """Verify each QR content (:func:`usecases.verify.verify_scan`) and head it for the field check,
-    with the scan history of each label we know (read only: the check records no scan)."""
+    """Verify each QR content (:func:`usecases.verify.verify_scan`) and head it for the field
+    check, with the scan history of each label we know (read only: the check records no scan)."""
     results = []
     for text in texts:
         verdict = verify_scan(text, keyring=keyring, today=today, session=session, our_base_url=our_base_url)
