@@ -46,9 +46,11 @@ from typing import Any
 
 from psycopg import Connection as PsycopgConnection
 from psycopg import OperationalError, errors, generators, pq
+from psycopg.abc import Transformer as Transforming
 from psycopg.adapt import PyFormat, Transformer
 
 _PARAMETER = re.compile(r"%\((\w+)\)s|%%")
+_TRANSFORMER = "ocop.transformer"  # the key of the connection's kept Transformer in its info
 
 
 def numbered(sql: str) -> tuple[bytes, list[str]]:
@@ -78,13 +80,20 @@ class Statement:
         self._name = b"ocop_" + hashlib.sha256(self.query).hexdigest()[:24].encode()
         self._key = f"ocop.prepared.{self._name.decode()}"
 
-    def first(self, connection: PsycopgConnection[Any], info: dict[str, Any], values: dict[str, Any]) -> Any:
-        """Return ``(row, column type oids)`` for the statement's first row (``row`` is
-        ``None`` if there is none).
+    def first(
+        self,
+        connection: PsycopgConnection[Any],
+        info: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        describe: bool,
+    ) -> tuple[Any, Sequence[int] | None]:
+        """Return ``(row, column type oids)`` for the statement's first row: ``row`` is ``None``
+        if there is none, and the oids are ``None`` unless ``describe`` asks for them.
 
         Raises :class:`psycopg.Error` (the server's error, or :class:`psycopg.OperationalError`
         for a connection that is lost)."""
-        transformer = Transformer(connection)
+        transformer = _transformer(connection, info)
         formats = [PyFormat.TEXT] * len(self.names)
         # None is SQL NULL, as libpq takes it (psycopg's stubs leave it out of exec_prepared's).
         params: Any = transformer.dump_sequence([values[name] for name in self.names], formats)
@@ -103,7 +112,7 @@ class Statement:
             if result.status != pq.ExecStatus.TUPLES_OK:
                 raise self._failed(connection, info, result)
         transformer.set_pgresult(result)
-        types: Sequence[int] = [result.ftype(column) for column in range(result.nfields)]
+        types = [result.ftype(column) for column in range(result.nfields)] if describe else None
         return (transformer.load_row(0, tuple) if result.ntuples else None), types
 
     def _prepared(self, connection: PsycopgConnection[Any], info: dict[str, Any]) -> bytes:
@@ -129,6 +138,16 @@ class Statement:
             pgconn.send_query(b"DEALLOCATE " + self._name)
             _answer(connection)
         return errors.error_from_result(result)
+
+
+def _transformer(connection: PsycopgConnection[Any], info: dict[str, Any]) -> Transforming:
+    """The connection's own :class:`~psycopg.adapt.Transformer`, made at its first read and
+    kept in its ``info``, as a psycopg cursor keeps one for all its queries: a new one finds
+    the loader of every column again (its cache of them is per transformer)."""
+    transformer: Transforming | None = info.get(_TRANSFORMER)
+    if transformer is None:
+        transformer = info[_TRANSFORMER] = Transformer(connection)
+    return transformer
 
 
 def _answer(connection: PsycopgConnection[Any]) -> pq.abc.PGresult:

@@ -40,9 +40,10 @@ class _Plan:
     names: Sequence[str] | None  # parameter order for positional drivers (SQLite), else None
     defaults: dict[str, Any]  # values bound in the statement itself
     binds: Mapping[str, Processor]
-    # Built from the first result's column types (the driver's type codes, which some result
-    # processors need, e.g. psycopg's for NUMERIC).
-    results: tuple[Processor, ...] | None = field(default=None)
+    # (column, result processor) for each column that has one, built from the first result's
+    # column types (the driver's type codes, which some result processors need, e.g.
+    # psycopg's for NUMERIC). Most columns have none: only those are visited for a row.
+    results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = field(default=None)
     libpq: Statement | None = None  # on psycopg, the statement run in one libpq call
 
 
@@ -73,10 +74,13 @@ class PreparedRead:
                 values[name] = process(values[name])
         bound: Any = [values[name] for name in plan.names] if plan.names is not None else values
         dbapi_connection = connection.connection
+        types: Sequence[Any] | None
         try:
             if plan.libpq is not None:
                 driver = cast("PsycopgConnection[Any]", dbapi_connection.driver_connection)
-                row, types = plan.libpq.first(driver, dbapi_connection.info, bound)
+                row, types = plan.libpq.first(
+                    driver, dbapi_connection.info, bound, describe=plan.results is None
+                )
             else:
                 cursor = dbapi_connection.cursor()
                 try:
@@ -85,6 +89,7 @@ class PreparedRead:
                 finally:
                     cursor.close()
             if plan.results is None:
+                assert types is not None  # described, as asked for just above
                 plan.results = self._result_processors(dialect, types)
         except dialect.loaded_dbapi.Error as e:
             # SQLAlchemy's own handling of a driver error in Connection.execute: wrapped as its
@@ -97,10 +102,12 @@ class PreparedRead:
             connection._handle_dbapi_exception(e, plan.sql, bound, None, None)
         if row is None:
             return None
-        return tuple(
-            value if process is None else process(value)
-            for process, value in zip(plan.results, row, strict=True)
-        )
+        if not plan.results:
+            return tuple(row)
+        processed = list(row)
+        for column, process in plan.results:
+            processed[column] = process(processed[column])
+        return tuple(processed)
 
     def _plan(self, dialect: Dialect) -> _Plan:
         compiled = self._statement.compile(dialect=dialect)
@@ -119,8 +126,11 @@ class PreparedRead:
         self._plans[dialect.name] = plan
         return plan
 
-    def _result_processors(self, dialect: Dialect, types: Sequence[Any]) -> tuple[Processor, ...]:
-        return tuple(
+    def _result_processors(
+        self, dialect: Dialect, types: Sequence[Any]
+    ) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+        processors = (
             column.type.dialect_impl(dialect).result_processor(dialect, type_code)
             for column, type_code in zip(self._statement.selected_columns, types, strict=True)
         )
+        return tuple((index, process) for index, process in enumerate(processors) if process is not None)
