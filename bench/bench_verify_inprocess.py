@@ -41,7 +41,12 @@ def environ(path: str) -> dict[str, Any]:
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(),
         "wsgi.errors": sys.stderr,
-        "HTTP_USER_AGENT": "Mozilla/5.0 (Linux; Android 14)",
+        # A phone's, as bench_verify.py's wrk sends (PHONE_HEADERS).
+        "HTTP_USER_AGENT": (
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/130.0.0.0 Mobile Safari/537.36"
+        ),
+        "HTTP_ACCEPT_LANGUAGE": "vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7",
         "REMOTE_ADDR": "127.0.0.1",
     }
 
