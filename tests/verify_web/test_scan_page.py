@@ -124,9 +124,10 @@ def test_crawlers_are_told_apart_whatever_the_user_agents_length() -> None:
     # A user agent is judged once per worker and kept, unless it is too long to keep.
     long_phone = PHONE_UA + " " + "x" * scan_recorder.MAX_KEPT_AGENT
     long_bot = "Mozilla/5.0 " + "y" * scan_recorder.MAX_KEPT_AGENT + " Googlebot/2.1"
+    bot = "Mozilla/5.0 (compatible; bingbot/2.0)"
     for _again in range(2):
         assert scan_recorder.is_human_request({"HTTP_USER_AGENT": PHONE_UA})
-        assert not scan_recorder.is_human_request({"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; bingbot/2.0)"})
+        assert not scan_recorder.is_human_request({"HTTP_USER_AGENT": bot})
         assert scan_recorder.is_human_request({"HTTP_USER_AGENT": long_phone})
         assert not scan_recorder.is_human_request({"HTTP_USER_AGENT": long_bot})
         assert not scan_recorder.is_human_request({"HTTP_USER_AGENT": PHONE_UA, "REQUEST_METHOD": "HEAD"})
