@@ -42,10 +42,11 @@ Environ = Mapping[str, Any]
 
 
 # A phone's user agent is ~130 characters, and the crawler pattern searched it in ~21 µs
-# (2026-12-04, shared 2-core machine; 6 µs for a 30-character one), a tenth of a hot JSON
-# verification's own work. Phones of a few hundred kinds send nearly all traffic, so each
-# worker keeps the answer for the user agents it meets; a longer, odd one (up to the 8 KB
-# gunicorn takes in a header) is searched every time rather than kept.
+# (2026-12-04, shared 2-core machine; 6 µs for a 30-character one), about a seventh of what
+# a hot JSON verification cost above /ping in process (~150 µs). Phones of a few hundred
+# kinds send nearly all traffic, so each worker keeps the answer for the user agents it
+# meets; a longer, odd one (up to the 8 KB gunicorn takes in a header) is searched every time
+# rather than kept.
 MAX_KEPT_AGENT = 512
 
 
