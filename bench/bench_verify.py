@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.orm import Session  # noqa: E402
-from verify_setup import BASE_URL, Hosts, Issued, database, prepare  # noqa: E402
+from verify_setup import BASE_URL, PHONE_HEADERS, Hosts, Issued, database, prepare  # noqa: E402
 
 from traceability import make_engine  # noqa: E402
 from traceability.services import scans  # noqa: E402
@@ -78,14 +78,6 @@ function request()
 end
 """
 THREADS = 2  # wrk threads per host
-# What a shopper's phone sends with every request (every route, /ping too): its browser's user
-# agent (~130 characters, which the scan recorder reads) and its language. Before 2026-12-04
-# wrk sent neither, and the cost of telling a phone from a crawler was not in the figures.
-PHONE_HEADERS = (
-    "User-Agent: Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/130.0.0.0 Mobile Safari/537.36",
-    "Accept-Language: vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7",
-)
 
 
 class Walk:
@@ -113,7 +105,7 @@ def wrk_command(url: str, seconds: int, connections: int, walk: Walk, host: int)
         "--latency",
         "--timeout",
         "5s",
-        *(argument for header in PHONE_HEADERS for argument in ("-H", header)),
+        *(argument for name, value in PHONE_HEADERS.items() for argument in ("-H", f"{name}: {value}")),
         *(rotate or [url]),
     ]
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from verify_setup import BASE_URL, database, instance_env, prepare  # noqa: E402
+from verify_setup import BASE_URL, PHONE_HEADERS, database, instance_env, prepare  # noqa: E402
 
 from verify_web import create_app  # noqa: E402
 from verify_web.core.services import services  # noqa: E402
@@ -41,12 +41,8 @@ def environ(path: str) -> dict[str, Any]:
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(),
         "wsgi.errors": sys.stderr,
-        # A phone's, as bench_verify.py's wrk sends (PHONE_HEADERS).
-        "HTTP_USER_AGENT": (
-            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/130.0.0.0 Mobile Safari/537.36"
-        ),
-        "HTTP_ACCEPT_LANGUAGE": "vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7",
+        "HTTP_USER_AGENT": PHONE_HEADERS["User-Agent"],
+        "HTTP_ACCEPT_LANGUAGE": PHONE_HEADERS["Accept-Language"],
         "REMOTE_ADDR": "127.0.0.1",
     }
 

@@ -34,6 +34,17 @@ from verify_web.core.services import services
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_URL = "https://xacthuc.ocop.vn"
+# What a shopper's phone sends with every request: its browser's user agent (~130 characters,
+# which the scan recorder reads) and its language. The benches send them on every route, /ping
+# too; before 2026-12-04 they sent neither (wrk sends no user agent), and the cost of telling
+# a phone from a crawler was not in the figures.
+PHONE_HEADERS = {
+    "User-Agent": (
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/130.0.0.0 Mobile Safari/537.36"
+    ),
+    "Accept-Language": "vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7",
+}
 
 
 def free_port() -> int:
